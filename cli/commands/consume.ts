@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import type { Command } from 'commander';
+import { parsePositiveInt } from '../parse.ts';
+import type { IncomingRecord } from '../../runtime/kafka/index.ts';
+import { DecodeError, TradewatchError } from '../../runtime/errors.ts';
+import { deadLetterToJson, findTopic, physicalName, readDeadLetter } from '../../topics/index.ts';
+import type { CliContext } from '../context.ts';
+
+interface ConsumeFlags {
+  fromBeginning?: boolean;
+  max?: number;
+  follow?: boolean;
+  meta?: boolean;
+}
+
+export function registerConsumeCommand(program: Command, context: (c: Command) => CliContext): void {
+  program
+    .command('consume')
+    .description(
+      'print a topic’s records as JSON lines (dead letters with their origin and error); without ' +
+        '--follow it stops at the end of the topic as it was at start',
+    )
+    .argument('<topic>', 'logical topic name (see `topics list`)')
+    .option(
+      '--from-beginning',
+      'start at the oldest record kept (default: only records produced from now on)',
+    )
+    .option('-n, --max <count>', 'stop after this many records', parsePositiveInt)
+    .option('--follow', 'keep waiting for new records until interrupted (Ctrl-C)')
+    .option('--meta', 'wrap each line with topic, partition, offset, timestamp and key')
+    .action(async (topicName: string, opts: ConsumeFlags, command: Command) => {
+      const ctx = context(command);
+      const topic = findTopic(topicName);
+      const name = physicalName(topic.name, ctx.config.kafka.topicPrefix);
+      const registry = await ctx.registry();
+      const codec = topic.value.kind === 'avro' ? registry.codec(topic.value.type) : undefined;
+
+      const admin = await ctx.kafka().admin();
+      ctx.onClose(() => admin.close());
+      const offsets = await admin.offsets(name);
+      // Where reading stops without --follow: each partition's end as it is now.
+      const endOf = new Map(offsets.map((p) => [p.partition, BigInt(p.high)]));
+      const position = new Map(
+        offsets.map((p) => [p.partition, BigInt(opts.fromBeginning ? p.low : p.high)]),
+      );
+      const caughtUp = () => [...endOf].every(([p, end]) => (position.get(p) ?? 0n) >= end);
+
+      let printed = 0;
+      let undecodable = 0;
+      const done = Promise.withResolvers<void>();
+      const finishIfDone = () => {
+        if ((opts.max !== undefined && printed >= opts.max) || (!opts.follow && caughtUp())) done.resolve();
+      };
+      const onAbort = () => done.resolve();
+      ctx.signal.addEventListener('abort', onAbort, { once: true });
+
+      const print = (record: IncomingRecord) => {
+        let value: unknown;
+        if (codec) {
+          if (record.value === null) {
+            value = null;
+          } else {
+            try {
+              value = codec.toJson(codec.decode(record.value));
+            } catch (error: unknown) {
+              if (!(error instanceof DecodeError)) throw error;
+              undecodable += 1;
+              process.stderr.write(
+                `${name}[${record.partition}]@${record.offset}: ${error.code}: ${error.message}` +
+                  ' (the pipeline dead-letters such records to dlq)\n',
+              );
+              return;
+            }
+          }
+        } else {
+          value = deadLetterToJson(readDeadLetter(record.key, record.value, record.headers));
+        }
+        const line = opts.meta
+          ? {
+              topic: record.topic,
+              partition: record.partition,
+              offset: record.offset,
+              timestamp: record.timestamp,
+              key: record.key?.toString('utf8') ?? null,
+              value,
+            }
+          : value;
+        process.stdout.write(`${JSON.stringify(line)}\n`);
+        printed += 1;
+      };
+
+      finishIfDone();
+      if (!opts.follow && caughtUp() && !opts.fromBeginning) {
+        process.stderr.write(
+          `nothing to print: reading ${name} from its end. Use --from-beginning for the records it holds, ` +
+            'or --follow to wait for new ones.\n',
+        );
+      }
+      const groupId = `${ctx.config.kafka.clientId}-consume-${randomUUID()}`;
+      const consumer = await ctx.kafka().consumer({
+        groupId,
+        topics: [name],
+        fromBeginning: opts.fromBeginning === true,
+      });
+      ctx.onClose(async () => {
+        await consumer.close();
+        // The throw-away group leaves nothing behind on the cluster.
+        await admin.deleteGroups([groupId]).catch(() => undefined);
+      });
+      await consumer.run(
+        (records) => {
+          for (const record of records) {
+            if (opts.max !== undefined && printed >= opts.max) break;
+            print(record);
+          }
+          finishIfDone();
+        },
+        (event) => {
+          position.set(event.partition, BigInt(event.nextOffset));
+          finishIfDone();
+        },
+      );
+      await done.promise;
+      ctx.signal.removeEventListener('abort', onAbort);
+      if (undecodable > 0) {
+        throw new TradewatchError(
+          'TW_DECODE_BODY_INVALID',
+          `${undecodable} record(s) of ${name} could not be decoded (listed above); ${printed} printed`,
+        );
+      }
+    });
+}

@@ -1,0 +1,92 @@
+/**
+ * The entry point of the `tradewatch` command. It alone owns the process: it turns SIGINT/SIGTERM into
+ * an abort signal the commands observe, releases resources in reverse order, prints errors as a person
+ * needs them (code, what, how to fix), and exits with an honest code:
+ *   0 success · 1 the operation failed · 2 invalid configuration or usage · 128+n stopped by signal n.
+ */
+import { Command, CommanderError } from 'commander';
+import { ConfigError, TradewatchError, toError } from '../runtime/errors.ts';
+import { CliContext, type GlobalFlags } from './context.ts';
+import { registerStackCommands } from './commands/stack.ts';
+import { registerTopicCommands } from './commands/topics.ts';
+import { registerProduceCommand } from './commands/produce.ts';
+import { registerConsumeCommand } from './commands/consume.ts';
+import { registerDemoCommand } from './commands/demo.ts';
+
+const abort = new AbortController();
+let stoppedBy: NodeJS.Signals | undefined;
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    if (stoppedBy) {
+      // A second signal: the user wants out now.
+      process.exit(128 + (sig === 'SIGINT' ? 2 : 15));
+    }
+    stoppedBy = sig;
+    abort.abort(new Error(`stopped by ${sig}`));
+  });
+}
+
+let context: CliContext | undefined;
+/** Lazily builds the context, so that `--help` works even with a broken configuration. */
+const getContext = (command: Command): CliContext => {
+  context ??= new CliContext(command.optsWithGlobals<GlobalFlags>(), abort.signal);
+  return context;
+};
+
+const program = new Command('tradewatch')
+  .description('Watch and automate an automated trading stack through Kafka and QuestDB.')
+  .option(
+    '--log-level <level>',
+    'minimum log level (fatal, error, warn, info, debug, trace, silent); env TW_LOG_LEVEL',
+  )
+  .option('--log-format <format>', 'json or pretty; env TW_LOG_FORMAT (default: pretty on a terminal)')
+  .showHelpAfterError()
+  .exitOverride();
+
+registerStackCommands(program, getContext);
+registerTopicCommands(program, getContext);
+registerProduceCommand(program, getContext);
+registerConsumeCommand(program, getContext);
+registerDemoCommand(program, getContext);
+
+let exitCode = 0;
+try {
+  await program.parseAsync(process.argv);
+} catch (error: unknown) {
+  exitCode = report(error);
+} finally {
+  try {
+    await context?.close();
+  } catch (error: unknown) {
+    if (exitCode === 0) exitCode = report(error);
+  }
+}
+
+if (stoppedBy) {
+  // Re-raise so the parent sees that we were stopped by the signal, after a clean shutdown.
+  process.removeAllListeners(stoppedBy);
+  process.kill(process.pid, stoppedBy);
+} else if (exitCode !== 0) {
+  // Commands that finish but report a failure (drift, an unhealthy stack) set process.exitCode themselves.
+  process.exitCode = exitCode;
+}
+
+function report(thrown: unknown): number {
+  if (thrown instanceof CommanderError) {
+    // Commander already printed the usage problem (or the help / version text).
+    return thrown.exitCode === 0 ? 0 : 2;
+  }
+  if (stoppedBy && abort.signal.aborted) return 0;
+  const error = toError(thrown);
+  if (error instanceof TradewatchError) {
+    process.stderr.write(`tradewatch: ${error.code}: ${error.message}\n`);
+    if (!(error instanceof ConfigError) && context?.config.log.level === 'debug') {
+      process.stderr.write(`${error.stack ?? ''}\n`);
+    }
+    return error instanceof ConfigError ? 2 : 1;
+  }
+  process.stderr.write(
+    `tradewatch: TW_INTERNAL: ${error.stack ?? error.message}\nThis is a bug: please report it.\n`,
+  );
+  return 1;
+}

@@ -1,0 +1,228 @@
+/**
+ * Configuration is read here and nowhere else: every environment variable tradewatch knows is declared
+ * once below with its default and meaning, validated in full at start-up, and returned frozen. Unknown
+ * `TW_*` variables are rejected (a typo should not silently fall back to a default).
+ */
+import { z } from 'zod';
+import { ConfigError } from './errors.ts';
+import { LOG_FORMATS, type LogFormat } from './logger.ts';
+import { redactUrl } from './redact.ts';
+
+const port = z.coerce.number().int().min(1).max(65535);
+const positiveMs = z.coerce.number().int().positive();
+const url = (protocols: readonly string[]) =>
+  z.string().refine(
+    (v) => {
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+  );
+
+/** One environment variable: its schema (with default), meaning, and whether its value is secret. */
+interface VariableSpec {
+  schema: z.ZodType;
+  doc: string;
+  /** Default shown in docs; `undefined` when it derives from other variables. */
+  shownDefault: string;
+  secret?: boolean;
+}
+
+/** Every environment variable tradewatch reads. The README's table is checked against this list. */
+export const VARIABLES = {
+  TW_LOG_LEVEL: {
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    doc: 'Minimum log level.',
+    shownDefault: 'info',
+  },
+  TW_LOG_FORMAT: {
+    schema: z.enum(LOG_FORMATS).optional(),
+    doc: 'Log line format: `json` (one object a line) or `pretty`. Default: `pretty` when standard error is a terminal, else `json`.',
+    shownDefault: 'auto',
+  },
+  KAFKA_BROKERS: {
+    schema: z.string().optional(),
+    doc: 'Comma-separated Kafka bootstrap servers (`host:port`).',
+    shownDefault: '127.0.0.1:$TW_STACK_KAFKA_PORT',
+  },
+  KAFKA_CLIENT_ID: {
+    schema: z.string().min(1).default('tradewatch'),
+    doc: 'Kafka client id prefix.',
+    shownDefault: 'tradewatch',
+  },
+  TOPIC_PREFIX: {
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]*$/, 'may hold only letters, digits, ".", "_" and "-"')
+      .default(''),
+    doc: 'Prefix put before every topic name, to isolate environments sharing one cluster (e.g. `staging.`).',
+    shownDefault: '(empty)',
+  },
+  QUESTDB_HTTP_URL: {
+    schema: url(['http:', 'https:']).optional(),
+    doc: 'QuestDB HTTP endpoint (REST `/exec`, ILP over HTTP).',
+    shownDefault: 'http://127.0.0.1:$TW_STACK_QUESTDB_HTTP_PORT',
+    secret: true,
+  },
+  QUESTDB_PG_URL: {
+    schema: url(['postgres:', 'postgresql:']).optional(),
+    doc: 'QuestDB Postgres-wire endpoint.',
+    shownDefault: 'postgres://admin:quest@127.0.0.1:$TW_STACK_QUESTDB_PG_PORT/qdb',
+    secret: true,
+  },
+  DATABASE_URL: {
+    schema: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/postgres'),
+    doc: 'PostgreSQL connection string (scheduler and job store).',
+    shownDefault: 'postgres://postgres@127.0.0.1:5432/postgres',
+    secret: true,
+  },
+  TW_STACK_DIR: {
+    schema: z.string().min(1).default('.stack'),
+    doc: 'Where the local stack keeps its jars, configuration, data and logs (relative to the working directory).',
+    shownDefault: '.stack',
+  },
+  TW_STACK_KAFKA_PORT: { schema: port.default(9092), doc: 'Local Kafka client port.', shownDefault: '9092' },
+  TW_STACK_KAFKA_CONTROLLER_PORT: {
+    schema: port.default(9093),
+    doc: 'Local Kafka KRaft controller port.',
+    shownDefault: '9093',
+  },
+  TW_STACK_QUESTDB_HTTP_PORT: {
+    schema: port.default(9000),
+    doc: 'Local QuestDB HTTP port (REST, ILP over HTTP, web console).',
+    shownDefault: '9000',
+  },
+  TW_STACK_QUESTDB_PG_PORT: {
+    schema: port.default(8812),
+    doc: 'Local QuestDB Postgres-wire port.',
+    shownDefault: '8812',
+  },
+  TW_STACK_QUESTDB_ILP_PORT: {
+    schema: port.default(9009),
+    doc: 'Local QuestDB ILP-over-TCP port.',
+    shownDefault: '9009',
+  },
+  TW_STACK_QUESTDB_METRICS_PORT: {
+    schema: port.default(9003),
+    doc: 'Local QuestDB health and metrics port.',
+    shownDefault: '9003',
+  },
+  TW_STACK_START_TIMEOUT_MS: {
+    schema: positiveMs.default(120_000),
+    doc: 'How long `stack up` waits for each service to answer.',
+    shownDefault: '120000',
+  },
+} as const satisfies Record<string, VariableSpec>;
+
+export type VariableName = keyof typeof VARIABLES;
+
+/** The compiled, validated configuration. Durations are in milliseconds. */
+export interface Config {
+  readonly log: { readonly level: string; readonly format: LogFormat | undefined };
+  readonly kafka: {
+    readonly brokers: readonly string[];
+    /** Whether KAFKA_BROKERS was given (else the local stack's port is assumed). */
+    readonly brokersGiven: boolean;
+    readonly clientId: string;
+    readonly topicPrefix: string;
+  };
+  readonly questdb: { readonly httpUrl: string; readonly pgUrl: string };
+  readonly postgres: { readonly url: string };
+  readonly stack: StackConfig;
+}
+
+export interface StackConfig {
+  readonly dir: string;
+  readonly kafkaPort: number;
+  readonly kafkaControllerPort: number;
+  readonly questdbHttpPort: number;
+  readonly questdbPgPort: number;
+  readonly questdbIlpPort: number;
+  readonly questdbMetricsPort: number;
+  readonly startTimeoutMs: number;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Reads and validates the configuration from `env` (default: the process environment), with
+ * `overrides` (e.g. from command-line flags) taking precedence. Throws one {@link ConfigError} listing
+ * every problem. Empty values count as unset.
+ */
+export function loadConfig(
+  overrides: Partial<Record<VariableName, string>> = {},
+  processEnv: Env = process.env,
+): Config {
+  const env: Env = { ...processEnv, ...stripUndefined(overrides) };
+  const problems: string[] = [];
+  const values: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(VARIABLES) as [VariableName, VariableSpec][]) {
+    const raw = env[name] === '' ? undefined : env[name];
+    const result = spec.schema.safeParse(raw);
+    if (result.success) {
+      values[name] = result.data;
+    } else {
+      const shown = raw === undefined ? 'unset' : spec.secret ? redactUrl(raw) : JSON.stringify(raw);
+      const why = result.error.issues.map((i) => i.message).join('; ');
+      problems.push(`${name}=${shown}: ${why}. ${spec.doc}`);
+    }
+  }
+  for (const name of Object.keys(env)) {
+    if (name.startsWith('TW_') && !(name in VARIABLES)) {
+      problems.push(`${name} is not a tradewatch variable (known: ${Object.keys(VARIABLES).join(', ')})`);
+    }
+  }
+  const v = values as { [K in VariableName]: z.infer<(typeof VARIABLES)[K]['schema']> };
+  const brokers = (v.KAFKA_BROKERS ?? `127.0.0.1:${v.TW_STACK_KAFKA_PORT}`)
+    .split(',')
+    .map((b) => b.trim())
+    .filter((b) => b.length > 0);
+  if (v.KAFKA_BROKERS !== undefined) {
+    for (const broker of brokers) {
+      if (!/^[^:\s]+:\d{1,5}$/.test(broker)) {
+        problems.push(`KAFKA_BROKERS: "${broker}" is not host:port (e.g. 127.0.0.1:9092)`);
+      }
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems, 'the environment');
+
+  return deepFreeze({
+    log: { level: v.TW_LOG_LEVEL, format: v.TW_LOG_FORMAT },
+    kafka: {
+      brokers,
+      brokersGiven: v.KAFKA_BROKERS !== undefined,
+      clientId: v.KAFKA_CLIENT_ID,
+      topicPrefix: v.TOPIC_PREFIX,
+    },
+    questdb: {
+      httpUrl: v.QUESTDB_HTTP_URL ?? `http://127.0.0.1:${v.TW_STACK_QUESTDB_HTTP_PORT}`,
+      pgUrl: v.QUESTDB_PG_URL ?? `postgres://admin:quest@127.0.0.1:${v.TW_STACK_QUESTDB_PG_PORT}/qdb`,
+    },
+    postgres: { url: v.DATABASE_URL },
+    stack: {
+      dir: v.TW_STACK_DIR,
+      kafkaPort: v.TW_STACK_KAFKA_PORT,
+      kafkaControllerPort: v.TW_STACK_KAFKA_CONTROLLER_PORT,
+      questdbHttpPort: v.TW_STACK_QUESTDB_HTTP_PORT,
+      questdbPgPort: v.TW_STACK_QUESTDB_PG_PORT,
+      questdbIlpPort: v.TW_STACK_QUESTDB_ILP_PORT,
+      questdbMetricsPort: v.TW_STACK_QUESTDB_METRICS_PORT,
+      startTimeoutMs: v.TW_STACK_START_TIMEOUT_MS,
+    },
+  });
+}
+
+function stripUndefined(values: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(values).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,16 @@
+export type {
+  BatchHandler,
+  ConsumerOptions,
+  IncomingRecord,
+  KafkaAdmin,
+  KafkaClient,
+  KafkaConsumer,
+  KafkaProducer,
+  OutgoingRecord,
+  PartitionOffsets,
+  PositionEvent,
+  ProducerOptions,
+  RecordPosition,
+  TopicState,
+} from './types.ts';
+export { createKafkaClient, type KafkaClientOptions } from './kafkajs-client.ts';

@@ -1,0 +1,398 @@
+/**
+ * The kafkajs adapter of the Kafka port (types.ts). Nothing outside this file imports kafkajs.
+ */
+import kafkajs from 'kafkajs';
+import type { Admin, Consumer, IHeaders, LogEntry, Message, Producer } from 'kafkajs';
+import { TradewatchError, toError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import type {
+  BatchHandler,
+  ConsumerOptions,
+  IncomingRecord,
+  KafkaAdmin,
+  KafkaClient,
+  KafkaConsumer,
+  KafkaProducer,
+  OutgoingRecord,
+  PartitionOffsets,
+  PositionEvent,
+  ProducerOptions,
+  RecordPosition,
+  TopicState,
+} from './types.ts';
+
+// kafkajs is CommonJS and Node's named-export detection misses some of its exports: take them from the default.
+const { ConfigResourceTypes, Kafka, Partitioners, logLevel } = kafkajs;
+
+/** Records per produce request inside a transaction. */
+const TRANSACTION_CHUNK = 1000;
+
+export interface KafkaClientOptions {
+  /** Bootstrap servers, `host:port`. */
+  readonly brokers: readonly string[];
+  /** Client id sent to the brokers. Default `tradewatch`. */
+  readonly clientId?: string;
+  /** Parent logger; kafkajs logs become its `kafka` child. */
+  readonly logger: Logger;
+  /** How long to wait for a TCP connection to a broker. Default 3000 ms. */
+  readonly connectionTimeoutMs?: number;
+  /** How many times kafkajs retries a failed request before giving up. Default 5. */
+  readonly retries?: number;
+}
+
+/** Creates the Kafka client. No connection is made until an admin, producer or consumer is asked for. */
+export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
+  const log = options.logger.child({ component: 'kafka' });
+  const brokers = [...options.brokers];
+  const kafka = new Kafka({
+    clientId: options.clientId ?? 'tradewatch',
+    brokers,
+    connectionTimeout: options.connectionTimeoutMs ?? 3000,
+    retry: { retries: options.retries ?? 5, initialRetryTime: 200, maxRetryTime: 5000 },
+    logLevel: logLevel.INFO,
+    logCreator: () => (entry: LogEntry) => forwardLog(log, entry),
+  });
+  const where = brokers.join(',');
+
+  return {
+    async admin() {
+      const admin = kafka.admin();
+      await guard(where, 'connect the admin client', () => admin.connect());
+      return wrapAdmin(admin, where);
+    },
+    async producer(producerOptions: ProducerOptions = {}) {
+      const transactional = producerOptions.transactionalId !== undefined;
+      const producer = kafka.producer({
+        // The Java client's murmur2 partitioning, so keys land where Java and Python producers put them.
+        createPartitioner: Partitioners.DefaultPartitioner,
+        idempotent: true,
+        // An idempotent producer retries for as long as it takes (kafkajs warns otherwise); the
+        // caller's deadline, not a retry count, bounds an outage.
+        retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 5000 },
+        allowAutoTopicCreation: false,
+        ...(transactional
+          ? { transactionalId: producerOptions.transactionalId, maxInFlightRequests: 1 }
+          : {}),
+      });
+      await guard(where, 'connect the producer', () => producer.connect());
+      return wrapProducer(producer, where);
+    },
+    async consumer(consumerOptions: ConsumerOptions) {
+      const consumer = kafka.consumer({
+        groupId: consumerOptions.groupId,
+        allowAutoTopicCreation: false,
+        maxWaitTimeInMs: 250,
+      });
+      await guard(where, 'connect the consumer', () => consumer.connect());
+      return wrapConsumer(consumer, consumerOptions, where, log);
+    },
+  };
+}
+
+function wrapAdmin(admin: Admin, where: string): KafkaAdmin {
+  let closing: Promise<void> | undefined;
+  const offsets = async (topic: string): Promise<PartitionOffsets[]> => {
+    // Right after a topic is created its partitions may still be electing leaders; kafkajs gives up on
+    // NOT_LEADER at once here, so retry, refreshing the metadata, for a little while.
+    const result = await guard(where, `fetch the offsets of ${topic}`, () =>
+      retryTransient(
+        () => admin.fetchTopicOffsets(topic),
+        () => admin.fetchTopicMetadata({ topics: [topic] }),
+      ),
+    );
+    return result
+      .map((p) => ({ partition: p.partition, low: p.low, high: p.high }))
+      .sort((a, b) => a.partition - b.partition);
+  };
+
+  return {
+    listTopics: () => guard(where, 'list topics', () => admin.listTopics()),
+    async describeTopics(names, configKeys) {
+      const existing = new Set(await guard(where, 'list topics', () => admin.listTopics()));
+      const present = names.filter((n) => existing.has(n));
+      if (present.length === 0) return [];
+      const metadata = await guard(where, 'describe topics', () =>
+        admin.fetchTopicMetadata({ topics: present }),
+      );
+      const configs = await guard(where, 'describe topic configs', () =>
+        admin.describeConfigs({
+          includeSynonyms: false,
+          resources: present.map((name) => ({
+            type: ConfigResourceTypes.TOPIC,
+            name,
+            configNames: [...configKeys],
+          })),
+        }),
+      );
+      return metadata.topics.map((t) => {
+        const resource = configs.resources.find((r) => r.resourceName === t.name);
+        const entries: Record<string, string> = {};
+        for (const e of resource?.configEntries ?? []) entries[e.configName] = e.configValue;
+        return {
+          name: t.name,
+          partitions: t.partitions.length,
+          replicationFactor: t.partitions[0]?.replicas.length ?? 0,
+          configs: entries,
+        };
+      });
+    },
+    async createTopics(topics: readonly TopicState[]) {
+      await guard(where, 'create topics', () =>
+        admin.createTopics({
+          waitForLeaders: true,
+          topics: topics.map((t) => ({
+            topic: t.name,
+            numPartitions: t.partitions,
+            replicationFactor: t.replicationFactor,
+            configEntries: Object.entries(t.configs).map(([name, value]) => ({ name, value })),
+          })),
+        }),
+      );
+    },
+    async alterTopicConfigs(name, configs) {
+      await guard(where, `alter the configuration of topic ${name}`, () =>
+        admin.alterConfigs({
+          validateOnly: false,
+          resources: [
+            {
+              type: ConfigResourceTypes.TOPIC,
+              name,
+              configEntries: Object.entries(configs).map(([n, value]) => ({ name: n, value })),
+            },
+          ],
+        }),
+      );
+    },
+    async deleteTopics(names) {
+      await guard(where, 'delete topics', () => admin.deleteTopics({ topics: [...names] }));
+    },
+    offsets,
+    async waitUntilVisible(positions, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      const topics = [...new Set(positions.map((p) => p.topic))];
+      for (;;) {
+        const highs = new Map<string, bigint>();
+        for (const topic of topics) {
+          for (const p of await offsets(topic)) highs.set(`${topic}/${p.partition}`, BigInt(p.high));
+        }
+        const pending = positions.filter(
+          (p) => (highs.get(`${p.topic}/${p.partition}`) ?? 0n) <= BigInt(p.offset),
+        );
+        if (pending.length === 0) return;
+        if (Date.now() > deadline) {
+          throw new TradewatchError(
+            'TW_TIMEOUT',
+            `records produced to ${pending.map((p) => `${p.topic}[${p.partition}]@${p.offset}`).join(', ')} ` +
+              `were not visible to readers after ${timeoutMs} ms; check the broker's log`,
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+    async deleteGroups(groupIds) {
+      await guard(where, 'delete consumer groups', () => admin.deleteGroups([...groupIds]));
+    },
+    close() {
+      closing ??= admin.disconnect();
+      return closing;
+    },
+  };
+}
+
+function wrapProducer(producer: Producer, where: string): KafkaProducer {
+  let closing: Promise<void> | undefined;
+  return {
+    async send(records) {
+      if (records.length === 0) return;
+      await guard(where, 'produce', () =>
+        producer.sendBatch({ acks: -1, topicMessages: toTopicMessages(records) }),
+      );
+    },
+    async sendAtomically(records) {
+      if (records.length === 0) return [];
+      const transaction = await guard(where, 'begin a transaction', () => producer.transaction());
+      try {
+        // One request per chunk keeps each produce request well under the broker's size limits.
+        const last = new Map<string, RecordPosition>();
+        for (let i = 0; i < records.length; i += TRANSACTION_CHUNK) {
+          const written = await transaction.sendBatch({
+            acks: -1,
+            topicMessages: toTopicMessages(records.slice(i, i + TRANSACTION_CHUNK)),
+          });
+          for (const w of written) {
+            const offset = w.baseOffset ?? w.offset ?? '0';
+            last.set(`${w.topicName}/${w.partition}`, { topic: w.topicName, partition: w.partition, offset });
+          }
+        }
+        await transaction.commit();
+        return [...last.values()];
+      } catch (error: unknown) {
+        // Abort so that nothing of the batch becomes visible; keep the first error.
+        await transaction.abort().catch(() => undefined);
+        throw translate(error, where, 'produce in a transaction');
+      }
+    },
+    close() {
+      closing ??= producer.disconnect();
+      return closing;
+    },
+  };
+}
+
+function wrapConsumer(
+  consumer: Consumer,
+  options: ConsumerOptions,
+  where: string,
+  log: Logger,
+): KafkaConsumer {
+  let closing: Promise<void> | undefined;
+  return {
+    async run(onBatch: BatchHandler, onPosition?: (event: PositionEvent) => void) {
+      await guard(where, 'subscribe', () =>
+        consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? false }),
+      );
+      if (onPosition) {
+        consumer.on(consumer.events.END_BATCH_PROCESS, (event) => {
+          onPosition({
+            topic: event.payload.topic,
+            partition: event.payload.partition,
+            nextOffset: (BigInt(event.payload.lastOffset) + 1n).toString(),
+            highWatermark: event.payload.highWatermark,
+          });
+        });
+      }
+      consumer.on(consumer.events.CRASH, (event) => {
+        log.error({ err: event.payload.error, restart: event.payload.restart }, 'consumer crashed');
+      });
+      await guard(where, 'start consuming', () =>
+        consumer.run({
+          autoCommit: options.autoCommit ?? false,
+          eachBatchAutoResolve: true,
+          eachBatch: async ({ batch }) => {
+            await onBatch(
+              batch.messages.map((m): IncomingRecord => ({
+                topic: batch.topic,
+                partition: batch.partition,
+                offset: m.offset,
+                timestamp: Number(m.timestamp),
+                key: m.key,
+                value: m.value,
+                headers: fromHeaders(m.headers),
+              })),
+            );
+          },
+        }),
+      );
+    },
+    close() {
+      closing ??= consumer.disconnect();
+      return closing;
+    },
+  };
+}
+
+function toTopicMessages(records: readonly OutgoingRecord[]): { topic: string; messages: Message[] }[] {
+  const byTopic = new Map<string, Message[]>();
+  for (const r of records) {
+    const messages = byTopic.get(r.topic) ?? [];
+    messages.push({
+      key: r.key,
+      value: r.value,
+      ...(r.headers ? { headers: { ...r.headers } } : {}),
+      ...(r.partition !== undefined ? { partition: r.partition } : {}),
+      ...(r.timestamp !== undefined ? { timestamp: String(r.timestamp) } : {}),
+    });
+    byTopic.set(r.topic, messages);
+  }
+  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+}
+
+function fromHeaders(headers: IHeaders | undefined): Record<string, Buffer> {
+  const out: Record<string, Buffer> = {};
+  for (const [name, raw] of Object.entries(headers ?? {})) {
+    const first = Array.isArray(raw) ? raw[0] : raw;
+    if (first === undefined) continue;
+    out[name] = typeof first === 'string' ? Buffer.from(first, 'utf8') : first;
+  }
+  return out;
+}
+
+/** kafkajs errors after which the same call may succeed once the cluster has settled. */
+const TRANSIENT = new Set(['NOT_LEADER_FOR_PARTITION', 'LEADER_NOT_AVAILABLE', 'UNKNOWN_TOPIC_OR_PARTITION']);
+
+async function retryTransient<T>(
+  call: () => Promise<T>,
+  beforeRetry: () => Promise<unknown>,
+  { attempts = 20, delayMs = 250 } = {},
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error: unknown) {
+      const type = (error as { type?: unknown }).type;
+      if (attempt >= attempts || typeof type !== 'string' || !TRANSIENT.has(type)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      await beforeRetry().catch(() => undefined);
+    }
+  }
+}
+
+/** Runs a kafkajs call and turns its failures into catalogued errors naming the brokers and the operation. */
+async function guard<T>(where: string, what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error: unknown) {
+    throw translate(error, where, what);
+  }
+}
+
+function translate(thrown: unknown, where: string, what: string): Error {
+  if (thrown instanceof TradewatchError) return thrown;
+  const error = toError(thrown);
+  const chain = causeChain(error);
+  const unreachable = chain.some(
+    (e) =>
+      e.name === 'KafkaJSConnectionError' ||
+      e.name === 'KafkaJSBrokerNotFound' ||
+      /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|Connection timeout/.test(e.message),
+  );
+  if (unreachable) {
+    return new TradewatchError(
+      'TW_KAFKA_UNAVAILABLE',
+      `Kafka at ${where} did not answer while trying to ${what}: ${error.message}. ` +
+        'Start the local stack with `tradewatch stack up`, or point KAFKA_BROKERS at a running cluster.',
+      { cause: error, details: { brokers: where } },
+    );
+  }
+  return new TradewatchError('TW_KAFKA_FAILED', `Kafka at ${where} refused to ${what}: ${error.message}`, {
+    cause: error,
+    details: { brokers: where, kafkaError: error.name },
+  });
+}
+
+function causeChain(error: Error): Error[] {
+  const chain: Error[] = [];
+  let current: unknown = error;
+  while (current instanceof Error && chain.length < 10) {
+    chain.push(current);
+    const next: unknown = current.cause ?? (current as { originalError?: unknown }).originalError;
+    current = next;
+  }
+  return chain;
+}
+
+const LEVEL_NAMES: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+function forwardLog(log: Logger, entry: LogEntry): void {
+  const { message, ...rest } = entry.log;
+  const named = LEVEL_NAMES[entry.level] ?? 'debug';
+  // kafkajs is chatty at info (joins, rebalances), and logs every error response of a request it then
+  // retries (Connection) at error level; what finally fails reaches the caller as a thrown error.
+  const level = named === 'info' || (entry.namespace === 'Connection' && named === 'error') ? 'debug' : named;
+  log[level]({ kafkajs: entry.namespace, ...rest }, message);
+}

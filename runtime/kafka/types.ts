@@ -1,0 +1,125 @@
+/**
+ * The Kafka port: the only Kafka vocabulary the rest of tradewatch speaks. Processors never see it;
+ * the CLI, the topic catalogue and the processor runtime use these types, and `kafkajs-client.ts` is the
+ * one adapter that implements them. Swapping the client library means writing another adapter.
+ *
+ * Terminology:
+ * - topic names here are physical names (TOPIC_PREFIX already applied); the catalogue adds the prefix;
+ * - offsets are decimal strings (Kafka offsets are 64-bit and may pass 2^53);
+ * - headers are UTF-8 strings on the way out and raw bytes on the way in (Kafka does not type them).
+ */
+
+/** A record to produce. */
+export interface OutgoingRecord {
+  readonly topic: string;
+  readonly key: string | Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers?: Readonly<Record<string, string | Buffer>>;
+  /** Explicit partition; default: chosen from the key by the client's partitioner (murmur2, as the Java client). */
+  readonly partition?: number;
+  /** Record timestamp in epoch ms; default: now. */
+  readonly timestamp?: number;
+}
+
+/** A record as consumed. */
+export interface IncomingRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly timestamp: number;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: Readonly<Record<string, Buffer>>;
+}
+
+/** Where a topic should be, or is. `configs` holds topic-level configuration such as `retention.ms`. */
+export interface TopicState {
+  readonly name: string;
+  readonly partitions: number;
+  readonly replicationFactor: number;
+  readonly configs: Readonly<Record<string, string>>;
+}
+
+/** A partition's offsets: `low` is the first offset still stored, `high` the next offset to be written. */
+export interface PartitionOffsets {
+  readonly partition: number;
+  readonly low: string;
+  readonly high: string;
+}
+
+/** A record's place in a partition. */
+export interface RecordPosition {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+}
+
+export interface KafkaAdmin {
+  listTopics(): Promise<string[]>;
+  /** Describes existing topics with the given config keys; topics that do not exist are left out. */
+  describeTopics(names: readonly string[], configKeys: readonly string[]): Promise<TopicState[]>;
+  createTopics(topics: readonly TopicState[]): Promise<void>;
+  alterTopicConfigs(name: string, configs: Readonly<Record<string, string>>): Promise<void>;
+  deleteTopics(names: readonly string[]): Promise<void>;
+  offsets(topic: string): Promise<PartitionOffsets[]>;
+  deleteGroups(groupIds: readonly string[]): Promise<void>;
+  /**
+   * Waits until read-committed consumers can see each position (the partition's last stable offset is
+   * past it). A committed transaction's markers are written after the commit returns, so a reader that
+   * must see a transaction just produced waits for this first. Throws TW_TIMEOUT after `timeoutMs`.
+   */
+  waitUntilVisible(positions: readonly RecordPosition[], timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface KafkaProducer {
+  /** Sends and waits for the acknowledgement of every record (acks=all, idempotent). */
+  send(records: readonly OutgoingRecord[]): Promise<void>;
+  /**
+   * Sends all records in one Kafka transaction: read-committed consumers see all of them or none.
+   * Needs a producer created with a `transactionalId`. Returns, per partition written, the position of
+   * the last batch written there (see {@link KafkaAdmin.waitUntilVisible}).
+   */
+  sendAtomically(records: readonly OutgoingRecord[]): Promise<RecordPosition[]>;
+  close(): Promise<void>;
+}
+
+export interface ProducerOptions {
+  /** Enables transactions (`sendAtomically`). Must be unique per producing instance. Default: none. */
+  readonly transactionalId?: string;
+}
+
+/** Called with each fetched batch of one partition; resolves when the batch is handled. */
+export type BatchHandler = (records: readonly IncomingRecord[]) => Promise<void> | void;
+
+/** Reported after each batch of a partition, including batches of only control records. */
+export interface PositionEvent {
+  readonly topic: string;
+  readonly partition: number;
+  /** The next offset this consumer will read on that partition. */
+  readonly nextOffset: string;
+  readonly highWatermark: string;
+}
+
+export interface ConsumerOptions {
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  /** Start at the earliest stored offset when the group has no committed offset. Default false (latest). */
+  readonly fromBeginning?: boolean;
+  /** Commit offsets automatically after each batch. Default false. */
+  readonly autoCommit?: boolean;
+}
+
+export interface KafkaConsumer {
+  /** Joins the group and calls `onBatch` for every batch until `stop()`. Resolves once running. */
+  run(onBatch: BatchHandler, onPosition?: (event: PositionEvent) => void): Promise<void>;
+  /** Stops fetching and leaves the group. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** The one entry point to Kafka. */
+export interface KafkaClient {
+  admin(): Promise<KafkaAdmin>;
+  producer(options?: ProducerOptions): Promise<KafkaProducer>;
+  consumer(options: ConsumerOptions): Promise<KafkaConsumer>;
+}

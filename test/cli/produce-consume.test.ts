@@ -1,0 +1,163 @@
+/**
+ * `tradewatch produce` then `tradewatch consume` on the real Kafka: JSON lines round-trip for every
+ * topic of the catalogue; bad input is reported by line and field and leaves nothing behind;
+ * undecodable records are reported with their typed error.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { TOPICS, physicalName } from '../../topics/index.ts';
+import { jsonLines, runCli, startCli } from '../helpers/cli.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+import { testAdmin, testKafka } from '../helpers/kafka.ts';
+import { uniqueName } from '../helpers/unique.ts';
+
+const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/jsonl');
+
+/** JSON with object keys sorted, so that equal values compare equal whatever their key order. */
+const canonical = (value: unknown): string =>
+  JSON.stringify(value, (_k, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
+  );
+const sortJson = (values: unknown[]) => values.map(canonical).sort();
+
+describe('produce and consume', () => {
+  let prefix: string;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    // One prefix for the file: `topics apply` through the CLI creates the whole catalogue under it.
+    prefix = `${uniqueName('t-cli')}.`;
+    env = { TOPIC_PREFIX: prefix };
+    const applied = await runCli(['topics', 'apply'], { env });
+    expect(applied.stderr).toBe('');
+    expect(applied.code).toBe(0);
+    expect(applied.stdout.match(/^created /gm)).toHaveLength(TOPICS.length);
+    return async () => {
+      const admin = await testKafka().admin();
+      await admin.deleteTopics(TOPICS.map((t) => physicalName(t.name, prefix)));
+      await admin.close();
+    };
+  });
+
+  it.each(TOPICS.map((t) => t.name))('round-trips JSON lines through %s', async (topic) => {
+    const text = await readFile(path.join(FIXTURES, `${topic}.jsonl`), 'utf8');
+    const produced = await runCli(['produce', topic], { env, input: text });
+    expect(produced.stderr).toBe('');
+    expect(produced.code).toBe(0);
+    const expected = jsonLines(text);
+    expect(produced.stdout).toContain(`produced ${expected.length} record(s) to ${prefix}${topic}`);
+
+    const consumed = await runCli(['consume', topic, '--from-beginning'], { env });
+    expect(consumed.stderr).toBe('');
+    expect(consumed.code).toBe(0);
+    expect(sortJson(jsonLines(consumed.stdout))).toEqual(sortJson(expected));
+  });
+
+  it('keys records as the catalogue says and reads them from a file with --file and --meta', async () => {
+    const file = path.join(FIXTURES, 'metrics.jsonl');
+    const t = `${prefix}metrics`;
+    const before = jsonLines(
+      (await runCli(['consume', 'metrics', '--from-beginning'], { env })).stdout,
+    ).length;
+    const produced = await runCli(['produce', 'metrics', '--file', file], { env });
+    expect(produced.code).toBe(0);
+    const consumed = await runCli(['consume', 'metrics', '--from-beginning', '--meta'], { env });
+    const lines = jsonLines(consumed.stdout) as {
+      key: string;
+      topic: string;
+      offset: string;
+      value: unknown;
+    }[];
+    expect(lines.length).toBe(before + 2);
+    expect(lines.map((l) => l.key)).toContain('drawdown_1h{env=prod,portfolio=alpha}');
+    expect(lines.every((l) => l.topic === t && /^\d+$/.test(l.offset))).toBe(true);
+  });
+
+  it('stops after --max records', async () => {
+    const consumed = await runCli(['consume', 'portfolio.marks', '--from-beginning', '--max', '1'], { env });
+    expect(consumed.code).toBe(0);
+    expect(jsonLines(consumed.stdout)).toHaveLength(1);
+  });
+
+  it('rejects a file with bad lines, naming line and field, and produces nothing', async () => {
+    const fresh = `${prefix}bad.`;
+    const admin = await testAdmin();
+    const localEnv = { TOPIC_PREFIX: fresh };
+    await runCli(['topics', 'apply'], { env: localEnv });
+    try {
+      const input = [
+        '{"portfolio":"alpha","env":"prod","ts":1767621600000,"equity":1000000}',
+        '',
+        '{"portfolio":"alpha","env":"live","ts":1767621660000,"equity":"lots"}',
+        '{not json',
+        '{"portfolio":"alpha","env":"prod","ts":1767621720000,"equity":1,"eqiuty":2}',
+      ].join('\n');
+      const result = await runCli(['produce', 'portfolio.marks'], { env: localEnv, input });
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toContain('TW_INPUT_INVALID');
+      expect(result.stderr).toContain('nothing was produced');
+      expect(result.stderr).toMatch(/stdin:3: .*env.*prod, staging, paper.*live/);
+      expect(result.stderr).toMatch(/stdin:3: .*equity.*double.*lots/);
+      expect(result.stderr).toMatch(/stdin:4: not valid JSON/);
+      expect(result.stderr).toMatch(/stdin:5: .*eqiuty/);
+      expect(result.stderr).not.toMatch(/stdin:1:/);
+      const offsets = await admin.offsets(`${fresh}portfolio.marks`);
+      expect(offsets.every((p) => p.high === '0')).toBe(true);
+    } finally {
+      await admin.deleteTopics(TOPICS.map((t) => physicalName(t.name, fresh)));
+    }
+  });
+
+  it('reports undecodable records with their typed error and exits 1', async () => {
+    const kafka = testKafka();
+    const producer = await kafka.producer();
+    const t = `${prefix}outcomes`;
+    try {
+      await producer.send([
+        { topic: t, key: 'x', value: Buffer.from('definitely not avro') },
+        // Single-object header with a fingerprint no schema has.
+        { topic: t, key: 'y', value: Buffer.from([0xc3, 0x01, 1, 2, 3, 4, 5, 6, 7, 8, 0]) },
+      ]);
+    } finally {
+      await producer.close();
+    }
+    const consumed = await runCli(['consume', 'outcomes', '--from-beginning'], { env });
+    expect(consumed.code).toBe(1);
+    expect(consumed.stderr).toMatch(
+      new RegExp(`${t.replace(/\./g, '\\.')}\\[\\d\\]@\\d+: TW_DECODE_NOT_SINGLE_OBJECT`),
+    );
+    expect(consumed.stderr).toContain('TW_DECODE_UNKNOWN_SCHEMA');
+    // The good records are still printed.
+    expect(jsonLines(consumed.stdout).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('names an unknown topic and the known ones', async () => {
+    const result = await runCli(['produce', 'portfolio.mark'], { env, input: '{}' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('TW_TOPIC_UNKNOWN');
+    expect(result.stderr).toContain('portfolio.marks');
+  });
+
+  it('follows new records until interrupted, then exits cleanly on SIGINT', async () => {
+    // --from-beginning too: a record produced before the follower has its offsets cannot be missed.
+    const follower = startCli(['consume', 'signals', '--from-beginning', '--follow'], { env });
+    onTestFinished(() => void follower.child.kill('SIGKILL'));
+    const line =
+      '{"source":"x","asset":"ETH-USD","name":"mentions_1h","value":1200,"unit":null,"ts":1767621600000,"labels":{}}';
+    expect((await runCli(['produce', 'signals'], { env, input: line })).code).toBe(0);
+    await waitFor('the followed record', () => follower.stdout().includes('mentions_1h'), {
+      timeoutMs: 30_000,
+    });
+    expect(follower.child.exitCode).toBeNull(); // still following
+    follower.child.kill('SIGINT');
+    const result = await follower.exited;
+    expect(result.signal).toBe('SIGINT');
+    expect(result.stderr).toBe('');
+    expect(jsonLines(result.stdout)).toContainEqual(JSON.parse(line));
+  });
+});

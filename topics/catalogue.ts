@@ -1,0 +1,159 @@
+/**
+ * The topic catalogue: every topic tradewatch reads or writes, with its partitions, retention, cleanup
+ * policy, key and value contract. `tradewatch topics apply` makes a cluster match it. Names here are
+ * logical; {@link physicalName} applies TOPIC_PREFIX.
+ */
+import type { RecordTypeName } from '../schemas/index.ts';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** How a record's key is derived from its decoded value (the CLI and the runtime use the same rule). */
+export interface KeySpec {
+  /** What the key is, for people. */
+  readonly doc: string;
+  /** Builds the key from a decoded value. */
+  readonly of: (value: Readonly<Record<string, unknown>>) => string;
+}
+
+/** A topic whose values are Avro records of one type, single-object encoded. */
+export interface AvroValue {
+  readonly kind: 'avro';
+  readonly type: RecordTypeName;
+}
+
+/** A topic whose values are raw bytes with meaning in headers (the dead-letter topic). */
+export interface RawValue {
+  readonly kind: 'dead-letter';
+}
+
+export interface TopicDefinition {
+  /** Logical name (without TOPIC_PREFIX). */
+  readonly name: string;
+  readonly doc: string;
+  readonly partitions: number;
+  /** `retention.ms`; -1 keeps records forever. */
+  readonly retentionMs: number;
+  readonly cleanupPolicy: 'delete' | 'compact' | 'compact,delete';
+  readonly key: KeySpec;
+  readonly value: AvroValue | RawValue;
+}
+
+const field = (name: string, doc: string): KeySpec => ({
+  doc,
+  of: (value) => {
+    const v = value[name];
+    if (typeof v !== 'string') throw new TypeError(`key field "${name}" is not a string`);
+    return v;
+  },
+});
+
+/** `name{k1=v1,k2=v2}` with labels sorted by name: one key per series, so a series stays on one partition. */
+export function seriesKey(name: string, labels: Readonly<Record<string, string>>): string {
+  const parts = Object.keys(labels)
+    .sort()
+    .map((k) => `${k}=${labels[k]}`);
+  return `${name}{${parts.join(',')}}`;
+}
+
+/** Every topic. Order is the order of `topics list`. */
+export const TOPICS = [
+  {
+    name: 'portfolio.marks',
+    doc: 'Equity marks of each portfolio, from the portfolio service.',
+    partitions: 6,
+    retentionMs: 14 * DAY_MS,
+    cleanupPolicy: 'delete',
+    key: field('portfolio', 'the portfolio'),
+    value: { kind: 'avro', type: 'PortfolioMark' },
+  },
+  {
+    name: 'trades',
+    doc: 'Executed fills from the trade executor.',
+    partitions: 6,
+    retentionMs: 90 * DAY_MS,
+    cleanupPolicy: 'delete',
+    key: field('portfolio', 'the portfolio the fill belongs to'),
+    value: { kind: 'avro', type: 'Trade' },
+  },
+  {
+    name: 'inference.cycles',
+    doc: 'One record per inference cycle: status, timings, metrics snapshot and the ranked top-K.',
+    partitions: 3,
+    retentionMs: 90 * DAY_MS,
+    cleanupPolicy: 'delete',
+    key: field('strategy', 'the strategy'),
+    value: { kind: 'avro', type: 'InferenceCycle' },
+  },
+  {
+    name: 'outcomes',
+    doc: 'Realized forward returns of every asset of the universe: the ground truth for precision@K.',
+    partitions: 3,
+    retentionMs: 90 * DAY_MS,
+    cleanupPolicy: 'delete',
+    key: field('asset', 'the asset'),
+    value: { kind: 'avro', type: 'Outcome' },
+  },
+  {
+    name: 'ingest.runs',
+    doc: 'One record per data-ingest run: success or failure, rows, duration, data watermark.',
+    partitions: 3,
+    retentionMs: 90 * DAY_MS,
+    cleanupPolicy: 'delete',
+    key: field('ingest', 'the ingest'),
+    value: { kind: 'avro', type: 'IngestRun' },
+  },
+  {
+    name: 'signals',
+    doc: 'External signals (GitHub activity, social sentiment, tokenomics) per asset, from connectors/.',
+    partitions: 3,
+    retentionMs: 90 * DAY_MS,
+    cleanupPolicy: 'delete',
+    key: field('asset', 'the asset'),
+    value: { kind: 'avro', type: 'Signal' },
+  },
+  {
+    name: 'metrics',
+    doc: "Every processor's output points (drawdowns, deviations, freshness, precision@K).",
+    partitions: 6,
+    retentionMs: 14 * DAY_MS,
+    cleanupPolicy: 'delete',
+    key: {
+      doc: 'name plus sorted labels, e.g. drawdown_1h{env=prod,portfolio=p1}',
+      of: (value) => seriesKey(String(value['name']), (value['labels'] ?? {}) as Record<string, string>),
+    },
+    value: { kind: 'avro', type: 'Metric' },
+  },
+  {
+    name: 'alerts',
+    doc: 'Alert state changes (firing, resolved) from the rules engine, for the notifiers.',
+    partitions: 3,
+    retentionMs: 90 * DAY_MS,
+    cleanupPolicy: 'delete',
+    key: field('fingerprint', 'the alert fingerprint'),
+    value: { kind: 'avro', type: 'Alert' },
+  },
+  {
+    name: 'dlq',
+    doc: 'Dead letters: records that could not be decoded or validated, with their origin and error in headers.',
+    partitions: 3,
+    retentionMs: 30 * DAY_MS,
+    cleanupPolicy: 'delete',
+    key: { doc: 'the original key, unchanged', of: () => '' },
+    value: { kind: 'dead-letter' },
+  },
+] as const satisfies readonly TopicDefinition[];
+
+export type TopicName = (typeof TOPICS)[number]['name'];
+
+/** The name on the cluster: TOPIC_PREFIX + logical name. */
+export function physicalName(name: string, prefix: string): string {
+  return `${prefix}${name}`;
+}
+
+/** The topic configuration tradewatch manages; drift is reported on exactly these keys. */
+export function topicConfigs(topic: TopicDefinition): Record<string, string> {
+  return {
+    'cleanup.policy': topic.cleanupPolicy,
+    'retention.ms': String(topic.retentionMs),
+  };
+}

@@ -1,0 +1,21 @@
+export {
+  TOPICS,
+  physicalName,
+  seriesKey,
+  topicConfigs,
+  type AvroValue,
+  type KeySpec,
+  type RawValue,
+  type TopicDefinition,
+  type TopicName,
+} from './catalogue.ts';
+export { findTopic } from './lookup.ts';
+export { applyTopics, type ApplyOptions, type ApplyReport, type Drift } from './apply.ts';
+export {
+  DEAD_LETTER_HEADERS,
+  deadLetterFromJson,
+  deadLetterHeaders,
+  deadLetterToJson,
+  readDeadLetter,
+  type DeadLetter,
+} from './dead-letter.ts';

@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    globalSetup: ['test/setup/global-setup.ts'],
+    // Integration tests talk to real Kafka and QuestDB: generous, but each test waits on conditions.
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    teardownTimeout: 60_000,
+    // Two cores: files run two at a time; each uses its own topics (unique TOPIC_PREFIX).
+    maxWorkers: 2,
+  },
+});
