@@ -10,5 +10,7 @@ export default defineConfig({
     teardownTimeout: 60_000,
     // Two cores: files run two at a time; each uses its own topics (unique TOPIC_PREFIX).
     maxWorkers: 2,
+    // kafkajs 2.2.4 sets a negative timer delay on Node 24 (kafkajs issue #1751): harmless, but noisy.
+    execArgv: ['--disable-warning=TimeoutNegativeWarning'],
   },
 });

@@ -4,6 +4,7 @@
  * needs them (code, what, how to fix), and exits with an honest code:
  *   0 success · 1 the operation failed · 2 invalid configuration or usage · 128+n stopped by signal n.
  */
+import { readFile } from 'node:fs/promises';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, TradewatchError, toError } from '../runtime/errors.ts';
 import { CliContext, type GlobalFlags } from './context.ts';
@@ -12,6 +13,10 @@ import { registerTopicCommands } from './commands/topics.ts';
 import { registerProduceCommand } from './commands/produce.ts';
 import { registerConsumeCommand } from './commands/consume.ts';
 import { registerDemoCommand } from './commands/demo.ts';
+
+const { version: PACKAGE_VERSION } = JSON.parse(
+  await readFile(new URL('../package.json', import.meta.url), 'utf8'),
+) as { version: string };
 
 const abort = new AbortController();
 let stoppedBy: NodeJS.Signals | undefined;
@@ -40,6 +45,7 @@ const program = new Command('tradewatch')
     'minimum log level (fatal, error, warn, info, debug, trace, silent); env TW_LOG_LEVEL',
   )
   .option('--log-format <format>', 'json or pretty; env TW_LOG_FORMAT (default: pretty on a terminal)')
+  .version(PACKAGE_VERSION, '-V, --version', 'print the tradewatch version')
   .showHelpAfterError()
   .exitOverride();
 

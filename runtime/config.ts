@@ -110,6 +110,11 @@ export const VARIABLES = {
     doc: 'Local QuestDB health and metrics port.',
     shownDefault: '9003',
   },
+  TW_STACK_STOP_TIMEOUT_MS: {
+    schema: positiveMs.default(30_000),
+    doc: 'How long `stack down` waits after SIGTERM before it sends SIGKILL.',
+    shownDefault: '30000',
+  },
   TW_STACK_START_TIMEOUT_MS: {
     schema: positiveMs.default(120_000),
     doc: 'How long `stack up` waits for each service to answer.',
@@ -143,6 +148,7 @@ export interface StackConfig {
   readonly questdbIlpPort: number;
   readonly questdbMetricsPort: number;
   readonly startTimeoutMs: number;
+  readonly stopTimeoutMs: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -211,6 +217,7 @@ export function loadConfig(
       questdbIlpPort: v.TW_STACK_QUESTDB_ILP_PORT,
       questdbMetricsPort: v.TW_STACK_QUESTDB_METRICS_PORT,
       startTimeoutMs: v.TW_STACK_START_TIMEOUT_MS,
+      stopTimeoutMs: v.TW_STACK_STOP_TIMEOUT_MS,
     },
   });
 }

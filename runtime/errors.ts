@@ -27,7 +27,6 @@ export const ERROR_CODES = {
   TW_TOPIC_DRIFT: { retriable: false, about: 'a topic on the cluster differs from the catalogue' },
   TW_KAFKA_UNAVAILABLE: { retriable: true, about: 'Kafka did not answer' },
   TW_KAFKA_FAILED: { retriable: false, about: 'Kafka refused an operation' },
-  TW_QUESTDB_UNAVAILABLE: { retriable: true, about: 'QuestDB did not answer' },
   TW_STACK_RESOLVE_FAILED: { retriable: false, about: 'Maven could not resolve the Kafka or QuestDB jars' },
   TW_STACK_START_FAILED: {
     retriable: false,

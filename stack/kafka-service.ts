@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { createKafkaClient, type KafkaAdmin, type KafkaProducer } from '../runtime/kafka/index.ts';
+import { silentLogger } from '../runtime/logger.ts';
 import { TradewatchError } from '../runtime/errors.ts';
 import { exec, lastLines } from './exec.ts';
 import { tcpAccepts, waitFor } from './health.ts';
@@ -30,15 +31,15 @@ export function kafkaService(options: KafkaServiceOptions): StackService {
   const log4jFile = path.join(layout.confDir, 'kafka-log4j2.properties');
   const bootstrap = `${HOST}:${kafkaPort}`;
 
-  const client = () =>
-    new Kafka({
-      clientId: PROBE_ID,
-      brokers: [bootstrap],
-      logLevel: logLevel.NOTHING,
-      connectionTimeout: 1000,
-      requestTimeout: 3000,
-      retry: { retries: 0 },
-    });
+  // Probes are expected to fail while the broker starts: quiet, quick, and without retries of their own.
+  const probeClient = createKafkaClient({
+    brokers: [bootstrap],
+    clientId: PROBE_ID,
+    logger: silentLogger(),
+    connectionTimeoutMs: 1000,
+    requestTimeoutMs: 3000,
+    retries: 0,
+  });
 
   return {
     name: 'kafka',
@@ -114,15 +115,15 @@ export function kafkaService(options: KafkaServiceOptions): StackService {
     async answers() {
       // A TCP check first keeps the common "not up yet" case cheap and quiet.
       if (!(await tcpAccepts(HOST, kafkaPort, 1000))) return false;
-      const admin = client().admin();
+      let admin: KafkaAdmin | undefined;
       try {
-        await admin.connect();
+        admin = await probeClient.admin();
         const cluster = await admin.describeCluster();
-        return cluster.brokers.length > 0 && cluster.controller !== null;
+        return cluster.brokers > 0 && cluster.controller !== null;
       } catch {
         return false;
       } finally {
-        await admin.disconnect().catch(() => undefined);
+        await admin?.close().catch(() => undefined);
       }
     },
 
@@ -132,34 +133,30 @@ export function kafkaService(options: KafkaServiceOptions): StackService {
       // (sendOffsets in a transaction fails at once). Loading both here means clients never see it.
       // Retries are on here: kafkajs refuses an idempotent producer without them, and they absorb the
       // short "loading" phase; the deadline still bounds the whole wait.
-      const kafka = new Kafka({
-        clientId: PROBE_ID,
+      const kafka = createKafkaClient({
         brokers: [bootstrap],
-        logLevel: logLevel.NOTHING,
-        connectionTimeout: 1000,
-        requestTimeout: 5000,
-        retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },
+        clientId: PROBE_ID,
+        logger: silentLogger(),
+        connectionTimeoutMs: 1000,
+        requestTimeoutMs: 5000,
+        retries: 3,
       });
       const ready = await waitFor(
         async () => {
-          const admin = kafka.admin();
-          const producer = kafka.producer({
-            transactionalId: PROBE_ID,
-            idempotent: true,
-            maxInFlightRequests: 1,
-          });
+          let admin: KafkaAdmin | undefined;
+          let producer: KafkaProducer | undefined;
           try {
-            await admin.connect();
-            await admin.fetchOffsets({ groupId: PROBE_ID });
-            // A transactional producer's connect() runs InitProducerId on the transaction coordinator.
-            await producer.connect();
+            admin = await kafka.admin();
+            await admin.groupOffsets(PROBE_ID);
+            // A transactional producer's connect runs InitProducerId on the transaction coordinator.
+            producer = await kafka.producer({ transactionalId: PROBE_ID });
             return true;
           } catch (e: unknown) {
             logger.debug({ err: e }, 'Kafka coordinators not ready yet');
             return false;
           } finally {
-            await producer.disconnect().catch(() => undefined);
-            await admin.disconnect().catch(() => undefined);
+            await producer?.close().catch(() => undefined);
+            await admin?.close().catch(() => undefined);
           }
         },
         { deadline, intervalMs: 250 },

@@ -61,7 +61,7 @@ export class LocalStack {
     this.#log = options.logger.child({ component: 'stack' });
     this.#options = Object.freeze({
       startTimeoutMs: options.startTimeoutMs,
-      stopTimeoutMs: options.stopTimeoutMs ?? 30_000,
+      stopTimeoutMs: options.stopTimeoutMs,
       javaCommand: options.javaCommand ?? 'java',
       mavenCommand: options.mavenCommand ?? 'mvn',
     });

@@ -62,6 +62,4 @@ export interface LocalStackOptions extends StackConfig {
   javaCommand?: string;
   /** The `mvn` executable. Default: `mvn`, found on `PATH`. */
   mavenCommand?: string;
-  /** How long `down()` waits after SIGTERM before sending SIGKILL, in ms. Default: 30000. */
-  stopTimeoutMs?: number;
 }

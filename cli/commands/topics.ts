@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { parsePositiveInt } from '../parse.ts';
+import { TradewatchError } from '../../runtime/errors.ts';
 import { TOPICS, applyTopics, physicalName, type TopicDefinition } from '../../topics/index.ts';
 import type { CliContext } from '../context.ts';
 import { table } from '../table.ts';
@@ -32,7 +33,14 @@ export function registerTopicCommands(program: Command, context: (c: Command) =>
           );
         }
         const remaining = report.drift.filter((d) => !d.fixed);
-        if (remaining.length > 0 && opts.failOnDrift) process.exitCode = 1;
+        if (remaining.length > 0 && opts.failOnDrift) {
+          throw new TradewatchError(
+            'TW_TOPIC_DRIFT',
+            `${remaining.length} drift(s) from the catalogue remain (listed above). Configs: run again with ` +
+              '--fix. Partitions: add them with kafka-topics --alter, knowing keys move, or recreate the topic.',
+            { details: { drift: remaining } },
+          );
+        }
       },
     );
 

@@ -1,5 +1,6 @@
 export type {
   BatchHandler,
+  ClusterInfo,
   ConsumerOptions,
   IncomingRecord,
   KafkaAdmin,

@@ -38,6 +38,8 @@ export interface KafkaClientOptions {
   readonly connectionTimeoutMs?: number;
   /** How many times kafkajs retries a failed request before giving up. Default 5. */
   readonly retries?: number;
+  /** How long one request may take. Default 30000 ms. */
+  readonly requestTimeoutMs?: number;
 }
 
 /** Creates the Kafka client. No connection is made until an admin, producer or consumer is asked for. */
@@ -48,6 +50,7 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
     clientId: options.clientId ?? 'tradewatch',
     brokers,
     connectionTimeout: options.connectionTimeoutMs ?? 3000,
+    requestTimeout: options.requestTimeoutMs ?? 30_000,
     retry: { retries: options.retries ?? 5, initialRetryTime: 200, maxRetryTime: 5000 },
     logLevel: logLevel.INFO,
     logCreator: () => (entry: LogEntry) => forwardLog(log, entry),
@@ -66,9 +69,6 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
         // The Java client's murmur2 partitioning, so keys land where Java and Python producers put them.
         createPartitioner: Partitioners.DefaultPartitioner,
         idempotent: true,
-        // An idempotent producer retries for as long as it takes (kafkajs warns otherwise); the
-        // caller's deadline, not a retry count, bounds an outage.
-        retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 5000 },
         allowAutoTopicCreation: false,
         ...(transactional
           ? { transactionalId: producerOptions.transactionalId, maxInFlightRequests: 1 }
@@ -106,6 +106,10 @@ function wrapAdmin(admin: Admin, where: string): KafkaAdmin {
   };
 
   return {
+    async describeCluster() {
+      const cluster = await guard(where, 'describe the cluster', () => admin.describeCluster());
+      return { brokers: cluster.brokers.length, controller: cluster.controller };
+    },
     listTopics: () => guard(where, 'list topics', () => admin.listTopics()),
     async describeTopics(names, configKeys) {
       const existing = new Set(await guard(where, 'list topics', () => admin.listTopics()));
@@ -188,6 +192,14 @@ function wrapAdmin(admin: Admin, where: string): KafkaAdmin {
         }
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
+    },
+    async groupOffsets(groupId, topics) {
+      const result = await guard(where, `fetch the offsets of group ${groupId}`, () =>
+        admin.fetchOffsets({ groupId, ...(topics ? { topics: [...topics] } : {}) }),
+      );
+      return result.flatMap((t) =>
+        t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: p.offset })),
+      );
     },
     async deleteGroups(groupIds) {
       await guard(where, 'delete consumer groups', () => admin.deleteGroups([...groupIds]));
@@ -391,8 +403,15 @@ const LEVEL_NAMES: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 function forwardLog(log: Logger, entry: LogEntry): void {
   const { message, ...rest } = entry.log;
   const named = LEVEL_NAMES[entry.level] ?? 'debug';
-  // kafkajs is chatty at info (joins, rebalances), and logs every error response of a request it then
-  // retries (Connection) at error level; what finally fails reaches the caller as a thrown error.
-  const level = named === 'info' || (entry.namespace === 'Connection' && named === 'error') ? 'debug' : named;
+  // kafkajs is chatty at info (joins, rebalances), and logs every failed attempt of a request or a
+  // connection it then retries (Connection, BrokerPool) at error level; what finally fails reaches the
+  // caller as a thrown error, so the attempts are debug.
+  const quiet =
+    named === 'info' ||
+    ((entry.namespace === 'Connection' || entry.namespace === 'BrokerPool') && named === 'error') ||
+    // Our idempotent producers retry a bounded number of times so that an outage surfaces as an error
+    // instead of a hang; transactions abort on failure, so nothing half-written becomes visible.
+    message.startsWith('Limiting retries for the idempotent producer');
+  const level = quiet ? 'debug' : named;
   log[level]({ kafkajs: entry.namespace, ...rest }, message);
 }

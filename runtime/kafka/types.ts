@@ -54,7 +54,15 @@ export interface RecordPosition {
   readonly offset: string;
 }
 
+/** What a cluster says of itself. */
+export interface ClusterInfo {
+  readonly brokers: number;
+  /** Node id of the active controller, null while there is none. */
+  readonly controller: number | null;
+}
+
 export interface KafkaAdmin {
+  describeCluster(): Promise<ClusterInfo>;
   listTopics(): Promise<string[]>;
   /** Describes existing topics with the given config keys; topics that do not exist are left out. */
   describeTopics(names: readonly string[], configKeys: readonly string[]): Promise<TopicState[]>;
@@ -63,6 +71,8 @@ export interface KafkaAdmin {
   deleteTopics(names: readonly string[]): Promise<void>;
   offsets(topic: string): Promise<PartitionOffsets[]>;
   deleteGroups(groupIds: readonly string[]): Promise<void>;
+  /** The committed offsets of a consumer group (asks the group coordinator). */
+  groupOffsets(groupId: string, topics?: readonly string[]): Promise<RecordPosition[]>;
   /**
    * Waits until read-committed consumers can see each position (the partition's last stable offset is
    * past it). A committed transaction's markers are written after the commit returns, so a reader that

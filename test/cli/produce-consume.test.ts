@@ -160,4 +160,29 @@ describe('produce and consume', () => {
     expect(result.stderr).toBe('');
     expect(jsonLines(result.stdout)).toContainEqual(JSON.parse(line));
   });
+
+  it('says Kafka is unreachable, where, and what to do', async () => {
+    const result = await runCli(['topics', 'list'], { env: { ...env, KAFKA_BROKERS: '127.0.0.1:1' } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('TW_KAFKA_UNAVAILABLE: Kafka at 127.0.0.1:1 did not answer');
+    expect(result.stderr).toContain('tradewatch stack up');
+  });
+
+  it('rejects an invalid configuration with every problem and exit code 2', async () => {
+    const result = await runCli(['topics', 'list'], {
+      env: {
+        ...env,
+        KAFKA_BROKERS: 'nohost',
+        TW_STACK_KAFKA_PORT: '0',
+        DATABASE_URL: 'mysql://u:s3cret@db:3306/x',
+      },
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('TW_CONFIG_INVALID');
+    expect(result.stderr).toContain('KAFKA_BROKERS');
+    expect(result.stderr).toContain('TW_STACK_KAFKA_PORT');
+    expect(result.stderr).toContain('DATABASE_URL');
+    expect(result.stderr).not.toContain('s3cret');
+    expect(result.stdout).toBe('');
+  });
 });

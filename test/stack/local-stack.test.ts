@@ -8,9 +8,9 @@ import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
 import { describe, it, expect, onTestFinished } from 'vitest';
 import { TradewatchError } from '../../runtime/errors.ts';
+import { createKafkaClient, type KafkaClient } from '../../runtime/kafka/index.ts';
 import { silentLogger } from '../../runtime/logger.ts';
 import { portIsFree, waitFor } from '../../stack/health.ts';
 import { LocalStack, formatStatus, type LocalStackOptions, type StackStatus } from '../../stack/index.ts';
@@ -54,6 +54,7 @@ async function stackOptions(): Promise<LocalStackOptions> {
     questdbIlpPort,
     questdbMetricsPort,
     startTimeoutMs: 120_000,
+    stopTimeoutMs: 30_000,
   };
 }
 
@@ -109,12 +110,8 @@ async function waitForRows(o: LocalStackOptions, sql: string, expected: unknown[
   expect(ok ? expected : last).toEqual(expected);
 }
 
-function kafkaClient(o: LocalStackOptions): Kafka {
-  return new Kafka({
-    clientId: 'tw-stack-test',
-    brokers: [`127.0.0.1:${o.kafkaPort}`],
-    logLevel: logLevel.NOTHING,
-  });
+function kafkaClient(o: LocalStackOptions): KafkaClient {
+  return createKafkaClient({ brokers: [`127.0.0.1:${o.kafkaPort}`], logger: silentLogger() });
 }
 
 describe('LocalStack', () => {
@@ -144,15 +141,13 @@ describe('LocalStack', () => {
       const topic = `tw-stack-test-${suffix}`;
       const table = `tw_stack_test_${suffix}`;
       const kafka = kafkaClient(options);
-      const admin = kafka.admin();
-      await admin.connect();
-      onTestFinished(() => admin.disconnect());
-      await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
-      const producer = kafka.producer();
-      await producer.connect();
-      await producer.send({ topic, messages: [{ key: 'k', value: 'hello' }] });
-      await producer.disconnect();
-      await admin.disconnect();
+      const admin = await kafka.admin();
+      onTestFinished(() => admin.close());
+      await admin.createTopics([{ name: topic, partitions: 1, replicationFactor: 1, configs: {} }]);
+      const producer = await kafka.producer();
+      await producer.send([{ topic, key: 'k', value: Buffer.from('hello') }]);
+      await producer.close();
+      await admin.close();
 
       expect(
         (
@@ -178,14 +173,11 @@ describe('LocalStack', () => {
 
       const again = await stack.up();
       expect(again.healthy).toBe(true);
-      const admin2 = kafka.admin();
-      await admin2.connect();
-      onTestFinished(() => admin2.disconnect());
+      const admin2 = await kafka.admin();
+      onTestFinished(() => admin2.close());
       expect(await admin2.listTopics()).toContain(topic);
-      expect(await admin2.fetchTopicOffsets(topic)).toEqual([
-        expect.objectContaining({ partition: 0, high: '1' }),
-      ]);
-      await admin2.disconnect();
+      expect(await admin2.offsets(topic)).toEqual([{ partition: 0, low: '0', high: '1' }]);
+      await admin2.close();
       await waitForRows(options, `SELECT v FROM ${table}`, [[42]]);
 
       // A second up() finds both running and starts nothing.
