@@ -21,17 +21,19 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const logger = createLogger({ level: 'info', format: 'pretty', name: 'test-setup' });
   const stackLibDir = path.resolve(config.stack.dir, 'lib');
   const teardown: (() => Promise<void>)[] = [];
+  // What the configuration says (KAFKA_BROKERS, QUESTDB_*, DATABASE_URL, or the local stack's ports);
+  // Testcontainers replaces the Kafka and QuestDB endpoints with its containers'.
+  const configured = {
+    kafkaBrokers: [...config.kafka.brokers],
+    questdbHttpUrl: config.questdb.httpUrl,
+    questdbPgUrl: config.questdb.pgUrl,
+    databaseUrl: config.postgres.url,
+    stackLibDir,
+  };
   let services: TestServices;
 
   if (config.kafka.brokersGiven) {
-    services = {
-      source: 'environment',
-      kafkaBrokers: [...config.kafka.brokers],
-      questdbHttpUrl: config.questdb.httpUrl,
-      questdbPgUrl: config.questdb.pgUrl,
-      databaseUrl: config.postgres.url,
-      stackLibDir,
-    };
+    services = { source: 'environment', ...configured };
   } else if (await containerRuntimeAnswers()) {
     const { GenericContainer, Wait } = await import('testcontainers');
     const { KafkaContainer } = await import('@testcontainers/kafka');
@@ -44,27 +46,20 @@ export default async function setup(project: TestProject): Promise<() => Promise
       .start();
     teardown.push(async () => void (await questdb.stop()));
     services = {
+      ...configured,
       source: 'testcontainers',
       kafkaBrokers: [`${kafka.getHost()}:${kafka.getMappedPort(9093)}`],
       questdbHttpUrl: `http://${questdb.getHost()}:${questdb.getMappedPort(9000)}`,
       questdbPgUrl: `postgres://admin:quest@${questdb.getHost()}:${questdb.getMappedPort(8812)}/qdb`,
-      databaseUrl: config.postgres.url,
-      stackLibDir,
     };
   } else {
     const stack = new LocalStack({ ...config.stack, logger });
     const before = await stack.status();
     logger.info('no KAFKA_BROKERS and no container runtime: using the local stack (stack/)');
     await stack.up();
+    // A stack the developer left running stays running; one started here is stopped at the end.
     if (!before.healthy) teardown.push(async () => void (await stack.down()));
-    services = {
-      source: 'local-stack',
-      kafkaBrokers: [...config.kafka.brokers],
-      questdbHttpUrl: config.questdb.httpUrl,
-      questdbPgUrl: config.questdb.pgUrl,
-      databaseUrl: config.postgres.url,
-      stackLibDir,
-    };
+    services = { source: 'local-stack', ...configured };
   }
 
   await checkPostgres(services.databaseUrl);
