@@ -15,6 +15,8 @@ import type { TestServices } from './services.ts';
 
 const KAFKA_IMAGE = 'confluentinc/cp-kafka:7.9.2';
 const QUESTDB_IMAGE = 'questdb/questdb:9.3.4';
+/** The images Testcontainers runs (a test keeps QuestDB's in step with the local stack). */
+export const TESTCONTAINERS_IMAGES = { kafkaImage: KAFKA_IMAGE, questdbImage: QUESTDB_IMAGE } as const;
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const config = loadConfig();
