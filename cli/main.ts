@@ -2,7 +2,9 @@
  * The entry point of the `tradewatch` command. It alone owns the process: it turns SIGINT/SIGTERM into
  * an abort signal the commands observe, releases resources in reverse order, prints errors as a person
  * needs them (code, what, how to fix), and exits with an honest code:
- *   0 success · 1 the operation failed · 2 invalid configuration or usage · 128+n stopped by signal n.
+ *   0 success, including a clean stop on SIGINT/SIGTERM · 1 the operation failed, or a stop did not
+ *   finish within TW_SHUTDOWN_TIMEOUT_MS and was forced · 2 invalid configuration or usage ·
+ *   128+n a second signal n cut the shutdown short.
  */
 import { readFile } from 'node:fs/promises';
 import { Command, CommanderError } from 'commander';
@@ -13,6 +15,7 @@ import { registerTopicCommands } from './commands/topics.ts';
 import { registerProduceCommand } from './commands/produce.ts';
 import { registerConsumeCommand } from './commands/consume.ts';
 import { registerDemoCommand } from './commands/demo.ts';
+import { registerRunCommand } from './commands/run.ts';
 
 const { version: PACKAGE_VERSION } = JSON.parse(
   await readFile(new URL('../package.json', import.meta.url), 'utf8'),
@@ -27,6 +30,14 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
       process.exit(128 + (sig === 'SIGINT' ? 2 : 15));
     }
     stoppedBy = sig;
+    const deadlineMs = context?.config.shutdownTimeoutMs ?? 30_000;
+    setTimeout(() => {
+      process.stderr.write(
+        `tradewatch: TW_TIMEOUT: the shutdown after ${sig} did not finish within ${deadlineMs} ms ` +
+          '(TW_SHUTDOWN_TIMEOUT_MS): forced. Uncommitted records will be processed again on restart.\n',
+      );
+      process.exit(1);
+    }, deadlineMs).unref();
     abort.abort(new Error(`stopped by ${sig}`));
   });
 }
@@ -53,6 +64,7 @@ registerStackCommands(program, getContext);
 registerTopicCommands(program, getContext);
 registerProduceCommand(program, getContext);
 registerConsumeCommand(program, getContext);
+registerRunCommand(program, getContext);
 registerDemoCommand(program, getContext);
 
 let exitCode = 0;
@@ -68,11 +80,7 @@ try {
   }
 }
 
-if (stoppedBy) {
-  // Re-raise so the parent sees that we were stopped by the signal, after a clean shutdown.
-  process.removeAllListeners(stoppedBy);
-  process.kill(process.pid, stoppedBy);
-} else if (exitCode !== 0) {
+if (exitCode !== 0) {
   // Commands that finish but report a failure (drift, an unhealthy stack) set process.exitCode themselves.
   process.exitCode = exitCode;
 }
@@ -82,7 +90,6 @@ function report(thrown: unknown): number {
     // Commander already printed the usage problem (or the help / version text).
     return thrown.exitCode === 0 ? 0 : 2;
   }
-  if (stoppedBy && abort.signal.aborted) return 0;
   const error = toError(thrown);
   if (error instanceof TradewatchError) {
     process.stderr.write(`tradewatch: ${error.code}: ${error.message}\n`);

@@ -53,6 +53,11 @@ export const VARIABLES = {
     doc: 'Kafka client id prefix.',
     shownDefault: 'tradewatch',
   },
+  TW_KAFKA_SESSION_TIMEOUT_MS: {
+    schema: z.coerce.number().int().min(6000).max(300_000).default(10_000),
+    doc: 'How long a processor’s consumer group waits for a silent instance before moving its partitions to the others (6000 to 300000).',
+    shownDefault: '10000',
+  },
   TOPIC_PREFIX: {
     schema: z
       .string()
@@ -78,6 +83,11 @@ export const VARIABLES = {
     doc: 'PostgreSQL connection string (scheduler and job store).',
     shownDefault: 'postgres://postgres@127.0.0.1:5432/postgres',
     secret: true,
+  },
+  TW_SHUTDOWN_TIMEOUT_MS: {
+    schema: positiveMs.default(30_000),
+    doc: 'How long a stop on SIGINT/SIGTERM may take (finish the batch, flush, commit, close) before it is forced.',
+    shownDefault: '30000',
   },
   TW_STACK_DIR: {
     schema: z.string().min(1).default('.stack'),
@@ -133,9 +143,12 @@ export interface Config {
     readonly brokersGiven: boolean;
     readonly clientId: string;
     readonly topicPrefix: string;
+    readonly sessionTimeoutMs: number;
   };
   readonly questdb: { readonly httpUrl: string; readonly pgUrl: string };
   readonly postgres: { readonly url: string };
+  /** How long a graceful stop may take before it is forced. */
+  readonly shutdownTimeoutMs: number;
   readonly stack: StackConfig;
 }
 
@@ -202,12 +215,14 @@ export function loadConfig(
       brokersGiven: v.KAFKA_BROKERS !== undefined,
       clientId: v.KAFKA_CLIENT_ID,
       topicPrefix: v.TOPIC_PREFIX,
+      sessionTimeoutMs: v.TW_KAFKA_SESSION_TIMEOUT_MS,
     },
     questdb: {
       httpUrl: v.QUESTDB_HTTP_URL ?? `http://127.0.0.1:${v.TW_STACK_QUESTDB_HTTP_PORT}`,
       pgUrl: v.QUESTDB_PG_URL ?? `postgres://admin:quest@127.0.0.1:${v.TW_STACK_QUESTDB_PG_PORT}/qdb`,
     },
     postgres: { url: v.DATABASE_URL },
+    shutdownTimeoutMs: v.TW_SHUTDOWN_TIMEOUT_MS,
     stack: {
       dir: v.TW_STACK_DIR,
       kafkaPort: v.TW_STACK_KAFKA_PORT,

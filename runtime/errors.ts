@@ -23,10 +23,20 @@ export const ERROR_CODES = {
   TW_DECODE_NOT_SINGLE_OBJECT: { retriable: false, about: 'bytes are not Avro single-object encoded' },
   TW_DECODE_UNKNOWN_SCHEMA: { retriable: false, about: 'the writer schema fingerprint is not in schemas/' },
   TW_DECODE_BODY_INVALID: { retriable: false, about: 'the Avro body does not decode with its writer schema' },
+  TW_RECORD_INVALID: {
+    retriable: false,
+    about: 'a decoded record fails a processor’s validation (dead-lettered)',
+  },
+  TW_RECORD_LATE: {
+    retriable: false,
+    about: 'a record arrived later than its processor’s grace period (dead-lettered)',
+  },
+  TW_RULES_INVALID: { retriable: false, about: 'the alert rules file is invalid' },
   TW_TOPIC_UNKNOWN: { retriable: false, about: 'a topic name is not in the catalogue (topics/)' },
   TW_TOPIC_DRIFT: { retriable: false, about: 'a topic on the cluster differs from the catalogue' },
   TW_KAFKA_UNAVAILABLE: { retriable: true, about: 'Kafka did not answer' },
   TW_KAFKA_FAILED: { retriable: false, about: 'Kafka refused an operation' },
+  TW_QUESTDB_UNAVAILABLE: { retriable: true, about: 'QuestDB did not answer or refused a write' },
   TW_STACK_RESOLVE_FAILED: { retriable: false, about: 'Maven could not resolve the Kafka or QuestDB jars' },
   TW_STACK_START_FAILED: {
     retriable: false,

@@ -145,6 +145,19 @@ export const TOPICS = [
 
 export type TopicName = (typeof TOPICS)[number]['name'];
 
+/**
+ * The changelog topic of a processor's state store (physical name): compacted, one record per key
+ * holding the key's latest state, partitioned like the processor's input.
+ */
+export function changelogTopic(processorName: string, prefix: string): string {
+  return `${prefix}tradewatch.${processorName}.changelog`;
+}
+
+/** The consumer group of a processor (physical name). */
+export function processorGroup(processorName: string, prefix: string): string {
+  return `${prefix}tradewatch.${processorName}`;
+}
+
 /** The name on the cluster: TOPIC_PREFIX + logical name. */
 export function physicalName(name: string, prefix: string): string {
   return `${prefix}${name}`;

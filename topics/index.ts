@@ -1,6 +1,8 @@
 export {
   TOPICS,
+  changelogTopic,
   physicalName,
+  processorGroup,
   seriesKey,
   topicConfigs,
   type AvroValue,

@@ -115,9 +115,11 @@ export function registerConsumeCommand(program: Command, context: (c: Command) =
           }
           finishIfDone();
         },
-        (event) => {
-          position.set(event.partition, BigInt(event.nextOffset));
-          finishIfDone();
+        {
+          onPosition: (event) => {
+            position.set(event.partition, BigInt(event.nextOffset));
+            finishIfDone();
+          },
         },
       );
       await done.promise;

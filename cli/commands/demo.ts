@@ -108,9 +108,11 @@ export function registerDemoCommand(program: Command, context: (c: Command) => C
               got.push(codec.decode(r.value));
           }
         },
-        (event) => {
-          position.set(event.partition, BigInt(event.nextOffset));
-          check();
+        {
+          onPosition: (event) => {
+            position.set(event.partition, BigInt(event.nextOffset));
+            check();
+          },
         },
       );
       check();

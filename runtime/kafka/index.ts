@@ -1,5 +1,9 @@
 export type {
+  AssignmentHandler,
+  AtomicSendOptions,
+  BatchContext,
   BatchHandler,
+  ConsumerHooks,
   ClusterInfo,
   ConsumerOptions,
   IncomingRecord,
@@ -15,3 +19,4 @@ export type {
   TopicState,
 } from './types.ts';
 export { createKafkaClient, type KafkaClientOptions } from './kafkajs-client.ts';
+export { readToEnd, type ReadToEndOptions } from './read-to-end.ts';

@@ -7,6 +7,7 @@ import { TradewatchError, toError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type {
   BatchHandler,
+  ConsumerHooks,
   ConsumerOptions,
   IncomingRecord,
   KafkaAdmin,
@@ -15,7 +16,6 @@ import type {
   KafkaProducer,
   OutgoingRecord,
   PartitionOffsets,
-  PositionEvent,
   ProducerOptions,
   RecordPosition,
   TopicState,
@@ -81,6 +81,8 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
       const consumer = kafka.consumer({
         groupId: consumerOptions.groupId,
         allowAutoTopicCreation: false,
+        sessionTimeout: consumerOptions.sessionTimeoutMs ?? 10_000,
+        heartbeatInterval: Math.max(500, Math.floor((consumerOptions.sessionTimeoutMs ?? 10_000) / 10)),
         maxWaitTimeInMs: 250,
       });
       await guard(where, 'connect the consumer', () => consumer.connect());
@@ -220,8 +222,9 @@ function wrapProducer(producer: Producer, where: string): KafkaProducer {
         producer.sendBatch({ acks: -1, topicMessages: toTopicMessages(records) }),
       );
     },
-    async sendAtomically(records) {
-      if (records.length === 0) return [];
+    async sendAtomically(records, options = {}) {
+      const { consumerOffsets } = options;
+      if (records.length === 0 && !consumerOffsets) return [];
       const transaction = await guard(where, 'begin a transaction', () => producer.transaction());
       try {
         // One request per chunk keeps each produce request well under the broker's size limits.
@@ -235,6 +238,19 @@ function wrapProducer(producer: Producer, where: string): KafkaProducer {
             const offset = w.baseOffset ?? w.offset ?? '0';
             last.set(`${w.topicName}/${w.partition}`, { topic: w.topicName, partition: w.partition, offset });
           }
+        }
+        if (consumerOffsets && consumerOffsets.offsets.length > 0) {
+          const byTopic = new Map<string, { partition: number; offset: string }[]>();
+          for (const o of consumerOffsets.offsets) {
+            byTopic.set(o.topic, [
+              ...(byTopic.get(o.topic) ?? []),
+              { partition: o.partition, offset: o.offset },
+            ]);
+          }
+          await transaction.sendOffsets({
+            consumerGroupId: consumerOffsets.groupId,
+            topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
+          });
         }
         await transaction.commit();
         return [...last.values()];
@@ -259,7 +275,8 @@ function wrapConsumer(
 ): KafkaConsumer {
   let closing: Promise<void> | undefined;
   return {
-    async run(onBatch: BatchHandler, onPosition?: (event: PositionEvent) => void) {
+    async run(onBatch: BatchHandler, hooks: ConsumerHooks = {}) {
+      const { onPosition, onAssignment, onFatal } = hooks;
       await guard(where, 'subscribe', () =>
         consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? false }),
       );
@@ -273,14 +290,27 @@ function wrapConsumer(
           });
         });
       }
+      if (onAssignment) {
+        consumer.on(consumer.events.GROUP_JOIN, (event) => {
+          onAssignment(
+            Object.entries(event.payload.memberAssignment).map(([topic, partitions]) => ({
+              topic,
+              partitions: [...partitions].sort((a, b) => a - b),
+            })),
+          );
+        });
+      }
       consumer.on(consumer.events.CRASH, (event) => {
-        log.error({ err: event.payload.error, restart: event.payload.restart }, 'consumer crashed');
+        const restart = event.payload.restart;
+        log[restart ? 'warn' : 'error']({ err: event.payload.error, restart }, 'consumer crashed');
+        if (!restart) onFatal?.(toError(event.payload.error));
       });
       await guard(where, 'start consuming', () =>
         consumer.run({
           autoCommit: options.autoCommit ?? false,
           eachBatchAutoResolve: true,
-          eachBatch: async ({ batch }) => {
+          eachBatch: async (payload) => {
+            const { batch } = payload;
             await onBatch(
               batch.messages.map((m): IncomingRecord => ({
                 topic: batch.topic,
@@ -291,6 +321,12 @@ function wrapConsumer(
                 value: m.value,
                 headers: fromHeaders(m.headers),
               })),
+              {
+                topic: batch.topic,
+                partition: batch.partition,
+                heartbeat: () => payload.heartbeat(),
+                isActive: () => payload.isRunning() && !payload.isStale(),
+              },
             );
           },
         }),
@@ -409,6 +445,8 @@ function forwardLog(log: Logger, entry: LogEntry): void {
   const quiet =
     named === 'info' ||
     ((entry.namespace === 'Connection' || entry.namespace === 'BrokerPool') && named === 'error') ||
+    // An attempt kafkajs will retry (e.g. CONCURRENT_TRANSACTIONS right after a commit).
+    ('retryCount' in rest && named === 'error') ||
     // Our idempotent producers retry a bounded number of times so that an outage surfaces as an error
     // instead of a hang; transactions abort on failure, so nothing half-written becomes visible.
     message.startsWith('Limiting retries for the idempotent producer');

@@ -90,8 +90,16 @@ export interface KafkaProducer {
    * Needs a producer created with a `transactionalId`. Returns, per partition written, the position of
    * the last batch written there (see {@link KafkaAdmin.waitUntilVisible}).
    */
-  sendAtomically(records: readonly OutgoingRecord[]): Promise<RecordPosition[]>;
+  sendAtomically(records: readonly OutgoingRecord[], options?: AtomicSendOptions): Promise<RecordPosition[]>;
   close(): Promise<void>;
+}
+
+export interface AtomicSendOptions {
+  /**
+   * Consumer offsets committed in the same transaction (consume-transform-produce): the records and
+   * the input position become visible together, or neither does.
+   */
+  readonly consumerOffsets?: { readonly groupId: string; readonly offsets: readonly RecordPosition[] };
 }
 
 export interface ProducerOptions {
@@ -99,8 +107,37 @@ export interface ProducerOptions {
   readonly transactionalId?: string;
 }
 
-/** Called with each fetched batch of one partition; resolves when the batch is handled. */
-export type BatchHandler = (records: readonly IncomingRecord[]) => Promise<void> | void;
+/** What a batch handler may do besides reading its records. */
+export interface BatchContext {
+  readonly topic: string;
+  readonly partition: number;
+  /** Tells the group coordinator this consumer is alive; call it during long work on one batch. */
+  heartbeat(): Promise<void>;
+  /** False once the consumer is stopping or the partition was taken away: stop early. */
+  isActive(): boolean;
+}
+
+/**
+ * Called with each fetched batch of one partition. When it resolves, the batch counts as handled and
+ * the next one follows; when it throws, the same records are delivered again (after the client's
+ * retries, by a restarted consumer that rejoins its group).
+ */
+export type BatchHandler = (records: readonly IncomingRecord[], batch: BatchContext) => Promise<void> | void;
+
+/** The partitions this member owns after joining its group. */
+export type AssignmentHandler = (
+  assigned: readonly { topic: string; partitions: readonly number[] }[],
+) => void;
+
+/** Hooks besides the batch handler. */
+export interface ConsumerHooks {
+  /** After each batch of a partition, including batches of only control records. */
+  readonly onPosition?: (event: PositionEvent) => void;
+  /** After every (re)join of the group, with the partitions now owned. */
+  readonly onAssignment?: AssignmentHandler;
+  /** When the client gives up on the consumer (a crash it will not restart from). */
+  readonly onFatal?: (error: Error) => void;
+}
 
 /** Reported after each batch of a partition, including batches of only control records. */
 export interface PositionEvent {
@@ -118,12 +155,17 @@ export interface ConsumerOptions {
   readonly fromBeginning?: boolean;
   /** Commit offsets automatically after each batch. Default false. */
   readonly autoCommit?: boolean;
+  /**
+   * How long the group waits for a silent member before giving its partitions to others (a crashed
+   * instance's partitions move after this). Default 10000 ms (the broker's minimum is 6000).
+   */
+  readonly sessionTimeoutMs?: number;
 }
 
 export interface KafkaConsumer {
-  /** Joins the group and calls `onBatch` for every batch until `stop()`. Resolves once running. */
-  run(onBatch: BatchHandler, onPosition?: (event: PositionEvent) => void): Promise<void>;
-  /** Stops fetching and leaves the group. Idempotent. */
+  /** Joins the group and calls `onBatch` for every batch until closed. Resolves once running. */
+  run(onBatch: BatchHandler, hooks?: ConsumerHooks): Promise<void>;
+  /** Stops fetching, lets the batch in hand finish, then leaves the group. Idempotent. */
   close(): Promise<void>;
 }
 

@@ -1,0 +1,74 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { ProcessorRunner } from '../../runtime/processor/index.ts';
+import { PROCESSOR_NAMES, createProcessors, type ProcessorName } from '../../processors/index.ts';
+import { QuestDbSink } from '../../sinks/questdb/index.ts';
+import type { CliContext } from '../context.ts';
+
+export function registerRunCommand(program: Command, context: (c: Command) => CliContext): void {
+  program
+    .command('run')
+    .description(
+      'run the pipeline: every processor (or --processors a,b), each in its consumer group, until ' +
+        'SIGINT/SIGTERM (then: finish the batch, flush, commit, close, exit 0)',
+    )
+    .option(
+      '--processors <names>',
+      `comma-separated processors to run (${PROCESSOR_NAMES.join(', ')}); default all`,
+      parseProcessors,
+    )
+    .option('--rules <file>', 'the alert rules file (default: processors/rules/default-rules.yaml)')
+    .option(
+      '--instance-id <id>',
+      'this instance’s id among the instances of each processor (default: host-pid)',
+    )
+    .action(
+      async (
+        opts: { processors?: ProcessorName[]; rules?: string; instanceId?: string },
+        command: Command,
+      ) => {
+        const ctx = context(command);
+        const names = opts.processors ?? [...PROCESSOR_NAMES];
+        const processors = await createProcessors(names, opts.rules ? { rulesFile: opts.rules } : {});
+        const registry = await ctx.registry();
+        const runners: ProcessorRunner<unknown, unknown>[] = [];
+        for (const processor of processors) {
+          // One sink per runner: each flushes exactly the rows of the batch it is about to commit.
+          const sink = await QuestDbSink.create({ httpUrl: ctx.config.questdb.httpUrl, logger: ctx.logger });
+          ctx.onClose(() => sink.close());
+          const runner = await ProcessorRunner.start({
+            processor,
+            kafka: ctx.kafka(),
+            registry,
+            sink,
+            logger: ctx.logger,
+            topicPrefix: ctx.config.kafka.topicPrefix,
+            sessionTimeoutMs: ctx.config.kafka.sessionTimeoutMs,
+            ...(opts.instanceId ? { instanceId: opts.instanceId } : {}),
+          });
+          ctx.onClose(() => runner.close());
+          runners.push(runner);
+        }
+        ctx.logger.info({ processors: names }, 'pipeline running; stop with Ctrl-C or SIGTERM');
+        const stopped = new Promise<void>((resolve) =>
+          ctx.signal.addEventListener('abort', () => resolve(), { once: true }),
+        );
+        // Runs until a signal, or until a runner can no longer make progress (then exit 1).
+        await Promise.race([stopped, ...runners.map((r) => r.failed)]);
+        ctx.logger.info('stopping: finishing the batches in hand, flushing, committing');
+      },
+    );
+}
+
+function parseProcessors(raw: string): ProcessorName[] {
+  const names = raw
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n !== '');
+  const unknown = names.filter((n) => !(PROCESSOR_NAMES as readonly string[]).includes(n));
+  if (unknown.length > 0 || names.length === 0) {
+    throw new InvalidArgumentError(
+      `unknown processor(s) ${unknown.join(', ')}: choose from ${PROCESSOR_NAMES.join(', ')}`,
+    );
+  }
+  return names as ProcessorName[];
+}

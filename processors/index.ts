@@ -1,0 +1,7 @@
+export {
+  PROCESSOR_NAMES,
+  createProcessors,
+  type AnyProcessor,
+  type ProcessorName,
+  type ProcessorSettings,
+} from './catalogue.ts';

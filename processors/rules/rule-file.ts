@@ -1,0 +1,464 @@
+/**
+ * The rules file: YAML, read once at start-up and validated in full. Every problem (YAML syntax, unknown
+ * keys, wrong types, a clear bound on the wrong side, unknown template placeholders, duplicate names)
+ * is listed in ONE TW_RULES_INVALID error, each with its file, line and column, the rule it is in and
+ * how to fix it. See README.md in this folder for the format.
+ */
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { LineCounter, isMap, isSeq, parseDocument, type Document } from 'yaml';
+import { z } from 'zod';
+import { TradewatchError } from '../../runtime/errors.ts';
+import { SEVERITIES, type Severity } from '../../schemas/index.ts';
+import { closest, renderValue } from '../../schemas/problems.ts';
+import { displayPath } from '../../schemas/display-path.ts';
+import { compileRegex } from './matchers.ts';
+import { OPERATORS, clearIsSafe, type Operator } from './operators.ts';
+import { compileTemplate } from './template.ts';
+import type { CompiledRule, CompiledRules, LabelMatcher, Template } from './types.ts';
+
+/** The rules shipped with tradewatch (portfolio drawdowns). */
+export const DEFAULT_RULES_FILE = fileURLToPath(new URL('./default-rules.yaml', import.meta.url));
+
+/** The file format versions this code reads. */
+const VERSIONS = [1] as const;
+const TOP_KEYS = ['version', 'rules'] as const;
+const RULE_KEYS = [
+  'name',
+  'metric',
+  'match',
+  'op',
+  'threshold',
+  'clear',
+  'severity',
+  'summary',
+  'labels',
+  'description',
+] as const;
+type RuleKey = (typeof RULE_KEYS)[number];
+/** Required keys with an example, for "missing" messages. */
+const REQUIRED: Partial<Record<RuleKey, string>> = {
+  name: 'name: portfolio_drawdown_1h',
+  metric: 'metric: drawdown_1h',
+  op: "op: '>'",
+  threshold: 'threshold: 0.05',
+  severity: 'severity: critical',
+  summary: "summary: '{{labels.portfolio}} is down {{value | pct}}'",
+};
+const MATCHER_KEYS = ['regex', 'in'] as const;
+
+const SNAKE_CASE = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/;
+const METRIC_NAME = /^[a-z][a-z0-9_]*$/;
+const LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+type Path = readonly (string | number)[];
+
+/** One problem, before it is located in the file. */
+interface Problem {
+  /** Where, from the top of the document: `['rules', 2, 'threshold']`. */
+  readonly path: Path;
+  /** Point at the key of the last path segment (an unknown key) rather than its value. */
+  readonly onKey?: boolean;
+  readonly message: string;
+}
+
+const found = (input: unknown): string => renderValue(input);
+
+const numberSchema = z.number({
+  error: (issue) =>
+    typeof issue.input === 'string' && /%\s*$/.test(issue.input)
+      ? `expected a number, found ${found(issue.input)}: write ratios as fractions (0.05 for 5%)`
+      : `expected a number, found ${found(issue.input)}`,
+});
+
+/** The scalar fields, checked one by one so that every field's problem is reported. */
+const FIELD_SCHEMAS: Partial<Record<RuleKey, z.ZodType>> = {
+  name: z.string({ error: (i) => `expected a snake_case name, found ${found(i.input)}` }).regex(SNAKE_CASE, {
+    error: (i) =>
+      `expected a snake_case name (lower-case letters and digits joined by single "_", starting with a letter), found ${found(i.input)}`,
+  }),
+  metric: z.string({ error: (i) => `expected a metric name, found ${found(i.input)}` }).regex(METRIC_NAME, {
+    error: (i) => `expected a metric name in snake_case (e.g. drawdown_1h), found ${found(i.input)}`,
+  }),
+  op: z.enum(OPERATORS, {
+    error: (i) =>
+      `expected one of ${OPERATORS.map((o) => `'${o}'`).join(', ')}, found ${found(i.input)}` +
+      (i.input === '' || i.input === null || (typeof i.input === 'string' && i.input.includes('\n'))
+        ? ": quote the operator (op: '>'), since an unquoted > starts a YAML folded block"
+        : ''),
+  }),
+  threshold: numberSchema,
+  clear: numberSchema,
+  severity: z.enum(SEVERITIES, {
+    error: (i) => `expected one of ${SEVERITIES.join(', ')}, found ${found(i.input)}`,
+  }),
+  summary: z
+    .string({ error: (i) => `expected a text (a template), found ${found(i.input)}` })
+    .refine((s) => s.trim() !== '', { error: 'must not be empty' }),
+  description: z.string({ error: (i) => `expected a text, found ${found(i.input)}` }),
+};
+
+/**
+ * Parses and validates a rules file's text. Pure: `file` only names the file in messages.
+ * @throws TradewatchError TW_RULES_INVALID listing every problem.
+ */
+export function parseRules(text: string, file: string): CompiledRules {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const lines = text.split('\n');
+
+  if (doc.errors.length > 0) {
+    // The structure of a document with syntax errors is a guess: report the syntax alone.
+    const problems = doc.errors.map((e) => {
+      const { line, col } = lineCounter.linePos(e.pos[0]);
+      const source = lines[line - 1] ?? '';
+      const hint = /(^|\s)op:\s*[<>]/.test(source) ? ": quote the operator (op: '>=')" : '';
+      return `${file}:${line}:${col}: YAML syntax error: ${e.message}${hint}`;
+    });
+    throw rulesError(file, problems);
+  }
+
+  const problems: Problem[] = [];
+  const root = doc.toJS() as unknown;
+  const rules = validate(root, problems);
+  if (problems.length > 0) {
+    const located = problems.map((p) => ({ p, offset: locate(doc, p.path, p.onKey === true) }));
+    // In file order (the sort is stable: problems at one place keep the order they were found in).
+    located.sort((a, b) => a.offset - b.offset);
+    throw rulesError(
+      file,
+      located.map(({ p, offset }) => {
+        const { line, col } = lineCounter.linePos(offset);
+        return `${file}:${line}:${col}: ${where(root, p.path)}${p.message}`;
+      }),
+    );
+  }
+
+  const byMetric = new Map<string, CompiledRule[]>();
+  for (const rule of rules) byMetric.set(rule.metric, [...(byMetric.get(rule.metric) ?? []), rule]);
+  return Object.freeze({ file, rules: Object.freeze(rules), byMetric });
+}
+
+/**
+ * Reads and validates a rules file.
+ * @throws TradewatchError TW_RULES_INVALID when it cannot be read or is invalid (every problem listed).
+ */
+export async function loadRules(file: string): Promise<CompiledRules> {
+  const shown = displayPath(file);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e: unknown) {
+    throw new TradewatchError(
+      'TW_RULES_INVALID',
+      `cannot read the alert rules file ${shown}: ${e instanceof Error ? e.message : String(e)}. ` +
+        `Check the path (the default rules are in ${displayPath(DEFAULT_RULES_FILE)}).`,
+      { cause: e, details: { file: shown } },
+    );
+  }
+  return parseRules(text, shown);
+}
+
+function rulesError(file: string, problems: readonly string[]): TradewatchError {
+  const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+  return new TradewatchError(
+    'TW_RULES_INVALID',
+    `the alert rules file ${file} is invalid (${count}):\n${problems.map((p) => `  - ${p}`).join('\n')}\n` +
+      'Fix the rules above (see processors/rules/README.md for the format) and start again.',
+    { details: { file, problems } },
+  );
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function unknownKey(key: string, known: readonly string[]): string {
+  const guess = closest(key, known);
+  return `unknown key "${key}"${guess === undefined ? '' : ` (did you mean "${guess}"?)`}; known keys: ${known.join(', ')}`;
+}
+
+function validate(root: unknown, problems: Problem[]): CompiledRule[] {
+  if (!isRecord(root)) {
+    problems.push({
+      path: [],
+      message: `expected a mapping with a "rules:" list, found ${root === null ? 'an empty file' : found(root)}`,
+    });
+    return [];
+  }
+  for (const key of Object.keys(root)) {
+    if (!(TOP_KEYS as readonly string[]).includes(key)) {
+      problems.push({ path: [key], onKey: true, message: unknownKey(key, TOP_KEYS) });
+    }
+  }
+  if (root['version'] !== undefined && !(VERSIONS as readonly unknown[]).includes(root['version'])) {
+    problems.push({
+      path: ['version'],
+      message: `expected ${VERSIONS.join(' or ')}, found ${found(root['version'])}`,
+    });
+  }
+  const list = root['rules'];
+  if (!Array.isArray(list)) {
+    problems.push({
+      path: list === undefined ? [] : ['rules'],
+      message:
+        list === undefined
+          ? '"rules:" is missing: expected a list of rules'
+          : `expected a list of rules, found ${found(list)}`,
+    });
+    return [];
+  }
+
+  const compiled: CompiledRule[] = [];
+  const firstIndexOf = new Map<string, number>();
+  list.forEach((raw: unknown, index) => {
+    const before = problems.length;
+    const rule = validateRule(raw, index, problems);
+    const name = isRecord(raw) ? raw['name'] : undefined;
+    if (typeof name === 'string') {
+      const first = firstIndexOf.get(name);
+      if (first === undefined) firstIndexOf.set(name, index);
+      else {
+        problems.push({
+          path: ['rules', index, 'name'],
+          message: `duplicate name: rules[${first}] is also named "${name}"; rule names must be unique`,
+        });
+      }
+    }
+    if (rule !== undefined && problems.length === before) compiled.push(rule);
+  });
+  return compiled;
+}
+
+function validateRule(raw: unknown, index: number, problems: Problem[]): CompiledRule | undefined {
+  const at = (...rest: (string | number)[]): Path => ['rules', index, ...rest];
+  if (!isRecord(raw)) {
+    problems.push({
+      path: at(),
+      message: `expected a mapping (name, metric, op, threshold, severity, summary, ...), found ${found(raw)}`,
+    });
+    return undefined;
+  }
+  const before = problems.length;
+  for (const key of Object.keys(raw)) {
+    if (!(RULE_KEYS as readonly string[]).includes(key)) {
+      problems.push({ path: at(key), onKey: true, message: unknownKey(key, RULE_KEYS) });
+    }
+  }
+  for (const [key, example] of Object.entries(REQUIRED)) {
+    if (raw[key] === undefined)
+      problems.push({ path: at(), message: `"${key}" is missing (e.g. ${example})` });
+  }
+
+  const valid: Partial<Record<RuleKey, unknown>> = {};
+  for (const [key, schema] of Object.entries(FIELD_SCHEMAS) as [RuleKey, z.ZodType][]) {
+    if (raw[key] === undefined) continue;
+    const result = schema.safeParse(raw[key]);
+    if (result.success) valid[key] = result.data;
+    else for (const issue of result.error.issues) problems.push({ path: at(key), message: issue.message });
+  }
+
+  const op = valid.op as Operator | undefined;
+  const threshold = valid.threshold as number | undefined;
+  const clear = (valid.clear as number | undefined) ?? threshold;
+  if (
+    op !== undefined &&
+    threshold !== undefined &&
+    clear !== undefined &&
+    !clearIsSafe(op, threshold, clear)
+  ) {
+    const side = op === '>' || op === '>=' ? 'at or below' : 'at or above';
+    problems.push({
+      path: at('clear'),
+      message: `clear ${clear} is on the wrong side of threshold ${threshold}: with op '${op}' it must be ${side} the threshold, so that the alert resolves only once the value is back on the safe side`,
+    });
+  }
+
+  let summary: Template | undefined;
+  if (typeof valid.summary === 'string') {
+    const result = compileTemplate(valid.summary);
+    if ('problems' in result)
+      for (const p of result.problems) problems.push({ path: at('summary'), message: p });
+    else summary = result.template;
+  }
+
+  const match = raw['match'] === undefined ? [] : validateMatch(raw['match'], at('match'), problems);
+  const labels = raw['labels'] === undefined ? {} : validateLabels(raw['labels'], at('labels'), problems);
+
+  if (problems.length > before || summary === undefined || op === undefined) return undefined;
+  return Object.freeze({
+    name: valid.name as string,
+    metric: valid.metric as string,
+    match: Object.freeze(match),
+    op,
+    threshold: threshold as number,
+    clear: clear as number,
+    severity: valid.severity as Severity,
+    summary,
+    labels: Object.freeze(labels),
+    description: (valid.description as string | undefined) ?? null,
+  });
+}
+
+function labelNameProblem(name: string): string | undefined {
+  return LABEL_NAME.test(name)
+    ? undefined
+    : `"${name}" is not a label name (letters, digits and _, not starting with a digit)`;
+}
+
+function stringValueProblem(value: unknown): string | undefined {
+  if (typeof value === 'string') return undefined;
+  if (typeof value === 'number' || typeof value === 'boolean') {
+    return `label values are text: quote it ('${String(value)}')`;
+  }
+  return undefined;
+}
+
+function validateMatch(raw: unknown, path: Path, problems: Problem[]): LabelMatcher[] {
+  if (!isRecord(raw)) {
+    problems.push({
+      path,
+      message: `expected a mapping of label matchers (e.g. match: { portfolio: alpha }), found ${found(raw)}`,
+    });
+    return [];
+  }
+  const matchers: LabelMatcher[] = [];
+  for (const [label, spec] of Object.entries(raw)) {
+    const here = [...path, label];
+    const nameProblem = labelNameProblem(label);
+    if (nameProblem !== undefined) problems.push({ path: here, onKey: true, message: nameProblem });
+    if (typeof spec === 'string') {
+      matchers.push({ label, kind: 'equals', value: spec });
+      continue;
+    }
+    const valueProblem = stringValueProblem(spec);
+    if (valueProblem !== undefined) {
+      problems.push({ path: here, message: valueProblem });
+      continue;
+    }
+    const keys = isRecord(spec) ? Object.keys(spec) : [];
+    if (!isRecord(spec) || keys.length !== 1) {
+      const unknown = keys.filter((k) => !(MATCHER_KEYS as readonly string[]).includes(k));
+      if (isRecord(spec) && unknown.length > 0) {
+        for (const k of unknown) {
+          problems.push({ path: [...here, k], onKey: true, message: unknownKey(k, MATCHER_KEYS) });
+        }
+      } else {
+        problems.push({
+          path: here,
+          message: `expected a label value, { regex: '...' } or { in: [...] }, found ${found(spec)}`,
+        });
+      }
+      continue;
+    }
+    if (typeof spec['regex'] === 'string') {
+      const regex = compileRegex(spec['regex']);
+      if (regex instanceof RegExp) matchers.push({ label, kind: 'regex', source: spec['regex'], regex });
+      else problems.push({ path: [...here, 'regex'], message: `${found(spec['regex'])} ${regex.problem}` });
+    } else if ('regex' in spec) {
+      problems.push({
+        path: [...here, 'regex'],
+        message: `expected a regular expression (text), found ${found(spec['regex'])}`,
+      });
+    } else if (Array.isArray(spec['in'])) {
+      const values: unknown[] = spec['in'];
+      const bad = values.findIndex((v) => typeof v !== 'string');
+      if (values.length === 0)
+        problems.push({ path: [...here, 'in'], message: 'expected at least one value' });
+      else if (bad !== -1) {
+        problems.push({
+          path: [...here, 'in', bad],
+          message:
+            stringValueProblem(values[bad]) ?? `expected a label value (text), found ${found(values[bad])}`,
+        });
+      } else matchers.push({ label, kind: 'in', values: Object.freeze(values as string[]) });
+    } else if ('in' in spec) {
+      problems.push({
+        path: [...here, 'in'],
+        message: `expected a list of label values, found ${found(spec['in'])}`,
+      });
+    } else {
+      problems.push({
+        path: [...here, keys[0] ?? ''],
+        onKey: true,
+        message: unknownKey(keys[0] ?? '', MATCHER_KEYS),
+      });
+    }
+  }
+  return matchers;
+}
+
+function validateLabels(raw: unknown, path: Path, problems: Problem[]): Record<string, string> {
+  if (!isRecord(raw)) {
+    problems.push({
+      path,
+      message: `expected a mapping of static labels (e.g. labels: { team: risk }), found ${found(raw)}`,
+    });
+    return {};
+  }
+  const labels: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    const here = [...path, name];
+    const nameProblem =
+      name === 'env'
+        ? '"env" cannot be set here: the alert\'s env is the metric\'s env label'
+        : labelNameProblem(name);
+    if (nameProblem !== undefined) problems.push({ path: here, onKey: true, message: nameProblem });
+    if (typeof value === 'string') labels[name] = value;
+    else {
+      problems.push({
+        path: here,
+        message: stringValueProblem(value) ?? `expected a label value (text), found ${found(value)}`,
+      });
+    }
+  }
+  return labels;
+}
+
+/** `rule "name": threshold: ` or `rules[2]: ` (no valid name) or `version: ` for a problem at `path`. */
+function where(root: unknown, path: Path): string {
+  if (path[0] !== 'rules' || typeof path[1] !== 'number') return path.length > 0 ? `${path.join('.')}: ` : '';
+  const list = isRecord(root) ? root['rules'] : undefined;
+  const raw: unknown = Array.isArray(list) ? list[path[1]] : undefined;
+  const name = isRecord(raw) ? raw['name'] : undefined;
+  const rule =
+    typeof name === 'string' && name !== '' ? `rule "${name}" (rules[${path[1]}])` : `rules[${path[1]}]`;
+  const field = path.slice(2).join('.');
+  return field === '' ? `${rule}: ` : `${rule}: ${field}: `;
+}
+
+/** The offset of the node at `path` (or its key), or of the nearest existing parent. */
+function locate(doc: Document, path: Path, onKey: boolean): number {
+  let node: unknown = doc.contents;
+  let offset = 0;
+  for (const [i, segment] of path.entries()) {
+    const last = i === path.length - 1;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => {
+        const key: unknown = p.key;
+        return String(isRecordWithValue(key) ? key.value : key) === String(segment);
+      });
+      if (pair === undefined) break;
+      const target: unknown = last && onKey ? pair.key : pair.value;
+      offset = rangeStart(target) ?? rangeStart(pair.key) ?? offset;
+      node = pair.value;
+    } else if (isSeq(node) && typeof segment === 'number') {
+      const item: unknown = node.items[segment];
+      if (item === undefined) break;
+      offset = rangeStart(item) ?? offset;
+      node = item;
+    } else break;
+  }
+  if (path.length === 0) offset = rangeStart(node) ?? 0;
+  return offset;
+}
+
+function isRecordWithValue(value: unknown): value is { value: unknown } {
+  return typeof value === 'object' && value !== null && 'value' in value;
+}
+
+function rangeStart(node: unknown): number | undefined {
+  if (typeof node !== 'object' || node === null || !('range' in node)) return undefined;
+  const range = (node as { range?: unknown }).range;
+  return Array.isArray(range) && typeof range[0] === 'number' ? range[0] : undefined;
+}

@@ -1,0 +1,94 @@
+/**
+ * Options of {@link QuestDbSink}: public (documented, with defaults) → compiled (defaults applied,
+ * checked, frozen; durations in ms).
+ */
+import type { Clock } from '../../runtime/clock.ts';
+import { systemClock } from '../../runtime/clock.ts';
+import { ConfigError } from '../../runtime/errors.ts';
+import type { Logger } from '../../runtime/logger.ts';
+import { checkTables, TABLES, type TableDefinition } from './tables.ts';
+
+export interface QuestDbSinkOptions {
+  /**
+   * QuestDB's HTTP endpoint (REST `/exec` and ILP `/write`): `http[s]://[user:password@]host[:port]`,
+   * usually `config.questdb.httpUrl` (QUESTDB_HTTP_URL). Required. Logged only with its password hidden.
+   */
+  httpUrl: string;
+  /** Where the sink logs (a child logger `component: questdb-sink` is made). Required. */
+  logger: Logger;
+  /** The tables the sink writes; rows for any other table are rejected. Default {@link TABLES}. */
+  tables?: readonly TableDefinition[];
+  /**
+   * `shouldFlush()` says yes once this many rows are pending; also the most rows sent in one HTTP request
+   * (one transaction). Default 10 000.
+   */
+  maxRows?: number;
+  /** `shouldFlush()` says yes once the oldest pending row has waited this long, in ms. Default 1 000. */
+  maxDelayMs?: number;
+  /**
+   * How long QuestDB may take to answer one request (ILP `request_timeout`, and each `/exec` query), in
+   * ms. Default 10 000.
+   */
+  requestTimeoutMs?: number;
+  /**
+   * How long the ILP client keeps retrying a request that timed out or got a 5xx answer before
+   * `flush()` fails (ILP `retry_timeout`), in ms. A refused connection fails at once: retrying an outage
+   * is the caller's job (the processor runtime backs off). Default 10 000.
+   */
+  retryTimeoutMs?: number;
+  /** How long `close()` may spend flushing what is pending, in ms. Default 30 000. */
+  closeTimeoutMs?: number;
+  /** Time source for `shouldFlush()`'s age of pending rows (tests inject one). Default the system clock. */
+  clock?: Clock;
+}
+
+/** Options with defaults applied, checked and frozen. */
+export interface CompiledQuestDbSinkOptions {
+  readonly httpUrl: string;
+  readonly logger: Logger;
+  readonly tables: readonly TableDefinition[];
+  readonly maxRows: number;
+  readonly maxDelayMs: number;
+  readonly requestTimeoutMs: number;
+  readonly retryTimeoutMs: number;
+  readonly closeTimeoutMs: number;
+  readonly clock: Clock;
+}
+
+export const QUESTDB_SINK_DEFAULTS = Object.freeze({
+  maxRows: 10_000,
+  maxDelayMs: 1_000,
+  requestTimeoutMs: 10_000,
+  retryTimeoutMs: 10_000,
+  closeTimeoutMs: 30_000,
+});
+
+/** Applies the defaults and checks every option; a ConfigError lists every problem. */
+export function compileOptions(options: QuestDbSinkOptions): CompiledQuestDbSinkOptions {
+  const compiled = {
+    httpUrl: options.httpUrl,
+    logger: options.logger,
+    tables: options.tables ?? TABLES,
+    maxRows: options.maxRows ?? QUESTDB_SINK_DEFAULTS.maxRows,
+    maxDelayMs: options.maxDelayMs ?? QUESTDB_SINK_DEFAULTS.maxDelayMs,
+    requestTimeoutMs: options.requestTimeoutMs ?? QUESTDB_SINK_DEFAULTS.requestTimeoutMs,
+    retryTimeoutMs: options.retryTimeoutMs ?? QUESTDB_SINK_DEFAULTS.retryTimeoutMs,
+    closeTimeoutMs: options.closeTimeoutMs ?? QUESTDB_SINK_DEFAULTS.closeTimeoutMs,
+    clock: options.clock ?? systemClock,
+  };
+  const problems: string[] = [];
+  if (typeof compiled.httpUrl !== 'string' || compiled.httpUrl === '') problems.push('httpUrl is required');
+  const positive = ['maxRows', 'requestTimeoutMs', 'retryTimeoutMs', 'closeTimeoutMs'] as const;
+  for (const key of positive) {
+    if (!Number.isSafeInteger(compiled[key]) || compiled[key] < 1) {
+      problems.push(`${key} must be a positive integer, got ${compiled[key]}`);
+    }
+  }
+  if (!Number.isSafeInteger(compiled.maxDelayMs) || compiled.maxDelayMs < 0) {
+    problems.push(`maxDelayMs must be an integer >= 0, got ${compiled.maxDelayMs}`);
+  }
+  if (compiled.tables.length === 0) problems.push('tables must declare at least one table');
+  problems.push(...checkTables(compiled.tables));
+  if (problems.length > 0) throw new ConfigError(problems, 'the QuestDB sink options');
+  return Object.freeze(compiled);
+}

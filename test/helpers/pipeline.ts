@@ -1,0 +1,72 @@
+import { onTestFinished } from 'vitest';
+import { TOPICS, applyTopics, changelogTopic, physicalName, processorGroup } from '../../topics/index.ts';
+import { PROCESSOR_NAMES } from '../../processors/index.ts';
+import { startCli, type RunningCli } from './cli.ts';
+import { testKafka } from './kafka.ts';
+import { uniqueName } from './unique.ts';
+import { waitFor } from './wait-for.ts';
+
+/**
+ * A fresh TOPIC_PREFIX with the whole catalogue applied; at the end of the test its topics, the
+ * processors' changelogs and their consumer groups are deleted.
+ */
+export async function pipelinePrefix(label: string): Promise<string> {
+  const prefix = `${uniqueName(`t-${label}`)}.`;
+  const admin = await testKafka().admin();
+  onTestFinished(async () => {
+    await admin.deleteGroups(PROCESSOR_NAMES.map((p) => processorGroup(p, prefix))).catch(() => undefined);
+    const existing = new Set(await admin.listTopics());
+    await admin.deleteTopics(
+      [
+        ...TOPICS.map((t) => physicalName(t.name, prefix)),
+        ...PROCESSOR_NAMES.map((p) => changelogTopic(p, prefix)),
+      ].filter((t) => existing.has(t)),
+    );
+    await admin.close();
+  });
+  await applyTopics(admin, { prefix });
+  return prefix;
+}
+
+/** Log lines (pino JSON) of a running or finished pipeline. */
+export function logLines(text: string): Record<string, unknown>[] {
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/** Starts `tradewatch run` under `prefix` and waits until it says it is running; killed at test end. */
+export async function startPipeline(prefix: string, args: readonly string[] = []): Promise<RunningCli> {
+  const pipeline = startCli(['run', ...args], {
+    env: {
+      TOPIC_PREFIX: prefix,
+      TW_LOG_LEVEL: 'info',
+      TW_LOG_FORMAT: 'json',
+      TW_SHUTDOWN_TIMEOUT_MS: '30000',
+      // A SIGKILLed instance's partitions move after this: the broker's minimum, to keep tests short.
+      TW_KAFKA_SESSION_TIMEOUT_MS: '6000',
+    },
+  });
+  onTestFinished(() => {
+    if (pipeline.child.exitCode === null && pipeline.child.signalCode === null)
+      pipeline.child.kill('SIGKILL');
+  });
+  await waitFor(
+    'the pipeline to run',
+    () => {
+      if (pipeline.child.exitCode !== null) throw new Error(`the pipeline exited:\n${pipeline.stderr()}`);
+      return logLines(pipeline.stderr()).some((l) => String(l['msg']).startsWith('pipeline running'));
+    },
+    { timeoutMs: 60_000 },
+  );
+  return pipeline;
+}
+
+/** The partitions of `processor`'s input this pipeline owns now (from its last assignment log line). */
+export function ownedPartitions(pipeline: RunningCli, processor: string): number[] | undefined {
+  const assigned = logLines(pipeline.stderr()).filter(
+    (l) => l['msg'] === 'partitions assigned' && l['processor'] === processor,
+  );
+  return assigned.at(-1)?.['partitions'] as number[] | undefined;
+}
