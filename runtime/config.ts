@@ -136,7 +136,12 @@ export type VariableName = keyof typeof VARIABLES;
 
 /** The compiled, validated configuration. Durations are in milliseconds. */
 export interface Config {
-  readonly log: { readonly level: string; readonly format: LogFormat | undefined };
+  readonly log: {
+    readonly level: string;
+    /** Whether TW_LOG_LEVEL (or --log-level) was given. */
+    readonly levelGiven: boolean;
+    readonly format: LogFormat | undefined;
+  };
   readonly kafka: {
     readonly brokers: readonly string[];
     /** Whether KAFKA_BROKERS was given (else the local stack's port is assumed). */
@@ -209,7 +214,11 @@ export function loadConfig(
   if (problems.length > 0) throw new ConfigError(problems, 'the environment');
 
   return deepFreeze({
-    log: { level: v.TW_LOG_LEVEL, format: v.TW_LOG_FORMAT },
+    log: {
+      level: v.TW_LOG_LEVEL,
+      levelGiven: env['TW_LOG_LEVEL'] !== undefined && env['TW_LOG_LEVEL'] !== '',
+      format: v.TW_LOG_FORMAT,
+    },
     kafka: {
       brokers,
       brokersGiven: v.KAFKA_BROKERS !== undefined,

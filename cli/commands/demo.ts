@@ -1,42 +1,60 @@
 /**
- * The demo: what a new user runs first. Until the processors exist it shows the foundation working end
- * to end: the local stack starts, the topics are applied, a scripted equity path for a few portfolios is
- * encoded as Avro and produced in one transaction, and read back and decoded. The stack is left running.
+ * The demo: what a new user runs first. It starts the local stack, applies the topics under the demo's
+ * own prefix (reset on every run, so it can be run again and again), runs the pipeline in this process,
+ * feeds a scripted equity path — a climb, a crash and a recovery — for three portfolios, and shows the
+ * alerts that fired and resolved and the rows now in QuestDB. The stack is left running.
  */
-import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import type { PortfolioMark } from '../../schemas/index.ts';
-import { applyTopics, findTopic, physicalName } from '../../topics/index.ts';
-import type { CliContext } from '../context.ts';
 import { TradewatchError } from '../../runtime/errors.ts';
+import { readToEnd } from '../../runtime/kafka/index.ts';
+import { PROCESSOR_NAMES } from '../../processors/index.ts';
+import {
+  TOPICS,
+  applyTopics,
+  changelogTopic,
+  findTopic,
+  physicalName,
+  processorGroup,
+} from '../../topics/index.ts';
+import { formatStatus } from '../../stack/index.ts';
+import type { CliContext } from '../context.ts';
+import { startPipeline } from '../pipeline.ts';
 import { table } from '../table.ts';
 import { localStack } from './stack.ts';
-import { formatStatus } from '../../stack/index.ts';
 
-/** A scripted path: a steady climb, a crash, a recovery. One mark a minute from a fixed start. */
-export function demoMarks(start: number): PortfolioMark[] {
-  const portfolios = [
-    { portfolio: 'alpha-momentum', env: 'prod', base: 1_000_000, crash: 0.12 },
-    { portfolio: 'beta-meanrev', env: 'prod', base: 250_000, crash: 0.04 },
-    { portfolio: 'gamma-paper', env: 'paper', base: 100_000, crash: 0.2 },
-  ] as const;
+/** The demo's day: 2026-01-05, from 13:00 UTC. */
+export const DEMO_START = Date.UTC(2026, 0, 5, 13, 0, 0);
+
+const PORTFOLIOS = [
+  // A 12% crash over 15 minutes: the trailing-hour and the daily rules fire; the recovery resolves both.
+  { portfolio: 'alpha-momentum', env: 'prod', crash: 0.12, recovery: 0.11 },
+  // A 4% dip: under every threshold, no alert.
+  { portfolio: 'beta-meanrev', env: 'prod', crash: 0.04, recovery: 0.04 },
+  // A 20% crash, half recovered: the hour rule resolves once the crash leaves the window; the daily stays firing.
+  { portfolio: 'gamma-paper', env: 'paper', crash: 0.2, recovery: 0.1 },
+] as const;
+
+/** One mark a minute for two hours per portfolio: 30 minutes up, 15 down, then the recovery. */
+export function demoMarks(start = DEMO_START): PortfolioMark[] {
   const marks: PortfolioMark[] = [];
-  for (let minute = 0; minute < 90; minute++) {
-    for (const p of portfolios) {
-      // 0-29: +0.1%/min; 30-44: crash to (1 - crash) of the peak; 45-89: recovery.
-      const peak = p.base * 1.001 ** 30;
+  for (let minute = 0; minute < 120; minute++) {
+    for (const [i, p] of PORTFOLIOS.entries()) {
+      const base = [1_000_000, 250_000, 100_000][i] ?? 100_000;
+      const peak = base * 1.001 ** 30;
+      const trough = peak * (1 - p.crash);
       const equity =
-        minute < 30
-          ? p.base * 1.001 ** minute
-          : minute < 45
-            ? peak * (1 - (p.crash * (minute - 29)) / 15)
-            : peak * (1 - p.crash) * (1 + (p.crash * 1.1 * (minute - 44)) / 45);
+        minute <= 30
+          ? base * 1.001 ** minute
+          : minute <= 45
+            ? peak - ((peak - trough) * (minute - 30)) / 15
+            : Math.min(trough + (peak * p.recovery * (minute - 45)) / 30, trough + peak * p.recovery);
       marks.push({
         portfolio: p.portfolio,
         env: p.env,
         ts: start + minute * 60_000,
         equity: Math.round(equity * 100) / 100,
-        cash: minute % 10 === 0 ? Math.round(equity * 0.05 * 100) / 100 : null,
+        cash: minute % 15 === 0 ? Math.round(equity * 0.05 * 100) / 100 : null,
       });
     }
   }
@@ -46,106 +64,154 @@ export function demoMarks(start: number): PortfolioMark[] {
 export function registerDemoCommand(program: Command, context: (c: Command) => CliContext): void {
   program
     .command('demo')
-    .description('start the stack, apply topics, produce a scripted equity path and read it back')
+    .description(
+      'start the stack, run the pipeline, feed a scripted crash and recovery for three portfolios, ' +
+        'and show the alerts and the QuestDB rows',
+    )
     .action(async (_opts: unknown, command: Command) => {
       const ctx = context(command);
-      const say = (line: string) => process.stdout.write(`${line}\n`);
+      const say = (line = '') => process.stdout.write(`${line}\n`);
+      const prefix = `${ctx.config.kafka.topicPrefix}demo.`;
+      // The demo tells its own story; the pipeline's info lines would drown it (TW_LOG_LEVEL brings them back).
+      if (!ctx.config.log.levelGiven) ctx.logger.level = 'warn';
 
-      say('1/4 starting the local stack (first run downloads Kafka and QuestDB from Maven Central)…');
-      const status = await localStack(ctx).up();
-      say(formatStatus(status));
+      if (ctx.config.kafka.brokersGiven) {
+        say(
+          `1/5 using the Kafka at ${ctx.config.kafka.brokers.join(',')} (KAFKA_BROKERS) and QuestDB at ${ctx.config.questdb.httpUrl}`,
+        );
+      } else {
+        say('1/5 starting the local stack (the first run downloads Kafka and QuestDB from Maven Central)…');
+        say(formatStatus(await localStack(ctx).up()));
+      }
 
-      say('\n2/4 applying the topic catalogue…');
-      const admin = await ctx.kafka().admin();
+      say(`\n2/5 creating the topics under the prefix "${prefix}" (reset on every demo run)…`);
+      const kafka = ctx.kafka();
+      const admin = await kafka.admin();
       ctx.onClose(() => admin.close());
-      const report = await applyTopics(admin, { prefix: ctx.config.kafka.topicPrefix });
-      say(
-        `created ${report.created.length}, already there ${report.unchanged.length}, drifted ${report.drift.length}`,
-      );
+      await admin.deleteGroups(PROCESSOR_NAMES.map((p) => processorGroup(p, prefix))).catch(() => undefined);
+      const existing = new Set(await admin.listTopics());
+      const old = [
+        ...TOPICS.map((t) => physicalName(t.name, prefix)),
+        ...PROCESSOR_NAMES.map((p) => changelogTopic(p, prefix)),
+      ].filter((t) => existing.has(t));
+      if (old.length > 0) await admin.deleteTopics(old);
+      await waitUntil('the old demo topics to be gone', 30_000, async () => {
+        const now = new Set(await admin.listTopics());
+        return old.every((t) => !now.has(t));
+      });
+      const applied = await applyTopics(admin, { prefix });
+      say(`created ${applied.created.length} topics: ${applied.created.join(', ')}`);
 
+      say('\n3/5 starting the pipeline: drawdown (portfolio.marks → metrics) and rules (metrics → alerts)…');
+      const running = await startPipeline(ctx, { processors: [...PROCESSOR_NAMES], topicPrefix: prefix });
+
+      const marks = demoMarks();
+      const topic = findTopic('portfolio.marks');
+      const marksTopic = physicalName(topic.name, prefix);
+      say(
+        `\n4/5 producing ${marks.length} marks (one a minute for two hours, 3 portfolios) to ${marksTopic}…`,
+      );
       const registry = await ctx.registry();
       const codec = registry.codec('PortfolioMark');
-      const topic = findTopic('portfolio.marks');
-      const name = physicalName(topic.name, ctx.config.kafka.topicPrefix);
-      const runStart = Date.UTC(2026, 0, 5, 14, 0, 0);
-      const marks = demoMarks(runStart);
-      // Tag this run's marks so we read back exactly them, whatever the topic already holds.
-      const before = new Map((await admin.offsets(name)).map((p) => [p.partition, BigInt(p.high)]));
-      say(`\n3/4 producing ${marks.length} marks for 3 portfolios to ${name} (one transaction)…`);
-      const producer = await ctx
-        .kafka()
-        .producer({ transactionalId: `${ctx.config.kafka.clientId}-demo-${randomUUID()}` });
+      const producer = await kafka.producer();
       ctx.onClose(() => producer.close());
-      const written = await producer.sendAtomically(
-        marks.map((m) => ({
-          topic: name,
-          key: topic.key.of(m as unknown as Record<string, unknown>),
-          value: codec.encode(m),
-        })),
+      await producer.send(
+        marks.map((m) => ({ topic: marksTopic, key: m.portfolio, value: codec.encode(m) })),
       );
-
-      await admin.waitUntilVisible(written);
-
-      say('\n4/4 reading them back from Kafka and decoding them…');
-      const after = new Map((await admin.offsets(name)).map((p) => [p.partition, BigInt(p.high)]));
-      const got: PortfolioMark[] = [];
-      const groupId = `${ctx.config.kafka.clientId}-demo-${randomUUID()}`;
-      const consumer = await ctx.kafka().consumer({ groupId, topics: [name], fromBeginning: true });
-      ctx.onClose(async () => {
-        await consumer.close();
-        await admin.deleteGroups([groupId]).catch(() => undefined);
-      });
-      const position = new Map<number, bigint>();
-      const done = Promise.withResolvers<void>();
-      const check = () => {
-        if ([...after].every(([p, end]) => (position.get(p) ?? 0n) >= end)) done.resolve();
-      };
-      ctx.signal.addEventListener('abort', () => done.resolve(), { once: true });
-      await consumer.run(
-        (records) => {
-          for (const r of records) {
-            if (r.value && BigInt(r.offset) >= (before.get(r.partition) ?? 0n))
-              got.push(codec.decode(r.value));
-          }
-        },
-        {
-          onPosition: (event) => {
-            position.set(event.partition, BigInt(event.nextOffset));
-            check();
-          },
-        },
-      );
-      check();
-      await done.promise;
-
-      const rows = ['alpha-momentum', 'beta-meanrev', 'gamma-paper'].map((portfolio) => {
-        const own = got.filter((m) => m.portfolio === portfolio).sort((a, b) => a.ts - b.ts);
-        const peak = Math.max(...own.map((m) => m.equity));
-        const trough = Math.min(...own.filter((m) => m.ts >= runStart + 30 * 60_000).map((m) => m.equity));
-        return {
-          portfolio,
-          env: own[0]?.env ?? '',
-          marks: own.length,
-          first: own[0]?.equity.toFixed(2) ?? '',
-          peak: peak.toFixed(2),
-          trough: trough.toFixed(2),
-          last: own.at(-1)?.equity.toFixed(2) ?? '',
-          'max drawdown': `${((1 - trough / peak) * 100).toFixed(1)}%`,
-        };
-      });
-      say(table(rows));
-      if (got.length !== marks.length) {
-        throw new TradewatchError(
-          'TW_INTERNAL',
-          `read back ${got.length} of the ${marks.length} marks produced to ${name}`,
+      const [drawdown, rules] = running;
+      const expectedMetrics = marks.length * 4;
+      await waitUntil('the pipeline to process every mark and metric point', 180_000, () => {
+        const failed = running.find((r) => r.runner.stats().deadLettered > 0);
+        if (failed)
+          throw new TradewatchError('TW_INTERNAL', 'the demo marks were dead-lettered: see the log');
+        return (
+          (drawdown?.runner.stats().records ?? 0) >= marks.length &&
+          (rules?.runner.stats().records ?? 0) >= expectedMetrics
         );
-      }
-      say(`\nround trip ok: ${got.length}/${marks.length} marks read back and decoded.`);
+      });
+
+      say('\n5/5 what happened');
+      const alertCodec = registry.codec('Alert');
+      const alerts: ReturnType<typeof alertCodec.decode>[] = [];
+      await readToEnd(kafka, admin, {
+        topic: physicalName('alerts', prefix),
+        onRecords: (records) => {
+          for (const r of records) if (r.value) alerts.push(alertCodec.decode(r.value));
+        },
+      });
+      alerts.sort((a, b) => a.ts - b.ts);
+      say(`\nalerts on ${physicalName('alerts', prefix)} (${alerts.length}):`);
+      say(
+        table(
+          alerts.map((a) => ({
+            time: new Date(a.ts).toISOString().slice(11, 16),
+            status: a.status === 'firing' ? 'FIRING' : 'resolved',
+            rule: a.rule,
+            portfolio: a.labels['portfolio'] ?? '',
+            env: a.env,
+            value: `${((a.value ?? 0) * 100).toFixed(2)}%`,
+            summary: a.summary,
+          })),
+        ),
+      );
+      const open = alerts.filter(
+        (a) =>
+          a.status === 'firing' &&
+          !alerts.some((b) => b.fingerprint === a.fingerprint && b.status === 'resolved' && b.ts > a.ts),
+      );
+      say(
+        `still firing at the end of the path: ${open.map((a) => `${a.rule} (${a.labels['portfolio']})`).join(', ') || 'none'}`,
+      );
+
+      const sink = running[0]!.sink;
+      const names = PORTFOLIOS.map((p) => `'${p.portfolio}'`).join(',');
+      await sink.waitForRows('drawdown', `portfolio IN (${names})`, marks.length, 60_000);
+      const worst = await sink.query(
+        `SELECT portfolio, env, count() marks, max(max_drawdown_1h) worst_1h, max(max_drawdown_daily) worst_day ` +
+          `FROM drawdown WHERE portfolio IN (${names}) GROUP BY portfolio, env ORDER BY portfolio`,
+      );
+      say(`\nrows in QuestDB (${ctx.config.questdb.httpUrl}), table drawdown:`);
+      say(
+        table(
+          worst.rows.map((r) => ({
+            portfolio: r['portfolio'],
+            env: r['env'],
+            marks: r['marks'],
+            'worst 1h drawdown': `${(Number(r['worst_1h']) * 100).toFixed(2)}%`,
+            'worst daily drawdown': `${(Number(r['worst_day']) * 100).toFixed(2)}%`,
+          })),
+        ),
+      );
+      const count = async (fromWhere: string) =>
+        Number((await sink.query(`SELECT count() n FROM ${fromWhere}`)).rows[0]?.['n'] ?? 0);
+      const fingerprints = [...new Set(alerts.map((a) => `'${a.fingerprint}'`))].join(',') || "''";
+      say(
+        `rows: portfolio_marks ${await count(`portfolio_marks WHERE portfolio IN (${names})`)}, ` +
+          `drawdown ${await count(`drawdown WHERE portfolio IN (${names})`)}, ` +
+          `alerts ${await count(`alerts WHERE fingerprint IN (${fingerprints})`)} ` +
+          '(run the demo again: it rewrites the same rows, no duplicates)',
+      );
+
       say(
         '\nThe stack keeps running for exploration:\n' +
-          `  npm run tradewatch -- consume portfolio.marks --from-beginning --max 5\n` +
-          `  QuestDB console: ${ctx.config.questdb.httpUrl}\n` +
-          '  stop it with: npm run tradewatch -- stack down',
+          `  TOPIC_PREFIX=${prefix} npm run -s tradewatch -- consume alerts --from-beginning\n` +
+          `  QuestDB console: ${ctx.config.questdb.httpUrl} (try: SELECT * FROM drawdown WHERE portfolio = 'alpha-momentum')\n` +
+          `  TOPIC_PREFIX=${prefix} npm run tradewatch -- run    (the pipeline, until Ctrl-C)\n` +
+          '  stop the stack with: npm run tradewatch -- stack down',
       );
     });
+}
+
+/** Polls `check` every 200 ms until it is true, or fails after `timeoutMs` naming `what`. */
+async function waitUntil(
+  what: string,
+  timeoutMs: number,
+  check: () => boolean | Promise<boolean>,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline)
+      throw new TradewatchError('TW_TIMEOUT', `timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }

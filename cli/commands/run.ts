@@ -1,8 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { ProcessorRunner } from '../../runtime/processor/index.ts';
-import { PROCESSOR_NAMES, createProcessors, type ProcessorName } from '../../processors/index.ts';
-import { QuestDbSink } from '../../sinks/questdb/index.ts';
+import { PROCESSOR_NAMES, type ProcessorName } from '../../processors/index.ts';
 import type { CliContext } from '../context.ts';
+import { startPipeline } from '../pipeline.ts';
 
 export function registerRunCommand(program: Command, context: (c: Command) => CliContext): void {
   program
@@ -28,32 +27,17 @@ export function registerRunCommand(program: Command, context: (c: Command) => Cl
       ) => {
         const ctx = context(command);
         const names = opts.processors ?? [...PROCESSOR_NAMES];
-        const processors = await createProcessors(names, opts.rules ? { rulesFile: opts.rules } : {});
-        const registry = await ctx.registry();
-        const runners: ProcessorRunner<unknown, unknown>[] = [];
-        for (const processor of processors) {
-          // One sink per runner: each flushes exactly the rows of the batch it is about to commit.
-          const sink = await QuestDbSink.create({ httpUrl: ctx.config.questdb.httpUrl, logger: ctx.logger });
-          ctx.onClose(() => sink.close());
-          const runner = await ProcessorRunner.start({
-            processor,
-            kafka: ctx.kafka(),
-            registry,
-            sink,
-            logger: ctx.logger,
-            topicPrefix: ctx.config.kafka.topicPrefix,
-            sessionTimeoutMs: ctx.config.kafka.sessionTimeoutMs,
-            ...(opts.instanceId ? { instanceId: opts.instanceId } : {}),
-          });
-          ctx.onClose(() => runner.close());
-          runners.push(runner);
-        }
+        const running = await startPipeline(ctx, {
+          processors: names,
+          ...(opts.rules ? { rulesFile: opts.rules } : {}),
+          ...(opts.instanceId ? { instanceId: opts.instanceId } : {}),
+        });
         ctx.logger.info({ processors: names }, 'pipeline running; stop with Ctrl-C or SIGTERM');
         const stopped = new Promise<void>((resolve) =>
           ctx.signal.addEventListener('abort', () => resolve(), { once: true }),
         );
         // Runs until a signal, or until a runner can no longer make progress (then exit 1).
-        await Promise.race([stopped, ...runners.map((r) => r.failed)]);
+        await Promise.race([stopped, ...running.map((r) => r.runner.failed)]);
         ctx.logger.info('stopping: finishing the batches in hand, flushing, committing');
       },
     );

@@ -1,0 +1,110 @@
+/**
+ * The benchmark's flags, each with its default: the defaults are the full-size run; `--marks 100000`
+ * (or smaller) gives a quick one.
+ */
+import { parseArgs } from 'node:util';
+
+export interface BenchOptions {
+  /** Marks pre-loaded for the throughput phases. Default 1 000 000. */
+  readonly marks: number;
+  /** Portfolios the pre-loaded marks are spread over. Default 1 000. */
+  readonly portfolios: number;
+  /** Event time between two marks of one portfolio, ms. Default 10 000. */
+  readonly spacingMs: number;
+  /** Marks per second produced in the latency phase. Default 5 000. */
+  readonly rate: number;
+  /** How long the latency phase produces, seconds. Default 30. */
+  readonly durationS: number;
+  /** Portfolios of the latency phase. Default 500. */
+  readonly latencyPortfolios: number;
+  /** Marks per crash-and-recovery cycle of a latency portfolio (2 alerts per cycle). Default 10. */
+  readonly cycle: number;
+  /** Gives up on a pipeline that has not caught up after this long, seconds. Default 900. */
+  readonly timeoutS: number;
+  readonly skipThroughput: boolean;
+  readonly skipInMemory: boolean;
+  readonly skipLatency: boolean;
+  /** Keep the run's topics and groups (for a post-mortem). Default false. */
+  readonly keep: boolean;
+  /** Where the JSON result goes. Default bench/results. */
+  readonly resultsDir: string;
+}
+
+export const USAGE = `usage: node bench/main.ts [flags]
+
+  --marks n               marks pre-loaded for the throughput phases (default 1000000)
+  --portfolios n          portfolios they are spread over (default 1000)
+  --spacing-ms n          event time between two marks of a portfolio (default 10000)
+  --rate n                marks/s produced in the latency phase (default 5000)
+  --duration s            seconds the latency phase produces (default 30)
+  --latency-portfolios n  portfolios of the latency phase (default 500)
+  --cycle n               marks per crash-and-recovery cycle in the latency phase (default 10)
+  --timeout s             give up on a pipeline that has not caught up after s seconds (default 900)
+  --skip-throughput       skip phase 1 (pre-load, reference consumer, pipeline)
+  --skip-in-memory        skip phase 2 (the drawdown processor alone)
+  --skip-latency          skip phase 3 (latency under a steady rate)
+  --keep                  keep the run's topics and consumer groups
+  --results-dir dir       where the JSON result is written (default bench/results)
+  --help                  this text
+`;
+
+export class UsageError extends Error {}
+
+/** Parses the flags; throws a UsageError naming the bad flag. Returns undefined for --help. */
+export function parseOptions(argv: readonly string[]): BenchOptions | undefined {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        marks: { type: 'string' },
+        portfolios: { type: 'string' },
+        'spacing-ms': { type: 'string' },
+        rate: { type: 'string' },
+        duration: { type: 'string' },
+        'latency-portfolios': { type: 'string' },
+        cycle: { type: 'string' },
+        timeout: { type: 'string' },
+        'skip-throughput': { type: 'boolean' },
+        'skip-in-memory': { type: 'boolean' },
+        'skip-latency': { type: 'boolean' },
+        keep: { type: 'boolean' },
+        'results-dir': { type: 'string' },
+        help: { type: 'boolean' },
+      },
+    });
+  } catch (error: unknown) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  const v = parsed.values;
+  if (v.help) return undefined;
+  const int = (name: string, raw: string | undefined, fallback: number, min: number): number => {
+    if (raw === undefined) return fallback;
+    const n = Number(raw.replaceAll('_', ''));
+    if (!Number.isSafeInteger(n) || n < min) {
+      throw new UsageError(`--${name} must be an integer >= ${min}, got ${JSON.stringify(raw)}`);
+    }
+    return n;
+  };
+  const options: BenchOptions = {
+    marks: int('marks', v.marks, 1_000_000, 1),
+    portfolios: int('portfolios', v.portfolios, 1_000, 1),
+    spacingMs: int('spacing-ms', v['spacing-ms'], 10_000, 1),
+    rate: int('rate', v.rate, 5_000, 1),
+    durationS: int('duration', v.duration, 30, 1),
+    latencyPortfolios: int('latency-portfolios', v['latency-portfolios'], 500, 1),
+    cycle: int('cycle', v.cycle, 10, 2),
+    timeoutS: int('timeout', v.timeout, 900, 1),
+    skipThroughput: v['skip-throughput'] ?? false,
+    skipInMemory: v['skip-in-memory'] ?? false,
+    skipLatency: v['skip-latency'] ?? false,
+    keep: v.keep ?? false,
+    resultsDir: v['results-dir'] ?? 'bench/results',
+  };
+  if (options.portfolios > options.marks) {
+    throw new UsageError(`--portfolios (${options.portfolios}) must not exceed --marks (${options.marks})`);
+  }
+  return options;
+}
