@@ -5,8 +5,13 @@
  * billions of items make it loop (and allocate) for minutes before noticing the buffer ended, and a
  * poison message must not stall a processor. This walk is bounded by the buffer: every count is checked
  * against the bytes left before anything is read. It runs only for schemas that have arrays or maps.
+ *
+ * Longs are checked as 64-bit varints only (every value Java can write passes); whether a long fits
+ * in a JavaScript number is decided by the long type (long-type.ts) when avsc reads it. When it does
+ * not, the codec walks the body again with `readLong` to name the field.
  */
 import type { Type } from 'avsc';
+import { isLongType } from './long-type.ts';
 
 /** Why a body does not match its writer schema: the reason, and the field path where it was found. */
 export class BodyCheckError extends Error {
@@ -14,16 +19,21 @@ export class BodyCheckError extends Error {
   readonly reason: string;
   readonly offset: number;
 
-  constructor(reason: string, offset: number) {
-    super(reason);
+  constructor(reason: string, offset: number, options?: ErrorOptions) {
+    super(reason, options);
     this.name = 'BodyCheckError';
     this.reason = reason;
     this.offset = offset;
   }
 
+  /** The field path, e.g. `predictions[2].score`; empty for the record itself. */
+  get fieldPath(): string {
+    return this.path.join('').replace(/^\./, '');
+  }
+
   /** The reason with its location, e.g. `truncated buffer at byte 31 (predictions[2].score)`. */
   describe(): string {
-    const where = this.path.length === 0 ? '' : ` (${this.path.join('').replace(/^\./, '')})`;
+    const where = this.path.length === 0 ? '' : ` (${this.fieldPath})`;
     return `${this.reason} at byte ${this.offset}${where}`;
   }
 }
@@ -54,10 +64,20 @@ export function hasBlocks(type: Type): boolean {
   return visit(type);
 }
 
+/** Options of {@link compileBodyChecker}. */
+export interface BodyCheckOptions {
+  /**
+   * Reads each long (its varint bytes) as the codec would, throwing when it refuses one; the error
+   * becomes a BodyCheckError at that long (with the error as its cause). Without it, longs are only
+   * checked to be varints of at most 64 bits.
+   */
+  readonly readLong?: (bytes: Buffer) => unknown;
+}
+
 /** Compiles the check for bodies written with `type`. */
-export function compileBodyChecker(type: Type): BodyChecker {
-  const compiled = new Map<Type, Check>();
-  const root = compile(type, compiled);
+export function compileBodyChecker(type: Type, options: BodyCheckOptions = {}): BodyChecker {
+  const compiler: Compiler = { compiled: new Map(), readLong: options.readLong };
+  const root = compile(type, compiler);
   return {
     check(buf: Buffer): void {
       const cursor: Cursor = { buf, pos: 0 };
@@ -97,7 +117,11 @@ function truncated(cursor: Cursor): BodyCheckError {
   return new BodyCheckError('truncated buffer', cursor.pos);
 }
 
-/** Reads a zig-zag varint; `maxBytes` is 5 for an int and 10 for a long. */
+/**
+ * Reads a zig-zag varint of at most `maxBytes` bytes (5 for an int, 10 for a long), for counts,
+ * lengths and indexes: exact up to 2^53, approximate beyond (where it is far more than any buffer
+ * holds, so the caller's bounds check fails either way).
+ */
 function readVarint(cursor: Cursor, maxBytes: number): number {
   const { buf } = cursor;
   const start = cursor.pos;
@@ -107,15 +131,42 @@ function readVarint(cursor: Cursor, maxBytes: number): number {
     if (cursor.pos >= buf.length) throw truncated(cursor);
     const byte = buf[cursor.pos++] as number;
     n += (byte & 0x7f) * scale;
-    if ((byte & 0x80) === 0) {
-      if (n > Number.MAX_SAFE_INTEGER) {
-        throw new BodyCheckError('long beyond the safe integer range (potential precision loss)', start);
-      }
-      return n % 2 === 0 ? n / 2 : -(n + 1) / 2;
-    }
+    if ((byte & 0x80) === 0) return n % 2 === 0 ? n / 2 : -(n + 1) / 2;
     scale *= 128;
   }
   throw new BodyCheckError(`varint longer than ${maxBytes} bytes`, start);
+}
+
+/** The bytes of the varint of a 64-bit long: at most 10, the 10th holding only bit 63. */
+const LONG_BYTES = 10;
+
+/** Skips the varint of a long, checking only that it is one of 64 bits at most. */
+function skipLong(cursor: Cursor): void {
+  const { buf } = cursor;
+  const start = cursor.pos;
+  for (let i = 1; i <= LONG_BYTES; i++) {
+    if (cursor.pos >= buf.length) throw truncated(cursor);
+    const byte = buf[cursor.pos++] as number;
+    if ((byte & 0x80) === 0) {
+      if (i === LONG_BYTES && byte > 1) throw new BodyCheckError('long varint beyond 64 bits', start);
+      return;
+    }
+  }
+  throw new BodyCheckError(`varint longer than ${LONG_BYTES} bytes`, start);
+}
+
+/** The check of a long: skipped as a 64-bit varint, then read with `readLong` if given. */
+function longCheck(readLong: ((bytes: Buffer) => unknown) | undefined): Check {
+  if (readLong === undefined) return skipLong;
+  return (cursor) => {
+    const start = cursor.pos;
+    skipLong(cursor);
+    try {
+      readLong(cursor.buf.subarray(start, cursor.pos));
+    } catch (e: unknown) {
+      throw new BodyCheckError(e instanceof Error ? e.message : String(e), start, { cause: e });
+    }
+  };
 }
 
 function skipBytes(cursor: Cursor, length: number): void {
@@ -154,20 +205,26 @@ function withPath(segment: string, cursor: Cursor, check: Check): void {
   }
 }
 
-function compile(type: Type, compiled: Map<Type, Check>): Check {
-  const existing = compiled.get(type);
+interface Compiler {
+  readonly compiled: Map<Type, Check>;
+  readonly readLong: ((bytes: Buffer) => unknown) | undefined;
+}
+
+function compile(type: Type, compiler: Compiler): Check {
+  const existing = compiler.compiled.get(type);
   if (existing !== undefined) return existing;
   // Recursive types refer back to themselves: register a forwarder before compiling the body.
   let body: Check = () => undefined;
-  compiled.set(type, (cursor) => body(cursor));
-  body = compileBody(type, compiled);
+  compiler.compiled.set(type, (cursor) => body(cursor));
+  body = compileBody(type, compiler);
   return body;
 }
 
-function compileBody(type: Type, compiled: Map<Type, Check>): Check {
+function compileBody(type: Type, compiler: Compiler): Check {
   const t = type as Type & AvscInternals;
   const name = type.typeName;
-  if (t.underlyingType !== undefined) return compile(t.underlyingType, compiled);
+  if (t.underlyingType !== undefined) return compile(t.underlyingType, compiler);
+  if (isLongType(type)) return longCheck(compiler.readLong);
   switch (name) {
     case 'null':
       return () => undefined;
@@ -180,8 +237,6 @@ function compileBody(type: Type, compiled: Map<Type, Check>): Check {
       };
     case 'int':
       return (cursor) => void readVarint(cursor, 5);
-    case 'long':
-      return (cursor) => void readVarint(cursor, 10);
     case 'float':
       return (cursor) => skipBytes(cursor, 4);
     case 'double':
@@ -207,7 +262,7 @@ function compileBody(type: Type, compiled: Map<Type, Check>): Check {
     case 'error': {
       const fields = (t.fields ?? []).map((f) => ({
         segment: `.${f.name}`,
-        check: compile(f.type, compiled),
+        check: compile(f.type, compiler),
       }));
       return (cursor) => {
         for (const field of fields) withPath(field.segment, cursor, field.check);
@@ -216,7 +271,7 @@ function compileBody(type: Type, compiled: Map<Type, Check>): Check {
     case 'array':
     case 'map': {
       const isMap = name === 'map';
-      const item = compile((isMap ? t.valuesType : t.itemsType) as Type, compiled);
+      const item = compile((isMap ? t.valuesType : t.itemsType) as Type, compiler);
       const itemSize = minSize((isMap ? t.valuesType : t.itemsType) as Type) + (isMap ? 1 : 0);
       const entry: Check = isMap
         ? (c) => {
@@ -245,7 +300,7 @@ function compileBody(type: Type, compiled: Map<Type, Check>): Check {
     }
     default: {
       // Unions (wrapped or not): a branch index, then a value of that branch.
-      const branches = (t.types ?? []).map((branch) => compile(branch, compiled));
+      const branches = (t.types ?? []).map((branch) => compile(branch, compiler));
       return (cursor) => {
         const at = cursor.pos;
         const index = readVarint(cursor, 10);

@@ -3,8 +3,10 @@
  */
 import type { Type } from 'avsc';
 import { DecodeError, TradewatchError, toError } from '../runtime/errors.ts';
-import { BodyCheckError } from './body-check.ts';
+import { BodyCheckError, compileBodyChecker } from './body-check.ts';
+import type { BodyChecker } from './body-check.ts';
 import { fromJsonValue, toJsonValue } from './json-form.ts';
+import { UnsafeLongError, readLong } from './long-type.ts';
 import { displayPath } from './display-path.ts';
 import { formatProblems } from './problems.ts';
 import type { Problem } from './problems.ts';
@@ -34,7 +36,9 @@ export interface Codec<T> {
    * Decodes single-object-encoded bytes written with any known version of this type's schema, resolved
    * to the current schema. Throws a DecodeError: TW_DECODE_NOT_SINGLE_OBJECT (bad length or marker),
    * TW_DECODE_UNKNOWN_SCHEMA (fingerprint not among this type's versions), TW_DECODE_BODY_INVALID
-   * (the body does not decode with its writer schema: truncated, trailing bytes, out-of-range values).
+   * (the body does not decode with its writer schema: truncated, trailing bytes, out-of-range values;
+   * or a long beyond ±(2^53 − 1), which a number does not hold exactly: `details.path` and
+   * `details.value` name it).
    */
   decode(bytes: Buffer): T;
   /**
@@ -62,6 +66,8 @@ export class RecordCodec<T> implements Codec<T> {
   readonly #versions: ReadonlyMap<string, SchemaVersion>;
   readonly #lookup: FingerprintLookup;
   readonly #toPlain: (value: unknown) => unknown;
+  // Per writer fingerprint: walks a body reading every long, to name the field of one refused.
+  readonly #longLocators = new Map<string, BodyChecker>();
   // Encoding goes through one growing buffer that already holds the header, then one copy out.
   #scratch: Buffer;
 
@@ -119,13 +125,57 @@ export class RecordCodec<T> implements Codec<T> {
       version.bodyChecker?.check(body);
       return this.#toPlain(this.#type.fromBuffer(body, version.resolver)) as T;
     } catch (e: unknown) {
-      const reason = e instanceof BodyCheckError ? e.describe() : toError(e).message;
-      throw new DecodeError(
-        'TW_DECODE_BODY_INVALID',
-        `${this.name} body (${body.length} bytes) does not decode with its writer schema ${displayPath(version.file)} (fingerprint ${fingerprint}): ${reason}. The producer wrote bytes that do not match the schema its header names.`,
-        { cause: e, details: { type: this.name, fingerprint, file: version.file, reason } },
-      );
+      throw e instanceof UnsafeLongError
+        ? this.#unsafeLong(e, version, body)
+        : this.#bodyInvalid(e, version, body);
     }
+  }
+
+  #bodyInvalid(error: unknown, version: SchemaVersion, body: Buffer): DecodeError {
+    const reason = error instanceof BodyCheckError ? error.describe() : toError(error).message;
+    const { fingerprint, file } = version;
+    return new DecodeError(
+      'TW_DECODE_BODY_INVALID',
+      `${this.name} body (${body.length} bytes) does not decode with its writer schema ${displayPath(file)} (fingerprint ${fingerprint}): ${reason}. The producer wrote bytes that do not match the schema its header names.`,
+      { cause: error, details: { type: this.name, fingerprint, file, reason } },
+    );
+  }
+
+  /** The error for a long the long type refused (beyond ±(2^53 − 1)), naming its field. */
+  #unsafeLong(error: UnsafeLongError, version: SchemaVersion, body: Buffer): DecodeError {
+    // avsc does not say where it was reading: walk the body again, reading every long, to find it.
+    let locator = this.#longLocators.get(version.fingerprint);
+    if (locator === undefined) {
+      locator = compileBodyChecker(version.avroType, { readLong });
+      this.#longLocators.set(version.fingerprint, locator);
+    }
+    let located: BodyCheckError | undefined;
+    try {
+      locator.check(body);
+    } catch (e: unknown) {
+      if (e instanceof BodyCheckError) {
+        // Something else wrong before that long (garbage avsc read past): report that instead.
+        if (!(e.cause instanceof UnsafeLongError)) return this.#bodyInvalid(e, version, body);
+        located = e;
+      }
+    }
+    const reason = located?.describe() ?? error.message;
+    const { fingerprint, file } = version;
+    return new DecodeError(
+      'TW_DECODE_BODY_INVALID',
+      `${this.name} body (${body.length} bytes) does not decode with its writer schema ${displayPath(file)} (fingerprint ${fingerprint}): ${reason}. The bytes are valid Avro, but tradewatch holds a long as a JavaScript number and refuses one it cannot hold exactly rather than change it.`,
+      {
+        cause: error,
+        details: {
+          type: this.name,
+          fingerprint,
+          file,
+          reason,
+          path: located?.fieldPath,
+          value: error.value.toString(),
+        },
+      },
+    );
   }
 
   fromJson(json: unknown): T {

@@ -11,6 +11,7 @@ import { TradewatchError, toError } from '../runtime/errors.ts';
 import { compileBodyChecker, hasBlocks } from './body-check.ts';
 import { canonicalForm } from './canonical-form.ts';
 import { displayPath } from './display-path.ts';
+import { EXACT_LONG } from './long-type.ts';
 import { fingerprintHex } from './rabin.ts';
 import { NAMESPACE, RECORD_TYPES, fileStem } from './record-types.ts';
 import type { RecordTypeName } from './record-types.ts';
@@ -122,13 +123,26 @@ async function readJson(file: string, problem: ProblemSink, missing: string): Pr
   }
 }
 
+/** Builds the avsc type of a schema as the codec uses it: every long is {@link EXACT_LONG}. */
+function buildAvroType(json: unknown): Type {
+  // No logical types are registered: a timestamp-millis reads and writes as the plain long it is.
+  return avsc.Type.forSchema(json as Parameters<typeof avsc.Type.forSchema>[0], {
+    omitRecordMethods: true,
+    wrapUnions: 'auto',
+    // `registry` replaces the long named by reference ("long"); avsc builds a long written as an
+    // object ({"type": "long", "logicalType": "timestamp-millis"}) itself, so the hook replaces those.
+    registry: { long: EXACT_LONG },
+    typeHook: (schema) => (isLongSchema(schema) ? EXACT_LONG : undefined),
+  });
+}
+
+function isLongSchema(schema: unknown): boolean {
+  return typeof schema === 'object' && schema !== null && (schema as { type?: unknown }).type === 'long';
+}
+
 function avroType(file: string, json: unknown, problem: ProblemSink): Type | undefined {
   try {
-    // No logical types are registered: a timestamp-millis reads and writes as the plain long it is.
-    return avsc.Type.forSchema(json as Parameters<typeof avsc.Type.forSchema>[0], {
-      omitRecordMethods: true,
-      wrapUnions: 'auto',
-    });
+    return buildAvroType(json);
   } catch (e: unknown) {
     problem(file, `is not a valid Avro schema: ${toError(e).message}`);
     return undefined;

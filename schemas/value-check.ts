@@ -2,19 +2,15 @@
  * Checks a JS value against a schema before it is encoded, listing every problem with its path.
  * avsc's own check only says yes or no; this says where and why.
  */
+import { LONG_LIMIT, isSafeLong } from './long-type.ts';
 import { closest, fieldPath, indexPath, keyPath, renderValue } from './problems.ts';
 import type { Problem } from './problems.ts';
 import type { SchemaNode } from './schema-model.ts';
 
 const INT_MIN = -(2 ** 31);
 const INT_MAX = 2 ** 31 - 1;
-// avsc refuses longs at the very edge of the safe range (it rounds through them), so do we.
-const LONG_LIMIT = Number.MAX_SAFE_INTEGER - 1;
 
-/** Whether `value` is a long we can encode and decode without loss. */
-export function isSafeLong(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && Math.abs(value) <= LONG_LIMIT;
-}
+export { isSafeLong };
 
 /** Whether `value` is a 32-bit signed integer. */
 export function isInt(value: unknown): value is number {

@@ -3,21 +3,14 @@ import { DecodeError } from '../../runtime/errors.ts';
 import { RECORD_TYPES, SchemaRegistry } from '../../schemas/index.ts';
 import type { Codec, RecordTypeName } from '../../schemas/index.ts';
 import { SAMPLES } from './samples.ts';
+import { thrownBy } from './thrown.ts';
 
 const registry = await SchemaRegistry.load();
 const cycles = registry.codec('InferenceCycle');
 const cycle = SAMPLES.InferenceCycle[0] as (typeof SAMPLES.InferenceCycle)[0];
 const good = cycles.encode(cycle);
 
-function decodeError(decode: () => unknown): DecodeError {
-  try {
-    decode();
-  } catch (e: unknown) {
-    if (e instanceof DecodeError) return e;
-    throw e;
-  }
-  throw new Error('expected a DecodeError, but decoding succeeded');
-}
+const decodeError = (decode: () => unknown): DecodeError => thrownBy(DecodeError, decode);
 
 /** A small deterministic PRNG (mulberry32): the same garbage on every run. */
 function random(seed: number): () => number {

@@ -4,18 +4,11 @@ import { SchemaRegistry } from '../../schemas/index.ts';
 import type { Problem } from '../../schemas/index.ts';
 import { parseIsoTimestamp } from '../../schemas/json-form.ts';
 import { SAMPLES } from './samples.ts';
+import { thrownBy } from './thrown.ts';
 
 const registry = await SchemaRegistry.load();
 
-function inputError(read: () => unknown): TradewatchError {
-  try {
-    read();
-  } catch (e: unknown) {
-    if (e instanceof TradewatchError) return e;
-    throw e;
-  }
-  throw new Error('expected a TradewatchError');
-}
+const inputError = (read: () => unknown): TradewatchError => thrownBy(TradewatchError, read);
 
 describe('fromJson', () => {
   const cycles = registry.codec('InferenceCycle');

@@ -1,13 +1,20 @@
 /**
  * Realistic records of every type, for the schema tests: one full, one minimal (nulls, empty maps and
- * arrays) each.
+ * arrays) each. The interop test (test/interop/records.ts) sends them through Apache Avro too, with
+ * edge cases of its own.
  */
 import type { RecordTypeName, RecordTypes } from '../../schemas/index.ts';
 
-const T0 = Date.UTC(2025, 2, 3, 14, 30, 0, 250);
+/** 2025-03-03T14:30:00.250Z */
+export const T0 = Date.UTC(2025, 2, 3, 14, 30, 0, 250);
+/** One day in milliseconds. */
+export const DAY = 86_400_000;
 
-/** Samples per record type; typed against the generated types, so a schema change shows here too. */
-export const SAMPLES: { [N in RecordTypeName]: RecordTypes[N][] } = {
+/** Records per record type; typed against the generated types, so a schema change shows here too. */
+export type Samples = { [N in RecordTypeName]: RecordTypes[N][] };
+
+/** Samples per record type. */
+export const SAMPLES: Samples = {
   PortfolioMark: [
     { portfolio: 'momentum-main', env: 'prod', ts: T0, equity: 1_254_300.55, cash: 120_000.1 },
     { portfolio: 'paper-1', env: 'paper', ts: 0, equity: -12.5, cash: null },
@@ -49,13 +56,13 @@ export const SAMPLES: { [N in RecordTypeName]: RecordTypes[N][] } = {
       env: 'prod',
       model_version: 'git:4f1c2d9',
       weights_version: 'w-2025-03-01',
-      weights_updated_at: T0 - 2 * 86_400_000,
+      weights_updated_at: T0 - 2 * DAY,
       as_of: T0 - 30_000,
       started_at: T0 - 20_000,
       finished_at: T0,
       status: 'success',
       error: null,
-      horizon_ms: 86_400_000,
+      horizon_ms: DAY,
       metrics: { feature_nan_ratio: 0.002, latency_ms: 20_000 },
       predictions: [
         { asset: 'BTC-USD', score: 1.73, rank: 1 },
@@ -81,7 +88,7 @@ export const SAMPLES: { [N in RecordTypeName]: RecordTypes[N][] } = {
     },
   ],
   Outcome: [
-    { asset: 'BTC-USD', as_of: T0 - 86_400_000, horizon_ms: 86_400_000, forward_return: 0.0123 },
+    { asset: 'BTC-USD', as_of: T0 - DAY, horizon_ms: DAY, forward_return: 0.0123 },
     { asset: 'AAPL', as_of: -1, horizon_ms: 0, forward_return: -1 },
   ],
   Metric: [
@@ -141,7 +148,7 @@ export const SAMPLES: { [N in RecordTypeName]: RecordTypes[N][] } = {
       rows: 18_240,
       duration_ms: 95_000,
       error: '3 of 120 assets returned HTTP 429',
-      data_until: T0 - 86_400_000,
+      data_until: T0 - DAY,
     },
     {
       ingest: 'binance-klines-1m',
