@@ -5,9 +5,10 @@
  * two instances share the work and a rebalance keeps results exact; SIGTERM drains and exits 0.
  */
 import { randomBytes } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it, onTestFinished } from 'vitest';
 import { SchemaRegistry, type Alert, type PortfolioMark } from '../../schemas/index.ts';
-import { physicalName } from '../../topics/index.ts';
+import { physicalName, processorGroup } from '../../topics/index.ts';
+import { TcpProxy } from '../helpers/tcp-proxy.ts';
 import { crashAndRecovery } from '../helpers/equity-paths.ts';
 import { testAdmin, testKafka } from '../helpers/kafka.ts';
 import { logLines, ownedPartitions, pipelinePrefix, startPipeline } from '../helpers/pipeline.ts';
@@ -225,5 +226,39 @@ describe('the pipeline', { timeout: 240_000 }, () => {
     for (const p of [a, rules]) p.child.kill('SIGTERM');
     expect((await a.exited).code).toBe(0);
     expect((await rules.exited).code).toBe(0);
+  });
+
+  it('holds its commits through a QuestDB outage and catches up when it returns, losing nothing', async () => {
+    const prefix = await pipelinePrefix('outage');
+    const portfolio = unique('outage');
+    const marks = crashAndRecovery(portfolio);
+    const expected = await referenceRun(marks);
+    // The pipeline reaches QuestDB through a proxy the test can take down; the shared QuestDB stays up.
+    const questdb = new URL(inject('services').questdbHttpUrl);
+    const proxy = await TcpProxy.start({ host: questdb.hostname, port: Number(questdb.port) });
+    onTestFinished(() => proxy.stop());
+    const pipeline = await startPipeline(prefix, [], { QUESTDB_HTTP_URL: proxy.url() });
+
+    await proxy.stop();
+    await produceMarks(prefix, marks);
+    await waitFor('the pipeline to notice the outage', () =>
+      logLines(pipeline.stderr()).some(
+        (l) => l['msg'] === 'the sink is unavailable: holding commits until it is back',
+      ),
+    );
+    // Nothing committed while QuestDB is away: no alert, no metric, the input offsets where they were.
+    expect(await readTopic(physicalName('alerts', prefix), 'Alert')).toEqual([]);
+    expect(await readTopic(physicalName('metrics', prefix), 'Metric')).toEqual([]);
+    const admin = await testAdmin();
+    const committed = await admin.groupOffsets(processorGroup('drawdown', prefix));
+    expect(committed.every((o) => o.offset === '-1' || o.offset === '0')).toBe(true);
+
+    await proxy.resume();
+    const alerts = await waitForAlerts(prefix, expected.alerts.length);
+    expect(sorted(alerts)).toEqual(sorted(expected.alerts));
+    await expectRows('drawdown', `portfolio = '${portfolio}'`, marks.length);
+    expect(logLines(pipeline.stderr()).some((l) => l['msg'] === 'the sink is back; catching up')).toBe(true);
+    pipeline.child.kill('SIGTERM');
+    expect((await pipeline.exited).code).toBe(0);
   });
 });

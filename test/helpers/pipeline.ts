@@ -37,7 +37,11 @@ export function logLines(text: string): Record<string, unknown>[] {
 }
 
 /** Starts `tradewatch run` under `prefix` and waits until it says it is running; killed at test end. */
-export async function startPipeline(prefix: string, args: readonly string[] = []): Promise<RunningCli> {
+export async function startPipeline(
+  prefix: string,
+  args: readonly string[] = [],
+  env: Record<string, string> = {},
+): Promise<RunningCli> {
   const pipeline = startCli(['run', ...args], {
     env: {
       TOPIC_PREFIX: prefix,
@@ -46,6 +50,7 @@ export async function startPipeline(prefix: string, args: readonly string[] = []
       TW_SHUTDOWN_TIMEOUT_MS: '30000',
       // A SIGKILLed instance's partitions move after this: the broker's minimum, to keep tests short.
       TW_KAFKA_SESSION_TIMEOUT_MS: '6000',
+      ...env,
     },
   });
   onTestFinished(() => {

@@ -11,7 +11,7 @@ import {
   type TableDefinition,
 } from '../../../sinks/questdb/index.ts';
 import { uniqueName } from '../../helpers/unique.ts';
-import { TcpProxy } from './tcp-proxy.ts';
+import { TcpProxy } from '../../helpers/tcp-proxy.ts';
 
 /** The shared QuestDB's HTTP URL. */
 export function questdbUrl(): string {
