@@ -12,6 +12,7 @@ export {
   type TopicName,
 } from './catalogue.ts';
 export { findTopic } from './lookup.ts';
+export { removePrefix } from './remove.ts';
 export { applyTopics, type ApplyOptions, type ApplyReport, type Drift } from './apply.ts';
 export {
   DEAD_LETTER_HEADERS,

@@ -9,14 +9,7 @@ import type { PortfolioMark } from '../../schemas/index.ts';
 import { TradewatchError } from '../../runtime/errors.ts';
 import { readToEnd } from '../../runtime/kafka/index.ts';
 import { PROCESSOR_NAMES } from '../../processors/index.ts';
-import {
-  TOPICS,
-  applyTopics,
-  changelogTopic,
-  findTopic,
-  physicalName,
-  processorGroup,
-} from '../../topics/index.ts';
+import { applyTopics, findTopic, physicalName, removePrefix } from '../../topics/index.ts';
 import { formatStatus } from '../../stack/index.ts';
 import type { CliContext } from '../context.ts';
 import { startPipeline } from '../pipeline.ts';
@@ -88,13 +81,7 @@ export function registerDemoCommand(program: Command, context: (c: Command) => C
       const kafka = ctx.kafka();
       const admin = await kafka.admin();
       ctx.onClose(() => admin.close());
-      await admin.deleteGroups(PROCESSOR_NAMES.map((p) => processorGroup(p, prefix))).catch(() => undefined);
-      const existing = new Set(await admin.listTopics());
-      const old = [
-        ...TOPICS.map((t) => physicalName(t.name, prefix)),
-        ...PROCESSOR_NAMES.map((p) => changelogTopic(p, prefix)),
-      ].filter((t) => existing.has(t));
-      if (old.length > 0) await admin.deleteTopics(old);
+      const old = await removePrefix(admin, prefix, PROCESSOR_NAMES);
       await waitUntil('the old demo topics to be gone', 30_000, async () => {
         const now = new Set(await admin.listTopics());
         return old.every((t) => !now.has(t));

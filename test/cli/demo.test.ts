@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
 import { testKafka } from '../helpers/kafka.ts';
 import { uniqueName } from '../helpers/unique.ts';
-import { TOPICS, changelogTopic, physicalName, processorGroup } from '../../topics/index.ts';
+import { removePrefix } from '../../topics/index.ts';
 import { PROCESSOR_NAMES } from '../../processors/index.ts';
 
 describe('tradewatch demo', () => {
@@ -31,16 +31,7 @@ describe('tradewatch demo', () => {
         }
       } finally {
         const admin = await testKafka().admin();
-        await admin
-          .deleteGroups(PROCESSOR_NAMES.map((p) => processorGroup(p, demoPrefix)))
-          .catch(() => undefined);
-        const existing = new Set(await admin.listTopics());
-        await admin.deleteTopics(
-          [
-            ...TOPICS.map((t) => physicalName(t.name, demoPrefix)),
-            ...PROCESSOR_NAMES.map((p) => changelogTopic(p, demoPrefix)),
-          ].filter((t) => existing.has(t)),
-        );
+        await removePrefix(admin, demoPrefix, PROCESSOR_NAMES);
         await admin.close();
       }
     },

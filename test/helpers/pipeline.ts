@@ -1,5 +1,5 @@
 import { onTestFinished } from 'vitest';
-import { TOPICS, applyTopics, changelogTopic, physicalName, processorGroup } from '../../topics/index.ts';
+import { applyTopics, removePrefix } from '../../topics/index.ts';
 import { PROCESSOR_NAMES } from '../../processors/index.ts';
 import { startCli, type RunningCli } from './cli.ts';
 import { testKafka } from './kafka.ts';
@@ -14,14 +14,7 @@ export async function pipelinePrefix(label: string): Promise<string> {
   const prefix = `${uniqueName(`t-${label}`)}.`;
   const admin = await testKafka().admin();
   onTestFinished(async () => {
-    await admin.deleteGroups(PROCESSOR_NAMES.map((p) => processorGroup(p, prefix))).catch(() => undefined);
-    const existing = new Set(await admin.listTopics());
-    await admin.deleteTopics(
-      [
-        ...TOPICS.map((t) => physicalName(t.name, prefix)),
-        ...PROCESSOR_NAMES.map((p) => changelogTopic(p, prefix)),
-      ].filter((t) => existing.has(t)),
-    );
+    await removePrefix(admin, prefix, PROCESSOR_NAMES);
     await admin.close();
   });
   await applyTopics(admin, { prefix });
