@@ -71,7 +71,11 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
         idempotent: true,
         allowAutoTopicCreation: false,
         ...(transactional
-          ? { transactionalId: producerOptions.transactionalId, maxInFlightRequests: 1 }
+          ? {
+              transactionalId: producerOptions.transactionalId,
+              maxInFlightRequests: 1,
+              transactionTimeout: producerOptions.transactionTimeoutMs ?? 15_000,
+            }
           : {}),
       });
       await guard(where, 'connect the producer', () => producer.connect());

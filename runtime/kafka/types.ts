@@ -105,6 +105,11 @@ export interface AtomicSendOptions {
 export interface ProducerOptions {
   /** Enables transactions (`sendAtomically`). Must be unique per producing instance. Default: none. */
   readonly transactionalId?: string;
+  /**
+   * How long the broker lets a transaction stay open before aborting it. A crashed producer's open
+   * transaction holds back read-committed consumers of its partitions until then. Default 15000 ms.
+   */
+  readonly transactionTimeoutMs?: number;
 }
 
 /** What a batch handler may do besides reading its records. */
