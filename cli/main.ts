@@ -3,7 +3,8 @@
  * an abort signal the commands observe, releases resources in reverse order, prints errors as a person
  * needs them (code, what, how to fix), and exits with an honest code:
  *   0 success, including a clean stop on SIGINT/SIGTERM · 1 the operation failed, or a stop did not
- *   finish within TW_SHUTDOWN_TIMEOUT_MS and was forced · 2 invalid configuration or usage ·
+ *   finish within TW_SHUTDOWN_TIMEOUT_MS and was forced · 2 invalid configuration (environment, flags,
+ *   the rules file) or usage ·
  *   128+n a second signal n cut the shutdown short.
  */
 import { readFile } from 'node:fs/promises';
@@ -96,7 +97,8 @@ function report(thrown: unknown): number {
     if (!(error instanceof ConfigError) && context?.config.log.level === 'debug') {
       process.stderr.write(`${error.stack ?? ''}\n`);
     }
-    return error instanceof ConfigError ? 2 : 1;
+    // Invalid configuration, including a rules file: fix it and start again.
+    return error instanceof ConfigError || error.code === 'TW_RULES_INVALID' ? 2 : 1;
   }
   process.stderr.write(
     `tradewatch: TW_INTERNAL: ${error.stack ?? error.message}\nThis is a bug: please report it.\n`,
