@@ -34,7 +34,8 @@ export async function groupProgress(
     const at = committed.get(p.partition) ?? -1n;
     total += high - low;
     if (at > low) done += (at > high ? high : at) - low;
-    if (at < high) caughtUp = false;
+    // An empty partition has nothing to commit.
+    if (at < high && high > low) caughtUp = false;
   }
   return { committed: Number(done), total: Number(total), caughtUp };
 }

@@ -53,7 +53,7 @@ export async function machineInfo(
     }
     if (service.name === 'questdb') stack.questdb = service.pid;
   }
-  let questdb: string | null = null;
+  let questdb: string | null;
   try {
     const rows = await questdbQuery(config.questdb.httpUrl, 'SELECT build()');
     questdb = /QuestDB ([\w.-]+)/.exec(String(rows[0]?.[0]))?.[1] ?? String(rows[0]?.[0]);

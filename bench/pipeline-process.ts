@@ -21,7 +21,7 @@ export interface PipelineExit {
   readonly cpuSeconds: number | null;
   /** Log lines at warn or above (JSON lines; the level is a number, 40 = warn). */
   readonly warnings: number;
-  /** The first few of them, for the report. */
+  /** The first few of them (`level msg: error message`), for the report. */
   readonly firstWarnings: readonly string[];
 }
 
@@ -35,14 +35,23 @@ export interface PipelineProcess {
   stop(graceMs?: number): Promise<PipelineExit>;
 }
 
-export function startPipelineProcess(args: readonly string[], prefix: string): PipelineProcess {
+/** `nodeFlags` go before the script, e.g. `--cpu-prof`. */
+export function startPipelineProcess(
+  args: readonly string[],
+  prefix: string,
+  nodeFlags: readonly string[] = [],
+): PipelineProcess {
   const spawnedAt = performance.now();
-  const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'bin/tradewatch.js'), 'run', ...args], {
-    cwd: ROOT,
-    // Pass the caller's environment through (KAFKA_BROKERS, QUESTDB_HTTP_URL...) with the run's prefix.
-    env: { ...process.env, TOPIC_PREFIX: prefix, TW_LOG_LEVEL: 'warn', TW_LOG_FORMAT: 'json' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...nodeFlags, path.join(ROOT, 'bin/tradewatch.js'), 'run', ...args],
+    {
+      cwd: ROOT,
+      // Pass the caller's environment through (KAFKA_BROKERS, QUESTDB_HTTP_URL...) with the run's prefix.
+      env: { ...process.env, TOPIC_PREFIX: prefix, TW_LOG_LEVEL: 'warn', TW_LOG_FORMAT: 'json' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   const pid = child.pid;
   if (pid === undefined) throw new Error('could not start `tradewatch run`');
   let pending = '';
@@ -55,17 +64,12 @@ export function startPipelineProcess(args: readonly string[], prefix: string): P
     pending = lines.pop() ?? '';
     for (const line of lines) {
       if (line.trim() === '') continue;
-      tail.push(line);
-      if (tail.length > 20) tail.shift();
-      let level = 50;
-      try {
-        level = Number((JSON.parse(line) as { level?: unknown }).level ?? 50);
-      } catch {
-        // Not a log line (e.g. a crash trace): count it as an error.
-      }
+      const { level, text } = compact(line);
+      tail.push(text);
+      if (tail.length > 10) tail.shift();
       if (level >= 40) {
         warnings += 1;
-        if (firstWarnings.length < 5) firstWarnings.push(line.slice(0, 2000));
+        if (firstWarnings.length < 5) firstWarnings.push(text);
       }
     }
   });
@@ -106,4 +110,24 @@ export function startPipelineProcess(args: readonly string[], prefix: string): P
     cpuSeconds: () => cpuSeconds(pid),
     stop: (graceMs) => (stopping ??= stop(graceMs)),
   };
+}
+
+/** A log line as `level msg: err.message` (pino JSON); other lines (a crash trace) as they are, level 50. */
+function compact(line: string): { level: number; text: string } {
+  try {
+    const entry = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string } };
+    const level = Number(entry.level ?? 50);
+    const name =
+      ({ 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' } as Record<number, string>)[level] ??
+      String(level);
+    const error = entry.err?.message === undefined ? '' : `: ${entry.err.message}`;
+    return { level, text: `${name} ${entry.msg ?? ''}${error}`.slice(0, 1000) };
+  } catch {
+    return { level: 50, text: line.slice(0, 1000) };
+  }
+}
+
+/** The node flags that make the child write a CPU profile into `dir` when it exits. */
+export function profileFlags(dir: string | undefined): string[] {
+  return dir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`];
 }

@@ -17,12 +17,12 @@ export class Releasers {
   }
 
   async #run(report: (message: string) => void): Promise<void> {
-    let first: unknown;
+    let first: Error | undefined;
     for (const step of this.#steps.splice(0).reverse()) {
       try {
         await step.release();
       } catch (error: unknown) {
-        first ??= error;
+        first ??= error instanceof Error ? error : new Error(String(error));
         report(`clean-up: could not ${step.what}: ${error instanceof Error ? error.message : String(error)}`);
       }
     }

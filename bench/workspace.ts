@@ -5,6 +5,7 @@
 import type { KafkaAdmin } from '../runtime/kafka/index.ts';
 import { PROCESSOR_NAMES } from '../processors/index.ts';
 import { TOPICS, applyTopics, changelogTopic, physicalName, processorGroup } from '../topics/index.ts';
+import { createChangelogs } from './changelogs.ts';
 import type { Releasers } from './releasers.ts';
 
 export interface Workspace {
@@ -13,10 +14,13 @@ export interface Workspace {
   topic(name: string): string;
   /** Registers a consumer group to delete at the end. */
   group(id: string): string;
+  /** Deletes the groups and topics now (unless `keep`); idempotent, also registered as a releaser. */
+  close(): Promise<void>;
 }
 
 /**
- * Applies the catalogue under `prefix` and registers the clean-up (unless `keep`): the consumer
+ * Applies the catalogue under `prefix` (and, unless `changelogMaxMessageBytes` is null, creates the
+ * processors' changelogs with that limit: see changelogs.ts) and registers the clean-up (unless `keep`): the consumer
  * groups (the processors' and those registered with `group()`), then every topic of the prefix.
  */
 export async function openWorkspace(
@@ -24,20 +28,24 @@ export async function openWorkspace(
   prefix: string,
   releasers: Releasers,
   keep: boolean,
+  changelogMaxMessageBytes: number | null,
 ): Promise<Workspace> {
   const groups = new Set(PROCESSOR_NAMES.map((p) => processorGroup(p, prefix)));
-  if (!keep) {
-    releasers.add(`delete the topics under ${prefix}`, async () => {
-      await admin.deleteGroups([...groups]).catch(() => undefined);
-      const existing = new Set(await admin.listTopics());
-      const names = [
-        ...TOPICS.map((t) => physicalName(t.name, prefix)),
-        ...PROCESSOR_NAMES.map((p) => changelogTopic(p, prefix)),
-      ].filter((t) => existing.has(t));
-      if (names.length > 0) await admin.deleteTopics(names);
-    });
-  }
+  let closing: Promise<void> | undefined;
+  const remove = async (): Promise<void> => {
+    // A group that never existed (or has no offsets) makes the broker answer with an error: ignore it.
+    for (const group of groups) await admin.deleteGroups([group]).catch(() => undefined);
+    const existing = new Set(await admin.listTopics());
+    const names = [
+      ...TOPICS.map((t) => physicalName(t.name, prefix)),
+      ...PROCESSOR_NAMES.map((p) => changelogTopic(p, prefix)),
+    ].filter((t) => existing.has(t));
+    if (names.length > 0) await admin.deleteTopics(names);
+  };
+  const close = (): Promise<void> => (closing ??= keep ? Promise.resolve() : remove());
+  releasers.add(`delete the topics and groups under ${prefix}`, close);
   await applyTopics(admin, { prefix });
+  if (changelogMaxMessageBytes !== null) await createChangelogs(admin, prefix, changelogMaxMessageBytes);
   return {
     prefix,
     topic: (name) => physicalName(name, prefix),
@@ -45,5 +53,6 @@ export async function openWorkspace(
       groups.add(id);
       return id;
     },
+    close,
   };
 }

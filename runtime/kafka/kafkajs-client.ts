@@ -27,6 +27,42 @@ const { ConfigResourceTypes, Kafka, Partitioners, logLevel } = kafkajs;
 /** Records per produce request inside a transaction. */
 const TRANSACTION_CHUNK = 1000;
 
+/**
+ * Bytes per produce request inside a transaction. kafkajs puts a request's records for one partition in
+ * one record batch, and the broker refuses a batch over `max.message.bytes` (1 MiB by default): keep
+ * well under it. A single record larger than this still goes alone (its topic must allow it).
+ */
+const TRANSACTION_CHUNK_BYTES = 512 * 1024;
+
+/** Splits records into consecutive chunks of at most TRANSACTION_CHUNK records and about TRANSACTION_CHUNK_BYTES. */
+function chunks(records: readonly OutgoingRecord[]): OutgoingRecord[][] {
+  const out: OutgoingRecord[][] = [];
+  let current: OutgoingRecord[] = [];
+  let bytes = 0;
+  for (const record of records) {
+    const size = recordSize(record);
+    if (
+      current.length > 0 &&
+      (current.length >= TRANSACTION_CHUNK || bytes + size > TRANSACTION_CHUNK_BYTES)
+    ) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(record);
+    bytes += size;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
+function recordSize(record: OutgoingRecord): number {
+  let size = 64 + (record.value?.length ?? 0) + (record.key === null ? 0 : Buffer.byteLength(record.key));
+  for (const [name, value] of Object.entries(record.headers ?? {}))
+    size += name.length + Buffer.byteLength(value);
+  return size;
+}
+
 export interface KafkaClientOptions {
   /** Bootstrap servers, `host:port`. */
   readonly brokers: readonly string[];
@@ -231,13 +267,10 @@ function wrapProducer(producer: Producer, where: string): KafkaProducer {
       if (records.length === 0 && !consumerOffsets) return [];
       const transaction = await guard(where, 'begin a transaction', () => producer.transaction());
       try {
-        // One request per chunk keeps each produce request well under the broker's size limits.
+        // Chunks keep each request, and so each partition's record batch, under the broker's size limit.
         const last = new Map<string, RecordPosition>();
-        for (let i = 0; i < records.length; i += TRANSACTION_CHUNK) {
-          const written = await transaction.sendBatch({
-            acks: -1,
-            topicMessages: toTopicMessages(records.slice(i, i + TRANSACTION_CHUNK)),
-          });
+        for (const chunk of chunks(records)) {
+          const written = await transaction.sendBatch({ acks: -1, topicMessages: toTopicMessages(chunk) });
           for (const w of written) {
             const offset = w.baseOffset ?? w.offset ?? '0';
             last.set(`${w.topicName}/${w.partition}`, { topic: w.topicName, partition: w.partition, offset });

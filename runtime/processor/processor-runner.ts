@@ -37,6 +37,9 @@ import { PartitionState } from './state-store.ts';
 import type { RunnerOptions } from './runner-options.ts';
 import { isRejection, type Output, type ProcessContext, type SinkRow } from './types.ts';
 
+/** Largest record (one key's state) the changelog topic accepts: 16 MiB. */
+const CHANGELOG_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
 /** A rejection whose message starts so is a late record (TW_RECORD_LATE); others are invalid records. */
 export const LATE_PREFIX = 'late:';
 
@@ -61,6 +64,7 @@ export class ProcessorRunner<In, State> {
   readonly #fatal = Promise.withResolvers<never>();
   #admin: KafkaAdmin | undefined;
   #producer: KafkaProducer | undefined;
+  #transactionalId = '';
   #consumer: KafkaConsumer | undefined;
   #closing: Promise<void> | undefined;
   #stopping = false;
@@ -115,7 +119,8 @@ export class ProcessorRunner<In, State> {
     this.#admin = await kafka.admin();
     await this.#ensureChangelog(this.#admin);
     const instanceId = this.#options.instanceId ?? `${hostname()}-${process.pid}`;
-    this.#producer = await kafka.producer({ transactionalId: `${this.#groupId}.${instanceId}` });
+    this.#transactionalId = `${this.#groupId}.${instanceId}`;
+    this.#producer = await kafka.producer({ transactionalId: this.#transactionalId });
     this.#consumer = await kafka.consumer({
       groupId: this.#groupId,
       topics: [this.#inputTopic],
@@ -170,7 +175,12 @@ export class ProcessorRunner<In, State> {
           name: this.#changelog,
           partitions: input.partitions,
           replicationFactor: this.#options.replicationFactor ?? 1,
-          configs: { 'cleanup.policy': 'compact', 'min.compaction.lag.ms': '0' },
+          // A key's state can outgrow the broker's default 1 MiB record limit (a trailing window of many marks).
+          configs: {
+            'cleanup.policy': 'compact',
+            'min.compaction.lag.ms': '0',
+            'max.message.bytes': String(CHANGELOG_MAX_MESSAGE_BYTES),
+          },
         },
       ]);
       this.#log.info(
@@ -265,6 +275,7 @@ export class ProcessorRunner<In, State> {
           value: change.value,
         });
       }
+      if (!this.#producer) await this.#renewProducer();
       await this.#producer!.sendAtomically(outgoing, {
         consumerOffsets: {
           groupId: this.#groupId,
@@ -276,6 +287,11 @@ export class ProcessorRunner<In, State> {
     } catch (error: unknown) {
       // The in-memory state is ahead of what was committed: rebuild it before the records come again.
       this.#stores.delete(batch.partition);
+      // A producer whose transaction failed may be stuck (e.g. out-of-order sequence numbers): start a
+      // fresh one, which also aborts whatever the old one left open.
+      await this.#renewProducer().catch((e: unknown) =>
+        this.#log.warn({ err: e }, 'could not renew the producer'),
+      );
       this.#log.warn(
         { err: error, partition: batch.partition, from: records[0]?.offset, to: last.offset },
         'batch not committed; it will be processed again',
@@ -284,6 +300,13 @@ export class ProcessorRunner<In, State> {
     }
     this.#stats.records += records.length;
     this.#stats.batches += 1;
+  }
+
+  async #renewProducer(): Promise<void> {
+    const old = this.#producer;
+    this.#producer = undefined;
+    await old?.close().catch(() => undefined);
+    this.#producer = await this.#options.kafka.producer({ transactionalId: this.#transactionalId });
   }
 
   /** Runs one record through the processor, adding what it produces to `outgoing` and `rows`. */

@@ -261,4 +261,35 @@ describe('the pipeline', { timeout: 240_000 }, () => {
     pipeline.child.kill('SIGTERM');
     expect((await pipeline.exited).code).toBe(0);
   });
+
+  it('catches up on a backlog whose state changes exceed the broker’s 1 MiB batch limit', async () => {
+    const prefix = await pipelinePrefix('backlog');
+    // 240 portfolios × 300 marks 10 s apart: every state keeps ~300 marks (~29 KB of JSON) and a batch
+    // of one partition touches ~40 of them: well over 1 MiB of changelog per batch.
+    const start = Date.UTC(2026, 0, 6, 9, 0, 0);
+    const marks: PortfolioMark[] = [];
+    const portfolios = Array.from({ length: 240 }, (_, i) => unique(`bl${i}`));
+    for (let n = 0; n < 300; n++) {
+      for (const [i, portfolio] of portfolios.entries()) {
+        const equity = 1_000_000 * (1 + 0.002 * Math.sin(n / 7 + i));
+        marks.push({ portfolio, env: 'prod', ts: start + n * 10_000, equity, cash: null });
+      }
+    }
+    await produceMarks(prefix, marks);
+    const pipeline = await startPipeline(prefix, ['--processors', 'drawdown']);
+    const admin = await testAdmin();
+    await waitFor(
+      'the whole backlog committed',
+      async () => {
+        if (pipeline.child.exitCode !== null) throw new Error(`the pipeline exited:\n${pipeline.stderr()}`);
+        const committed = await admin.groupOffsets(processorGroup('drawdown', prefix));
+        return committed.reduce((n, o) => n + Math.max(0, Number(o.offset)), 0) >= marks.length;
+      },
+      { timeoutMs: 180_000, intervalMs: 500 },
+    );
+    expect(pipeline.stderr()).not.toContain('MESSAGE_TOO_LARGE');
+    await expectRows('drawdown', `portfolio IN (${sqlList(portfolios.slice(0, 5))})`, 5 * 300);
+    pipeline.child.kill('SIGTERM');
+    expect((await pipeline.exited).code).toBe(0);
+  });
 });

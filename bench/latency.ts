@@ -1,0 +1,318 @@
+/**
+ * Phase 3, latency: the whole pipeline (`tradewatch run`, drawdown and rules) under a steady stream of
+ * marks. Marks are produced at `rate` per second, paced by the wall clock in small batches every 20 ms,
+ * with event time = wall time; the wall time each mark was handed to the producer is recorded. A
+ * read-committed consumer on `alerts` records when each alert arrives; an alert's `ts` and
+ * `labels.portfolio` name the mark whose metric point triggered it, so each alert gives one
+ * mark-produced → alert-received latency. The marks are built so that alerts fire and resolve often
+ * (see `oscillatingMarks`); the alerts to expect are computed in memory with the same processors.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { KafkaAdmin, KafkaClient, OutgoingRecord } from '../runtime/kafka/index.ts';
+import type { Alert, Codec, PortfolioMark } from '../schemas/index.ts';
+import { changelogTopic, processorGroup } from '../topics/index.ts';
+import { expectedAlerts } from './expected-alerts.ts';
+import { changelogStats, type ChangelogStats } from './changelog-stats.ts';
+import { summarizeProfile, type ProfileSummary } from './cpu-profile.ts';
+import { groupProgress } from './group-progress.ts';
+import type { StackProcesses } from './machine.ts';
+import { oscillatingMarks } from './marks.ts';
+import { summarize, type LatencySummary } from './percentiles.ts';
+import { profileFlags, startPipelineProcess, type PipelineExit } from './pipeline-process.ts';
+import { cpuSeconds } from './proc.ts';
+import { mib, num, progress, round } from './progress.ts';
+import type { Releasers } from './releasers.ts';
+import type { Workspace } from './workspace.ts';
+
+export interface LatencySettings {
+  readonly kafka: KafkaClient;
+  readonly admin: KafkaAdmin;
+  readonly workspace: Workspace;
+  readonly releasers: Releasers;
+  readonly markCodec: Codec<PortfolioMark>;
+  readonly alertCodec: Codec<Alert>;
+  readonly stack: StackProcesses;
+  readonly portfolios: readonly string[];
+  readonly warmupPortfolio: string;
+  readonly rate: number;
+  readonly durationMs: number;
+  readonly cycle: number;
+  /** Longest wait for the pipeline to start and for the last alerts. */
+  readonly timeoutMs: number;
+  /** Where `node --cpu-prof` writes the pipeline's profile; undefined: no profile. */
+  readonly profileDir?: string;
+}
+
+export interface LatencyResult {
+  readonly rate: number;
+  readonly durationMs: number;
+  readonly produced: {
+    readonly marks: number;
+    readonly ms: number;
+    readonly marksPerSecond: number;
+    readonly sends: number;
+    /** Slowest acknowledgement of one send (acks=all), ms. */
+    readonly slowestSendMs: number;
+  };
+  /** From spawn to the warm-up alert: process start, joins, one mark through both processors. */
+  readonly warmupMs: number;
+  readonly alerts: {
+    readonly expected: number;
+    readonly received: number;
+    readonly matched: number;
+    /** Expected but not received by the end of the wait. */
+    readonly missing: number;
+    /** Received but not expected (e.g. a duplicate). */
+    readonly unexpected: number;
+    readonly firing: number;
+    readonly resolved: number;
+  };
+  /** mark produced → alert received, ms. */
+  readonly latencyMs: LatencySummary | null;
+  readonly latencyMsByStatus: {
+    readonly firing: LatencySummary | null;
+    readonly resolved: LatencySummary | null;
+  };
+  /** Per 5 s of produce time: does the latency grow (a backlog) or stay flat? */
+  readonly latencyMsOverTime: readonly {
+    readonly fromS: number;
+    readonly p50: number;
+    readonly p99: number;
+    readonly alerts: number;
+  }[];
+  /** Marks not yet committed by the drawdown processor when producing stopped. */
+  readonly drawdownBacklogAtEnd: number;
+  /** From the end of producing until the last expected alert arrived (or the wait ended). */
+  readonly drainMs: number;
+  readonly exit: PipelineExit;
+  /** Per processor: what it wrote to its changelog; `markers` is the number of batches it committed. */
+  readonly changelogs: Readonly<Record<string, ChangelogStats | { readonly error: string }>>;
+  /** With `--profile`: where the pipeline's CPU went. */
+  readonly profile?: ProfileSummary | null;
+  readonly cpuSeconds: {
+    readonly pipeline: number | null;
+    readonly kafka: number | null;
+    readonly questdb: number | null;
+  };
+}
+
+const TICK_MS = 20;
+
+export async function runLatency(s: LatencySettings): Promise<LatencyResult> {
+  const marksTopic = s.workspace.topic('portfolio.marks');
+  const alertsTopic = s.workspace.topic('alerts');
+  progress(
+    `phase 3: latency at ${num(s.rate)} marks/s for ${s.durationMs / 1000} s over ${s.portfolios.length} portfolios (tradewatch run: drawdown + rules)`,
+  );
+
+  // The alert consumer first, so that no alert is missed; its arrival times are the "received" times.
+  const arrivals: { alert: Alert; at: number }[] = [];
+  const assigned = Promise.withResolvers<void>();
+  const fatal = Promise.withResolvers<never>();
+  fatal.promise.catch(() => undefined);
+  const consumer = await s.kafka.consumer({
+    groupId: s.workspace.group(`${s.workspace.prefix}bench.alerts`),
+    topics: [alertsTopic],
+    fromBeginning: true,
+  });
+  s.releasers.add('close the alert consumer', () => consumer.close());
+  await consumer.run(
+    (records) => {
+      const at = performance.now();
+      for (const r of records) if (r.value) arrivals.push({ alert: s.alertCodec.decode(r.value), at });
+    },
+    { onAssignment: () => assigned.resolve(), onFatal: (error) => fatal.reject(error) },
+  );
+  await Promise.race([
+    assigned.promise,
+    fatal.promise,
+    sleep(s.timeoutMs).then(() =>
+      Promise.reject(new Error('the alert consumer was never assigned its partitions')),
+    ),
+  ]);
+
+  const stackCpu = (): { kafka: number | null; questdb: number | null } => ({
+    kafka: s.stack.kafka === undefined ? null : cpuSeconds(s.stack.kafka),
+    questdb: s.stack.questdb === undefined ? null : cpuSeconds(s.stack.questdb),
+  });
+  const stackBefore = stackCpu();
+  const child = startPipelineProcess([], s.workspace.prefix, profileFlags(s.profileDir));
+  s.releasers.add('stop the latency pipeline', async () => void (await child.stop(10_000)));
+  const producer = await s.kafka.producer();
+  s.releasers.add('close the latency producer', () => producer.close());
+  const running = (): Promise<never> => Promise.race([child.died, fatal.promise]);
+
+  // Warm-up: one drop of the warm-up portfolio; its alert proves both processors are running.
+  const now = Date.now();
+  const warmupMarks: PortfolioMark[] = [
+    { portfolio: s.warmupPortfolio, env: 'prod', ts: now, equity: 1_000_000, cash: null },
+    { portfolio: s.warmupPortfolio, env: 'prod', ts: now + 1, equity: 920_000, cash: null },
+  ];
+  await producer.send(
+    warmupMarks.map((m) => ({ topic: marksTopic, key: m.portfolio, value: s.markCodec.encode(m) })),
+  );
+  const warmupDeadline = performance.now() + s.timeoutMs;
+  while (!arrivals.some((a) => a.alert.labels['portfolio'] === s.warmupPortfolio)) {
+    if (performance.now() > warmupDeadline) throw new Error('no warm-up alert: the pipeline did not start');
+    await Promise.race([sleep(50), running()]);
+  }
+  const warmupMs = Math.round(performance.now() - child.spawnedAt);
+  progress(`  pipeline running: warm-up alert ${num(warmupMs)} ms after spawn; producing`);
+
+  // Produce at the rate, paced by the wall clock.
+  const nextMark = oscillatingMarks({ portfolios: s.portfolios, cycle: s.cycle });
+  const producedAt = new Map<string, number>();
+  const produced: PortfolioMark[] = [...warmupMarks];
+  let sent = 0;
+  let sends = 0;
+  let slowestSendMs = 0;
+  const started = performance.now();
+  let lastReport = started;
+  for (;;) {
+    const elapsed = performance.now() - started;
+    if (elapsed >= s.durationMs) break;
+    const due = Math.floor((s.rate * elapsed) / 1000) - sent;
+    if (due > 0) {
+      const records: OutgoingRecord[] = [];
+      const at = performance.now();
+      const wall = Date.now();
+      for (let i = 0; i < due; i += 1) {
+        const mark = nextMark(wall);
+        produced.push(mark);
+        producedAt.set(`${mark.portfolio}|${mark.ts}`, at);
+        records.push({ topic: marksTopic, key: mark.portfolio, value: s.markCodec.encode(mark) });
+      }
+      await Promise.race([producer.send(records), running()]);
+      slowestSendMs = Math.max(slowestSendMs, performance.now() - at);
+      sent += due;
+      sends += 1;
+    }
+    if (performance.now() - lastReport > 5000) {
+      lastReport = performance.now();
+      progress(`  produced ${num(sent)} marks; ${num(arrivals.length)} alerts received`);
+    }
+    await Promise.race([sleep(Math.max(0, TICK_MS - ((performance.now() - started) % TICK_MS))), running()]);
+  }
+  const producedMs = performance.now() - started;
+  const producedEnd = performance.now();
+  const ends = await s.admin.offsets(marksTopic);
+  const backlog = await groupProgress(
+    s.admin,
+    processorGroup('drawdown', s.workspace.prefix),
+    marksTopic,
+    ends,
+  );
+  progress(
+    `  produced ${num(sent)} marks in ${num(producedMs / 1000, 1)} s (${num((sent / producedMs) * 1000)} marks/s); drawdown backlog ${num(backlog.total - backlog.committed)} marks; waiting for the last alerts`,
+  );
+
+  // The alerts to expect, and the wait for the last of them.
+  const isWarmup = (a: Alert): boolean => a.labels['portfolio'] === s.warmupPortfolio;
+  const expected = (await expectedAlerts(produced)).filter((a) => !isWarmup(a));
+  const expectedKeys = new Set(expected.map((a) => alertKey(a)));
+  const wanted = expected.length;
+  const quietLimitMs = 30_000;
+  let lastCount = -1;
+  let lastChange = performance.now();
+  const counted = (): number => arrivals.filter((a) => !isWarmup(a.alert)).length;
+  for (;;) {
+    const count = counted();
+    if (count !== lastCount) {
+      lastCount = count;
+      lastChange = performance.now();
+    }
+    if (count >= wanted) break;
+    if (performance.now() - lastChange > quietLimitMs || performance.now() - producedEnd > s.timeoutMs) {
+      progress(`  gave up waiting: ${num(count)} of ${num(wanted)} alerts arrived`);
+      break;
+    }
+    if (performance.now() - lastReport > 5000) {
+      lastReport = performance.now();
+      progress(`  ${num(count)} / ${num(wanted)} alerts received`);
+    }
+    await Promise.race([sleep(100), running()]);
+  }
+  const drainMs = Math.round(performance.now() - producedEnd);
+  const stackAfter = stackCpu();
+  const exit = await child.stop();
+  progress(
+    `  pipeline stopped: exit code ${exit.code}, peak RSS ${exit.peakRssBytes === null ? 'n/a' : mib(exit.peakRssBytes)}`,
+  );
+
+  const changelogs: Record<string, ChangelogStats | { error: string }> = {};
+  for (const processor of ['drawdown', 'rules']) {
+    changelogs[processor] = await changelogStats(
+      s.kafka,
+      s.admin,
+      changelogTopic(processor, s.workspace.prefix),
+      `${s.workspace.prefix}bench.changelog-read`,
+    ).catch((error: unknown) => ({ error: error instanceof Error ? error.message : String(error) }));
+  }
+
+  // Latencies: each received alert against the mark that triggered it.
+  const latencies: { ms: number; status: string; producedAt: number }[] = [];
+  const seen = new Set<string>();
+  let unexpected = 0;
+  const measured = arrivals.filter((a) => !isWarmup(a.alert));
+  for (const { alert, at } of measured) {
+    const key = alertKey(alert);
+    if (!expectedKeys.has(key) || seen.has(key)) {
+      unexpected += 1;
+      continue;
+    }
+    seen.add(key);
+    const from = producedAt.get(`${alert.labels['portfolio']}|${alert.ts}`);
+    if (from === undefined) continue;
+    latencies.push({ ms: at - from, status: alert.status, producedAt: from - started });
+  }
+  const overTime: { fromS: number; p50: number; p99: number; alerts: number }[] = [];
+  for (let from = 0; from < producedMs; from += 5000) {
+    const window = summarize(
+      latencies.filter((l) => l.producedAt >= from && l.producedAt < from + 5000).map((l) => l.ms),
+    );
+    if (window) overTime.push({ fromS: from / 1000, p50: window.p50, p99: window.p99, alerts: window.count });
+  }
+  const delta = (a: number | null, b: number | null): number | null =>
+    a === null || b === null ? null : round(b - a, 2);
+  return {
+    rate: s.rate,
+    durationMs: s.durationMs,
+    produced: {
+      marks: sent,
+      ms: Math.round(producedMs),
+      marksPerSecond: Math.round((sent / producedMs) * 1000),
+      sends,
+      slowestSendMs: round(slowestSendMs),
+    },
+    warmupMs,
+    alerts: {
+      expected: wanted,
+      received: measured.length,
+      matched: seen.size,
+      missing: wanted - seen.size,
+      unexpected,
+      firing: latencies.filter((l) => l.status === 'firing').length,
+      resolved: latencies.filter((l) => l.status === 'resolved').length,
+    },
+    latencyMs: summarize(latencies.map((l) => l.ms)),
+    latencyMsByStatus: {
+      firing: summarize(latencies.filter((l) => l.status === 'firing').map((l) => l.ms)),
+      resolved: summarize(latencies.filter((l) => l.status === 'resolved').map((l) => l.ms)),
+    },
+    latencyMsOverTime: overTime,
+    drawdownBacklogAtEnd: backlog.total - backlog.committed,
+    drainMs,
+    exit,
+    changelogs,
+    ...(s.profileDir ? { profile: await summarizeProfile(s.profileDir) } : {}),
+    cpuSeconds: {
+      pipeline: exit.cpuSeconds,
+      kafka: delta(stackBefore.kafka, stackAfter.kafka),
+      questdb: delta(stackBefore.questdb, stackAfter.questdb),
+    },
+  };
+}
+
+function alertKey(alert: Alert): string {
+  return `${alert.fingerprint}|${alert.status}|${alert.ts}`;
+}

@@ -1,0 +1,125 @@
+/** The run's result: one JSON file, and a summary for people. */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { InMemoryResult } from './in-memory.ts';
+import type { LatencyResult } from './latency.ts';
+import type { MachineInfo } from './machine.ts';
+import type { BenchOptions } from './options.ts';
+import { mib, num, ratio } from './progress.ts';
+import type { ThroughputResult } from './throughput.ts';
+import type { ProfileSummary } from './cpu-profile.ts';
+
+export interface BenchResult {
+  readonly bench: 'tradewatch';
+  /** Bumped when a figure changes meaning. */
+  readonly format: 1;
+  readonly runId: string;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly durationMs: number;
+  readonly ok: boolean;
+  readonly error?: string;
+  readonly machine: MachineInfo;
+  readonly loadAverageAtEnd: readonly number[];
+  readonly parameters: BenchOptions & {
+    /** max.message.bytes of the changelog topics the bench created; null: the runtime created them. */
+    readonly changelogMaxMessageBytes: number | null;
+    readonly topicPrefixes: readonly string[];
+    readonly portfolioPrefix: string;
+  };
+  readonly throughput?: ThroughputResult;
+  readonly inMemory?: InMemoryResult;
+  /** pipeline marks/s ÷ in-memory marks/s (both phases run). */
+  readonly pipelineOverInMemory?: number;
+  readonly latency?: LatencyResult;
+  /** What a reader of the figures should know (e.g. what the run left behind). */
+  readonly notes: readonly string[];
+}
+
+export async function writeResult(dir: string, result: BenchResult): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, `${result.startedAt.replaceAll(':', '-')}.json`);
+  await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
+  return file;
+}
+
+export function summary(result: BenchResult): string {
+  const lines: string[] = [];
+  const m = result.machine;
+  lines.push(
+    `tradewatch bench ${result.runId}: ${result.ok ? 'ok' : `FAILED: ${result.error}`} in ${num(result.durationMs / 1000, 0)} s`,
+    `machine: ${m.cpus} cores (${m.cpuModel}), ${mib(m.memoryBytes)}, Node ${m.node}, kafkajs ${m.kafkajs}, Kafka ${m.kafka ?? 'unknown'}, QuestDB ${m.questdb ?? 'unknown'}`,
+    `load average at start ${m.loadAverageAtStart.join(' ')}, at end ${result.loadAverageAtEnd.join(' ')} (shared machine: read the ratios)`,
+  );
+  const t = result.throughput;
+  if (t) {
+    const p = t.pipeline;
+    lines.push(
+      '',
+      `1. throughput from a cold start, ${num(t.preload.marks)} marks`,
+      `   pre-load (port producer):        ${num(t.preload.marksPerSecond)} marks/s`,
+      `   reference (no-op consumer):      ${num(t.reference.recordsPerSecond)} records/s (${num(t.reference.ms / 1000, 1)} s)`,
+      `   pipeline (run --processors drawdown): ${num(p.marksPerSecond)} marks/s (${num(p.ms / 1000, 1)} s from spawn; first commit after ${p.firstCommitMs === null ? 'n/a' : num(p.firstCommitMs)} ms; steady ${p.steadyMarksPerSecond === null ? 'n/a' : num(p.steadyMarksPerSecond)} marks/s)`,
+      `   pipeline / ceiling:              ${ratio(t.pipelineOverCeiling)}`,
+      `   peak RSS ${p.exit.peakRssBytes === null ? 'n/a' : mib(p.exit.peakRssBytes)}; exit code ${p.exit.code} after SIGTERM (${num(p.exit.stopMs)} ms); ${p.exit.warnings} warning lines`,
+      `   CPU seconds: pipeline ${p.cpuSeconds.pipeline ?? 'n/a'}, Kafka ${p.cpuSeconds.kafka ?? 'n/a'}, QuestDB ${p.cpuSeconds.questdb ?? 'n/a'} (wall ${num(p.ms / 1000, 1)} s)`,
+      `   QuestDB rows: drawdown ${num(t.outputs.questdb.drawdownRows)}, portfolio_marks ${num(t.outputs.questdb.portfolioMarksRows)} of ${num(t.outputs.questdb.expectedRows)} each`,
+    );
+    const c = t.outputs.changelog;
+    if ('error' in c) lines.push(`   changelog: could not be read: ${c.error}`);
+    else {
+      lines.push(
+        `   changelog: ${num(c.records)} records, ${mib(c.valueBytes)} (input: ${mib(t.preload.bytes)}), ${num(c.markers)} transaction markers, largest record ${num(c.largestValueBytes)} B`,
+      );
+    }
+    lines.push(`   metrics topic: ${num(t.outputs.metricsOffsets)} offsets`);
+    lines.push(...profileLines(p.profile));
+  }
+  const im = result.inMemory;
+  if (im) {
+    lines.push(
+      '',
+      `2. drawdown processor in memory: ${num(im.marksPerSecond)} marks/s (${num(im.ms)} ms for ${num(im.marks)})`,
+      `   per item: process ${im.costs.processMicrosPerMark} µs/mark, decode ${im.costs.decodeMicrosPerMark} µs/mark, encode ${im.costs.encodeMetricMicrosPerPoint} µs/metric, state JSON ${im.costs.stateJsonMicrosPerKey} µs/key (${num(im.costs.stateJsonBytesPerKey.mean)} B mean)`,
+    );
+    if (result.pipelineOverInMemory !== undefined) {
+      lines.push(`   pipeline / in-memory:            ${ratio(result.pipelineOverInMemory)}`);
+    }
+  }
+  const l = result.latency;
+  if (l) {
+    const lat = l.latencyMs;
+    lines.push(
+      '',
+      `3. latency, ${num(l.rate)} marks/s for ${l.durationMs / 1000} s (run: drawdown + rules)`,
+      `   produced ${num(l.produced.marks)} marks at ${num(l.produced.marksPerSecond)} marks/s (slowest send ${l.produced.slowestSendMs} ms)`,
+      `   alerts: ${num(l.alerts.matched)} matched of ${num(l.alerts.expected)} expected (${num(l.alerts.firing)} firing, ${num(l.alerts.resolved)} resolved), ${l.alerts.missing} missing, ${l.alerts.unexpected} unexpected`,
+      lat
+        ? `   mark produced → alert received: p50 ${num(lat.p50)} ms, p90 ${num(lat.p90)} ms, p99 ${num(lat.p99)} ms, max ${num(lat.max)} ms`
+        : '   no latency measured',
+      `   over time (p50 per 5 s of produce time): ${l.latencyMsOverTime.map((w) => num(w.p50)).join(', ')} ms`,
+      `   drawdown backlog when producing stopped: ${num(l.drawdownBacklogAtEnd)} marks; drain ${num(l.drainMs)} ms; warm-up ${num(l.warmupMs)} ms`,
+      `   peak RSS ${l.exit.peakRssBytes === null ? 'n/a' : mib(l.exit.peakRssBytes)}; exit code ${l.exit.code}; CPU s: pipeline ${l.cpuSeconds.pipeline ?? 'n/a'}, Kafka ${l.cpuSeconds.kafka ?? 'n/a'}, QuestDB ${l.cpuSeconds.questdb ?? 'n/a'}`,
+    );
+  }
+  if (l) {
+    const batches = Object.entries(l.changelogs).map(([name, c]) =>
+      'error' in c
+        ? `${name}: changelog unreadable (${c.error})`
+        : `${name} ${num(c.markers)} (${mib(c.valueBytes)} of changelog)`,
+    );
+    lines.push(`   transactions (changelog markers): ${batches.join(', ')}`);
+    lines.push(...profileLines(l.profile));
+  }
+  for (const note of result.notes) lines.push(`note: ${note}`);
+  return lines.join('\n');
+}
+
+function profileLines(profile: ProfileSummary | null | undefined): string[] {
+  if (!profile) return [];
+  const top = profile.byComponent
+    .filter((c) => c.component !== 'idle')
+    .slice(0, 8)
+    .map((c) => `${c.component} ${c.share}%`);
+  return [`   CPU profile (self time, ${num(profile.totalMs / 1000, 1)} s sampled): ${top.join(', ')}`];
+}
