@@ -185,7 +185,9 @@ function wrapAdmin(admin: Admin, where: string): KafkaAdmin {
     async createTopics(topics: readonly TopicState[]) {
       await guard(where, 'create topics', () =>
         admin.createTopics({
-          waitForLeaders: true,
+          // kafkajs's own wait gives up on UNKNOWN_TOPIC_OR_PARTITION while the new topics' metadata
+          // spreads (seen on a loaded machine); wait here instead, as long as it takes within a deadline.
+          waitForLeaders: false,
           topics: topics.map((t) => ({
             topic: t.name,
             numPartitions: t.partitions,
@@ -193,6 +195,22 @@ function wrapAdmin(admin: Admin, where: string): KafkaAdmin {
             configEntries: Object.entries(t.configs).map(([name, value]) => ({ name, value })),
           })),
         }),
+      );
+      const names = topics.map((t) => t.name);
+      await guard(where, `wait for the leaders of ${names.join(', ')}`, () =>
+        retryTransient(
+          async () => {
+            const { topics: found } = await admin.fetchTopicMetadata({ topics: names });
+            const leaderless = found.filter((t) => t.partitions.some((p) => p.leader < 0));
+            if (found.length < names.length || leaderless.length > 0) {
+              throw Object.assign(new Error('the new topics have no leaders yet'), {
+                type: 'LEADER_NOT_AVAILABLE',
+              });
+            }
+          },
+          () => Promise.resolve(),
+          { attempts: 120, delayMs: 250 },
+        ),
       );
     },
     async alterTopicConfigs(name, configs) {
