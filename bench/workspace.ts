@@ -4,7 +4,7 @@
  */
 import type { KafkaAdmin } from '../runtime/kafka/index.ts';
 import { PROCESSOR_NAMES } from '../processors/index.ts';
-import { TOPICS, applyTopics, changelogTopic, physicalName, processorGroup } from '../topics/index.ts';
+import { applyTopics, physicalName, processorGroup, removePrefix } from '../topics/index.ts';
 import { createChangelogs } from './changelogs.ts';
 import type { Releasers } from './releasers.ts';
 
@@ -35,12 +35,7 @@ export async function openWorkspace(
   const remove = async (): Promise<void> => {
     // A group that never existed (or has no offsets) makes the broker answer with an error: ignore it.
     for (const group of groups) await admin.deleteGroups([group]).catch(() => undefined);
-    const existing = new Set(await admin.listTopics());
-    const names = [
-      ...TOPICS.map((t) => physicalName(t.name, prefix)),
-      ...PROCESSOR_NAMES.map((p) => changelogTopic(p, prefix)),
-    ].filter((t) => existing.has(t));
-    if (names.length > 0) await admin.deleteTopics(names);
+    await removePrefix(admin, prefix, PROCESSOR_NAMES);
   };
   const close = (): Promise<void> => (closing ??= keep ? Promise.resolve() : remove());
   releasers.add(`delete the topics and groups under ${prefix}`, close);
