@@ -25,8 +25,8 @@ export interface BenchOptions {
   readonly skipInMemory: boolean;
   readonly skipLatency: boolean;
   /**
-   * Leave the changelog topics to the runtime (broker default max.message.bytes, 1 MiB) instead of
-   * creating them with a raised limit; shows the MESSAGE_TOO_LARGE failure. Default false.
+   * Leave the changelog topics to the runtime (which creates them itself) instead of creating them with
+   * max.message.bytes = 64 MiB first. Default false.
    */
   readonly asDeployed: boolean;
   /**
@@ -53,9 +53,8 @@ export const USAGE = `usage: node bench/main.ts [flags]
   --skip-throughput       skip phase 1 (pre-load, reference consumer, pipeline)
   --skip-in-memory        skip phase 2 (the drawdown processor alone)
   --skip-latency          skip phase 3 (latency under a steady rate)
-  --as-deployed           let the runtime create its changelog topics (1 MiB record batches: a cold
-                          start over a backlog fails, see bench/README.md); default: the bench creates
-                          them with max.message.bytes = 64 MiB
+  --as-deployed           let the runtime create its changelog topics (see bench/README.md); default:
+                          the bench creates them with max.message.bytes = 64 MiB
   --profile               run the pipelines under node --cpu-prof and summarize their CPU time by
                           component (profiles in <tmpdir>/tradewatch-bench/<run>/)
   --keep                  keep the run's topics and consumer groups

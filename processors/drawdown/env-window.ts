@@ -149,20 +149,13 @@ function append(
   const peakWindow = trailingMaxValue(state.peak) as number;
   const maxDrawdownWindow = (slidingMaxDrawdownSummary(state.maxDrawdown) as { maxDrawdown: number })
     .maxDrawdown;
-  return {
-    peakWindow,
-    drawdownWindow: 1 - equity / peakWindow,
-    maxDrawdownWindow,
-    peakDaily: mark[2],
-    drawdownDaily: 1 - equity / mark[2],
-    maxDrawdownDaily: mark[3],
-  };
+  return figures(mark, peakWindow, maxDrawdownWindow);
 }
 
 /** The figures of the retained mark at `index` against the marks with ts <= its ts, by a scan. */
 function figuresAt(state: EnvWindowState, index: number, options: CompiledDrawdownOptions): DrawdownFigures {
   const mark = state.marks[index] as RetainedMark;
-  const [ts, equity] = mark;
+  const [ts] = mark;
   let peakWindow = 0;
   let maxDrawdownWindow = 0;
   for (let i = lowerBound(state, ts - options.windowMs + 1); i <= index; i += 1) {
@@ -171,14 +164,7 @@ function figuresAt(state: EnvWindowState, index: number, options: CompiledDrawdo
     const drawdown = 1 - value / peakWindow;
     if (drawdown > maxDrawdownWindow) maxDrawdownWindow = drawdown;
   }
-  return {
-    peakWindow,
-    drawdownWindow: 1 - equity / peakWindow,
-    maxDrawdownWindow,
-    peakDaily: mark[2],
-    drawdownDaily: 1 - equity / mark[2],
-    maxDrawdownDaily: mark[3],
-  };
+  return figures(mark, peakWindow, maxDrawdownWindow);
 }
 
 /** Sets a mark's daily prefix from the mark before it (retained or dropped), if on the same UTC day. */
@@ -238,4 +224,17 @@ function lowerBound(state: EnvWindowState, ts: number): number {
     else high = mid;
   }
   return low;
+}
+
+/** A mark's figures from its window's peak and max drawdown and its own daily prefix. */
+function figures(mark: RetainedMark, peakWindow: number, maxDrawdownWindow: number): DrawdownFigures {
+  const [, equity, peakDaily, maxDrawdownDaily] = mark;
+  return {
+    peakWindow,
+    drawdownWindow: 1 - equity / peakWindow,
+    maxDrawdownWindow,
+    peakDaily,
+    drawdownDaily: 1 - equity / peakDaily,
+    maxDrawdownDaily,
+  };
 }

@@ -35,13 +35,10 @@ import {
 } from '../../topics/index.ts';
 import { PartitionState } from './state-store.ts';
 import type { RunnerOptions } from './runner-options.ts';
-import { isRejection, type Output, type ProcessContext, type SinkRow } from './types.ts';
+import { LATE_PREFIX, isRejection, type Output, type ProcessContext, type SinkRow } from './types.ts';
 
 /** Largest record (one key's state) the changelog topic accepts: 16 MiB. */
 const CHANGELOG_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
-
-/** A rejection whose message starts so is a late record (TW_RECORD_LATE); others are invalid records. */
-export const LATE_PREFIX = 'late:';
 
 /** Counters of one runner since it started. */
 export interface RunnerStats {

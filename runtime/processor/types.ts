@@ -85,6 +85,12 @@ export interface Processor<In, State> {
 /** A processor over one of our record types. */
 export type ProcessorOf<N extends RecordTypeName, State> = Processor<RecordTypes[N], State>;
 
+/**
+ * A rejection whose message starts with this is a record that arrived later than its processor's grace
+ * period: the runtime dead-letters it as TW_RECORD_LATE; other rejections are TW_RECORD_INVALID.
+ */
+export const LATE_PREFIX = 'late:';
+
 export function isRejection(value: unknown): value is Rejection {
   return (
     typeof value === 'object' && value !== null && typeof (value as { reject?: unknown }).reject === 'string'
