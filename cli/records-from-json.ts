@@ -33,6 +33,9 @@ export function recordsFromJsonLines(
   const records: OutgoingRecord[] = [];
   const name = physicalName(topic.name, prefix);
   const lines = input.text.split('\n');
+  if (topic.value.kind === 'avro-mixed') {
+    throw new TradewatchError('TW_INPUT_INVALID', `${name} is an internal topic of several record types: it cannot be produced to`);
+  }
   const codec = topic.value.kind === 'avro' ? registry.codec(topic.value.type) : undefined;
 
   lines.forEach((raw, index) => {

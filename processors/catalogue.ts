@@ -2,29 +2,69 @@
  * Every processor `tradewatch run` can start, by name, with what each needs to be built.
  */
 import type { Processor } from '../runtime/processor/index.ts';
+import { DEFAULT_BASELINE_FILE, createBaselineProcessor, loadBaselineOptions } from './baseline/index.ts';
 import { createDrawdownProcessor } from './drawdown/index.ts';
+import { DEFAULT_FRESHNESS_FILE, createFreshnessProcessor, loadFreshnessOptions } from './freshness/index.ts';
+import {
+  DEFAULT_RANKING_FILE,
+  createRankingProcessor,
+  createRankingRepartitionProcessor,
+  loadRankingOptions,
+} from './ranking/index.ts';
 import { DEFAULT_RULES_FILE, createRulesProcessor, loadRules } from './rules/index.ts';
 
-export const PROCESSOR_NAMES = ['drawdown', 'rules'] as const;
+export const PROCESSOR_NAMES = [
+  'drawdown',
+  'baseline',
+  'freshness',
+  'ranking-repartition',
+  'ranking',
+  'rules',
+] as const;
 export type ProcessorName = (typeof PROCESSOR_NAMES)[number];
 
 export interface ProcessorSettings {
   /** The alert rules file. Default: processors/rules/default-rules.yaml. */
   readonly rulesFile?: string;
+  /** The baseline configuration. Default: processors/baseline/default-baseline.yaml. */
+  readonly baselineFile?: string;
+  /** The freshness configuration (sources and cadences). Default: processors/freshness/default-freshness.yaml. */
+  readonly freshnessFile?: string;
+  /** The precision@K configuration. Default: processors/ranking/default-ranking.yaml. */
+  readonly rankingFile?: string;
 }
 
 /** A processor of any input and state type, as the runtime runs it. */
 export type AnyProcessor = Processor<unknown, unknown>;
 
-/** Builds the named processors (validating their configuration, e.g. the rules file, up front). */
+/** Builds the named processors (validating their configuration files in full, up front). */
 export async function createProcessors(
   names: readonly ProcessorName[],
   settings: ProcessorSettings = {},
 ): Promise<AnyProcessor[]> {
   const built: AnyProcessor[] = [];
+  const any = (p: unknown) => p as AnyProcessor;
   for (const name of names) {
-    if (name === 'drawdown') built.push(createDrawdownProcessor());
-    else built.push(createRulesProcessor(await loadRules(settings.rulesFile ?? DEFAULT_RULES_FILE)));
+    switch (name) {
+      case 'drawdown':
+        built.push(any(createDrawdownProcessor()));
+        break;
+      case 'baseline':
+        built.push(any(createBaselineProcessor(await loadBaselineOptions(settings.baselineFile ?? DEFAULT_BASELINE_FILE))));
+        break;
+      case 'freshness':
+        built.push(any(createFreshnessProcessor(await loadFreshnessOptions(settings.freshnessFile ?? DEFAULT_FRESHNESS_FILE))));
+        break;
+      case 'ranking-repartition':
+        built.push(any(createRankingRepartitionProcessor(await loadRankingOptions(settings.rankingFile ?? DEFAULT_RANKING_FILE))));
+        break;
+      case 'ranking':
+        built.push(any(createRankingProcessor(await loadRankingOptions(settings.rankingFile ?? DEFAULT_RANKING_FILE))));
+        break;
+      case 'rules':
+        built.push(any(createRulesProcessor(await loadRules(settings.rulesFile ?? DEFAULT_RULES_FILE))));
+        break;
+    }
   }
   return built;
 }

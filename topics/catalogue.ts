@@ -21,6 +21,12 @@ export interface AvroValue {
   readonly type: RecordTypeName;
 }
 
+/** An internal topic of several record types (a repartition topic), each record decoded by fingerprint. */
+export interface MixedAvroValue {
+  readonly kind: 'avro-mixed';
+  readonly types: readonly RecordTypeName[];
+}
+
 /** A topic whose values are raw bytes with meaning in headers (the dead-letter topic). */
 export interface RawValue {
   readonly kind: 'dead-letter';
@@ -35,7 +41,9 @@ export interface TopicDefinition {
   readonly retentionMs: number;
   readonly cleanupPolicy: 'delete' | 'compact' | 'compact,delete';
   readonly key: KeySpec;
-  readonly value: AvroValue | RawValue;
+  readonly value: AvroValue | MixedAvroValue | RawValue;
+  /** Written by processors only (a repartition topic): `produce` refuses it. Default false. */
+  readonly internal?: boolean;
 }
 
 const field = (name: string, doc: string): KeySpec => ({
@@ -131,6 +139,34 @@ export const TOPICS = [
     cleanupPolicy: 'delete',
     key: field('fingerprint', 'the alert fingerprint'),
     value: { kind: 'avro', type: 'Alert' },
+  },
+  {
+    name: 'late',
+    doc: 'Records that arrived after their window or cycle closed (later than the grace period), unchanged, with the reason in headers.',
+    partitions: 3,
+    retentionMs: 30 * DAY_MS,
+    cleanupPolicy: 'delete',
+    key: { doc: 'the original key, unchanged', of: () => '' },
+    value: { kind: 'dead-letter' },
+  },
+  {
+    name: 'heartbeats',
+    doc: 'A point every few seconds from each running tradewatch instance, so another instance or an outside check sees one stop.',
+    partitions: 3,
+    retentionMs: 7 * DAY_MS,
+    cleanupPolicy: 'delete',
+    key: { doc: 'the instance id', of: (value) => String((value['labels'] as Record<string, string>)['instance']) },
+    value: { kind: 'avro', type: 'Metric' },
+  },
+  {
+    name: 'ranking.by-as-of',
+    doc: 'Internal: inference cycles and outcomes repartitioned by (horizon, as_of) for the precision@K join, plus outcome watermarks broadcast to every partition.',
+    partitions: 6,
+    retentionMs: 7 * DAY_MS,
+    cleanupPolicy: 'delete',
+    key: { doc: '<horizon_ms>|<as_of>', of: (value) => `${String(value['horizon_ms'])}|${String(value['as_of'])}` },
+    value: { kind: 'avro-mixed', types: ['InferenceCycle', 'Outcome', 'Metric'] },
+    internal: true,
   },
   {
     name: 'dlq',

@@ -34,6 +34,14 @@ export function registerConsumeCommand(program: Command, context: (c: Command) =
       const name = physicalName(topic.name, ctx.config.kafka.topicPrefix);
       const registry = await ctx.registry();
       const codec = topic.value.kind === 'avro' ? registry.codec(topic.value.type) : undefined;
+      const decode: ((bytes: Buffer) => unknown) | undefined = codec
+        ? (bytes) => codec.toJson(codec.decode(bytes))
+        : topic.value.kind === 'avro-mixed'
+          ? (bytes) => {
+              const decoded = registry.decodeAny(bytes);
+              return { type: decoded.type, value: registry.codec(decoded.type).toJson(decoded.value as never) };
+            }
+          : undefined;
 
       const admin = await ctx.kafka().admin();
       ctx.onClose(() => admin.close());
@@ -56,12 +64,12 @@ export function registerConsumeCommand(program: Command, context: (c: Command) =
 
       const print = (record: IncomingRecord) => {
         let value: unknown;
-        if (codec) {
+        if (decode) {
           if (record.value === null) {
             value = null;
           } else {
             try {
-              value = codec.toJson(codec.decode(record.value));
+              value = decode(record.value);
             } catch (error: unknown) {
               if (!(error instanceof DecodeError)) throw error;
               undecodable += 1;

@@ -20,6 +20,12 @@ export function registerProduceCommand(program: Command, context: (c: Command) =
     .action(async (topicName: string, opts: { file?: string; dryRun?: boolean }, command: Command) => {
       const ctx = context(command);
       const topic = findTopic(topicName);
+      if (topic.internal === true) {
+        throw new TradewatchError(
+          'TW_INPUT_INVALID',
+          `${topic.name} is an internal topic, written by the processors only; produce to the topics they read instead (tradewatch topics list shows them)`,
+        );
+      }
       const source = opts.file ?? 'stdin';
       let input: string;
       try {

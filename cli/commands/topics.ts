@@ -67,7 +67,12 @@ export function registerTopicCommands(program: Command, context: (c: Command) =>
         const state = states.get(name);
         return {
           topic: name,
-          value: t.value.kind === 'avro' ? t.value.type : 'raw bytes + error headers',
+          value:
+            t.value.kind === 'avro'
+              ? t.value.type
+              : t.value.kind === 'avro-mixed'
+                ? t.value.types.join(' | ')
+                : 'raw bytes + error headers',
           key: t.key.doc,
           partitions: t.partitions,
           retention_days: t.retentionMs < 0 ? 'forever' : String(t.retentionMs / 86_400_000),

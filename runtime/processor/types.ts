@@ -50,14 +50,61 @@ export type Output =
   /** An alert state change on the `alerts` topic (key: fingerprint). */
   | { readonly kind: 'alert'; readonly alert: Alert }
   /** A row for the time-series store. */
-  | { readonly kind: 'row'; readonly row: SinkRow };
+  | { readonly kind: 'row'; readonly row: SinkRow }
+  /**
+   * A record for another topic of the catalogue (e.g. an internal repartition topic), encoded as
+   * `type`. `partition`: default, chosen from `key` (murmur2, as the Java client); a number, that
+   * partition; `'all'`, one copy to every partition of the topic (a broadcast, e.g. a watermark).
+   */
+  | {
+      readonly kind: 'record';
+      readonly topic: string;
+      readonly key: string;
+      readonly type: RecordTypeName;
+      readonly value: unknown;
+      readonly partition?: number | 'all';
+    }
+  /**
+   * Sends the record being processed to the `late` side output with `reason` (it arrived after its
+   * window or cycle was closed) while the processor still returns a new state (e.g. to count it).
+   * Only valid inside `process`. To route a late record without changing state, return a Rejection
+   * whose message starts with LATE_PREFIX instead.
+   */
+  | { readonly kind: 'late'; readonly reason: string };
+
+/** Where the record being processed came from. */
+export interface RecordSource {
+  /** Logical topic name (without TOPIC_PREFIX). */
+  readonly topic: string;
+  /** The record type it was decoded as (one of its input's types). */
+  readonly type: RecordTypeName;
+  readonly partition: number;
+  readonly offset: string;
+  /** The record's Kafka key as UTF-8, null when it has none. */
+  readonly key: string | null;
+  /** The record's Kafka timestamp, epoch ms. */
+  readonly timestamp: number;
+}
 
 export interface ProcessContext {
   /** Wall-clock time (injected). Event time comes from the record, not from here. */
   readonly clock: Clock;
   /** A child logger naming the processor, partition and key. */
   readonly logger: Logger;
+  /** Where the record came from. */
+  readonly source: RecordSource;
   /** Emits an output. Outputs of one batch are produced atomically with its state and offsets. */
+  emit(output: Output): void;
+}
+
+/** The context of a wall-clock timer firing (no record: silence is what fires it). */
+export interface TimerContext {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** The logical input topic and partition whose state holds the key. */
+  readonly topic: string;
+  readonly partition: number;
+  /** Emits an output (not `late`). Committed atomically with the key's new state. */
   emit(output: Output): void;
 }
 
@@ -66,20 +113,52 @@ export interface Rejection {
   readonly reject: string;
 }
 
+/** One topic a processor reads. */
+export interface ProcessorInput {
+  /** Logical topic name (a catalogue topic). */
+  readonly topic: string;
+  /**
+   * The record type on it; a list for a topic that carries several types (an internal repartition
+   * topic), each record being decoded by its writer schema's fingerprint.
+   */
+  readonly type: RecordTypeName | readonly RecordTypeName[];
+}
+
+/**
+ * A stream processor.
+ *
+ * State lives per input partition (a "task", as Kafka Streams calls it): the state of a key read from
+ * topic T partition p is kept in T's changelog partition p and restored with it. So a key must only
+ * ever be produced from records of one partition of one topic: a function of the record's Kafka key
+ * (and its topic), or a key scoped to the partition (e.g. `watermark|<partition>`).
+ *
+ * Timers: a processor that must act on silence implements `timer` and `onTimer`. The runtime asks
+ * `timer(state)` after every change of a key's state (and after a restore) and calls `onTimer` once the
+ * wall clock reaches that time; the new state and the outputs are committed in one transaction. As the
+ * due time is part of the state, timers are as durable as the state: after a crash a due timer whose
+ * firing was not committed fires again (once), and one whose firing was committed does not.
+ */
 export interface Processor<In, State> {
   /** Stable name: the consumer group, the changelog topic and the logs use it. kebab-case. */
   readonly name: string;
-  /** The topic it reads (logical name) and the record type on it. */
-  readonly input: { readonly topic: string; readonly type: RecordTypeName };
-  /** The state key of a record; a function of the record's Kafka key (see terminology). */
-  key(record: In): string;
+  /** The topics it reads (logical names) and the record types on them. At least one. */
+  readonly inputs: readonly ProcessorInput[];
+  /** The state key of a record (see the partitioning rule above). */
+  key(record: In, source: RecordSource): string;
   /** The state of a key seen for the first time. */
-  initialState(key: string, record: In): State;
+  initialState(key: string, record: In, source: RecordSource): State;
   /**
    * Handles one record: returns the key's next state, or a Rejection for a record that fails
    * validation (dead-lettered, state unchanged). May mutate and return `state`.
    */
   process(record: In, state: State, context: ProcessContext): State | Rejection;
+  /** When (wall clock, epoch ms) `onTimer` must be called for this state; null for never. */
+  timer?(state: State): number | null;
+  /**
+   * Called once the wall clock reached `timer(state)`. Returns the key's next state, whose `timer`
+   * must be later than now or null (otherwise it fires again on the next tick). May mutate `state`.
+   */
+  onTimer?(key: string, state: State, context: TimerContext): State;
 }
 
 /** A processor over one of our record types. */
@@ -87,7 +166,8 @@ export type ProcessorOf<N extends RecordTypeName, State> = Processor<RecordTypes
 
 /**
  * A rejection whose message starts with this is a record that arrived later than its processor's grace
- * period: the runtime dead-letters it as TW_RECORD_LATE; other rejections are TW_RECORD_INVALID.
+ * period: the runtime routes it to the `late` side output (TW_RECORD_LATE) instead of dead-lettering it
+ * as TW_RECORD_INVALID, as it does other rejections.
  */
 export const LATE_PREFIX = 'late:';
 
