@@ -1,4 +1,15 @@
-export type { Output, ProcessContext, Processor, ProcessorOf, Rejection, RowSink, SinkRow } from './types.ts';
+export type {
+  Output,
+  ProcessContext,
+  Processor,
+  ProcessorInput,
+  ProcessorOf,
+  RecordSource,
+  Rejection,
+  RowSink,
+  SinkRow,
+  TimerContext,
+} from './types.ts';
 export { LATE_PREFIX, isRejection } from './types.ts';
 export { ProcessorRunner, type RunnerStats } from './processor-runner.ts';
 export type { RunnerOptions } from './runner-options.ts';
