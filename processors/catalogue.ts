@@ -9,6 +9,7 @@ import {
   DEFAULT_RANKING_FILE,
   createRankingProcessor,
   createRankingRepartitionProcessor,
+  createRankingRollingProcessor,
   loadRankingOptions,
 } from './ranking/index.ts';
 import { DEFAULT_RULES_FILE, createRulesProcessor, loadRules } from './rules/index.ts';
@@ -19,6 +20,7 @@ export const PROCESSOR_NAMES = [
   'freshness',
   'ranking-repartition',
   'ranking',
+  'ranking-rolling',
   'rules',
 ] as const;
 export type ProcessorName = (typeof PROCESSOR_NAMES)[number];
@@ -60,6 +62,9 @@ export async function createProcessors(
         break;
       case 'ranking':
         built.push(any(createRankingProcessor(await loadRankingOptions(settings.rankingFile ?? DEFAULT_RANKING_FILE))));
+        break;
+      case 'ranking-rolling':
+        built.push(any(createRankingRollingProcessor(await loadRankingOptions(settings.rankingFile ?? DEFAULT_RANKING_FILE))));
         break;
       case 'rules':
         built.push(any(createRulesProcessor(await loadRules(settings.rulesFile ?? DEFAULT_RULES_FILE))));

@@ -169,6 +169,17 @@ export const TOPICS = [
     internal: true,
   },
   {
+    name: 'ranking.scores',
+    doc: 'Internal: per-cycle precision@K scores (Metric points) keyed by strategy and env, for the rolling 7- and 30-day means.',
+    partitions: 3,
+    retentionMs: 35 * DAY_MS,
+    cleanupPolicy: 'delete',
+    key: { doc: '<strategy>|<env>', of: (value) => { const l = value['labels'] as Record<string, string>; return `${l['strategy']}|${l['env']}`; } },
+    value: { kind: 'avro', type: 'Metric' },
+    internal: true,
+  },
+  // scheduler topics (scheduler/)
+  {
     name: 'dlq',
     doc: 'Dead letters: records that could not be decoded or validated, with their origin and error in headers.',
     partitions: 3,

@@ -103,6 +103,25 @@ export const TABLES: readonly TableDefinition[] = [
     ],
     keys: ['name', 'series'],
   },
+  // baseline tables (processors/baseline)
+  // freshness tables (processors/freshness)
+  // ranking tables (processors/ranking)
+  {
+    name: 'ranking_scores',
+    doc: 'Precision@K and its siblings of one scored inference cycle for one K (ts = the cycle’s as_of).',
+    columns: [
+      sym('strategy'),
+      sym('env'),
+      sym('k', 'K, as text (1, 5, 10...)'),
+      sym('cycle_id'),
+      dbl('precision_at_k'),
+      dbl('recall_at_k'),
+      dbl('hit_at_k'),
+      dbl('ndcg_at_k'),
+    ],
+    keys: ['strategy', 'env', 'k', 'cycle_id'],
+  },
+  // scheduler tables (scheduler/)
 ];
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
