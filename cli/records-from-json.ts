@@ -34,7 +34,10 @@ export function recordsFromJsonLines(
   const name = physicalName(topic.name, prefix);
   const lines = input.text.split('\n');
   if (topic.value.kind === 'avro-mixed') {
-    throw new TradewatchError('TW_INPUT_INVALID', `${name} is an internal topic of several record types: it cannot be produced to`);
+    throw new TradewatchError(
+      'TW_INPUT_INVALID',
+      `${name} is an internal topic of several record types: it cannot be produced to`,
+    );
   }
   const codec = topic.value.kind === 'avro' ? registry.codec(topic.value.type) : undefined;
 

@@ -52,19 +52,45 @@ export async function createProcessors(
         built.push(any(createDrawdownProcessor()));
         break;
       case 'baseline':
-        built.push(any(createBaselineProcessor(await loadBaselineOptions(settings.baselineFile ?? DEFAULT_BASELINE_FILE))));
+        built.push(
+          any(
+            createBaselineProcessor(
+              await loadBaselineOptions(settings.baselineFile ?? DEFAULT_BASELINE_FILE),
+            ),
+          ),
+        );
         break;
       case 'freshness':
-        built.push(any(createFreshnessProcessor(await loadFreshnessOptions(settings.freshnessFile ?? DEFAULT_FRESHNESS_FILE))));
+        built.push(
+          any(
+            createFreshnessProcessor(
+              await loadFreshnessOptions(settings.freshnessFile ?? DEFAULT_FRESHNESS_FILE),
+            ),
+          ),
+        );
         break;
       case 'ranking-repartition':
-        built.push(any(createRankingRepartitionProcessor(await loadRankingOptions(settings.rankingFile ?? DEFAULT_RANKING_FILE))));
+        built.push(
+          any(
+            createRankingRepartitionProcessor(
+              await loadRankingOptions(settings.rankingFile ?? DEFAULT_RANKING_FILE),
+            ),
+          ),
+        );
         break;
       case 'ranking':
-        built.push(any(createRankingProcessor(await loadRankingOptions(settings.rankingFile ?? DEFAULT_RANKING_FILE))));
+        built.push(
+          any(createRankingProcessor(await loadRankingOptions(settings.rankingFile ?? DEFAULT_RANKING_FILE))),
+        );
         break;
       case 'ranking-rolling':
-        built.push(any(createRankingRollingProcessor(await loadRankingOptions(settings.rankingFile ?? DEFAULT_RANKING_FILE))));
+        built.push(
+          any(
+            createRankingRollingProcessor(
+              await loadRankingOptions(settings.rankingFile ?? DEFAULT_RANKING_FILE),
+            ),
+          ),
+        );
         break;
       case 'rules':
         built.push(any(createRulesProcessor(await loadRules(settings.rulesFile ?? DEFAULT_RULES_FILE))));

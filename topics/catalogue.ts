@@ -155,7 +155,10 @@ export const TOPICS = [
     partitions: 3,
     retentionMs: 7 * DAY_MS,
     cleanupPolicy: 'delete',
-    key: { doc: 'the instance id', of: (value) => String((value['labels'] as Record<string, string>)['instance']) },
+    key: {
+      doc: 'the instance id',
+      of: (value) => String((value['labels'] as Record<string, string>)['instance']),
+    },
     value: { kind: 'avro', type: 'Metric' },
   },
   {
@@ -164,7 +167,10 @@ export const TOPICS = [
     partitions: 6,
     retentionMs: 7 * DAY_MS,
     cleanupPolicy: 'delete',
-    key: { doc: '<horizon_ms>|<as_of>', of: (value) => `${String(value['horizon_ms'])}|${String(value['as_of'])}` },
+    key: {
+      doc: '<horizon_ms>|<as_of>',
+      of: (value) => `${String(value['horizon_ms'])}|${String(value['as_of'])}`,
+    },
     value: { kind: 'avro-mixed', types: ['InferenceCycle', 'Outcome', 'Metric'] },
     internal: true,
   },
@@ -174,7 +180,13 @@ export const TOPICS = [
     partitions: 3,
     retentionMs: 35 * DAY_MS,
     cleanupPolicy: 'delete',
-    key: { doc: '<strategy>|<env>', of: (value) => { const l = value['labels'] as Record<string, string>; return `${l['strategy']}|${l['env']}`; } },
+    key: {
+      doc: '<strategy>|<env>',
+      of: (value) => {
+        const l = value['labels'] as Record<string, string>;
+        return `${l['strategy']}|${l['env']}`;
+      },
+    },
     value: { kind: 'avro', type: 'Metric' },
     internal: true,
   },

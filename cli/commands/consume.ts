@@ -39,7 +39,10 @@ export function registerConsumeCommand(program: Command, context: (c: Command) =
         : topic.value.kind === 'avro-mixed'
           ? (bytes) => {
               const decoded = registry.decodeAny(bytes);
-              return { type: decoded.type, value: registry.codec(decoded.type).toJson(decoded.value as never) };
+              return {
+                type: decoded.type,
+                value: registry.codec(decoded.type).toJson(decoded.value as never),
+              };
             }
           : undefined;
 

@@ -144,7 +144,8 @@ export class WindowedAggregation<V, A> {
       if (isClosed(this.spec, window.end, state.streamTime)) continue;
       let index = state.open.findIndex(([start]) => start >= window.start);
       if (index === -1) index = state.open.length;
-      if (state.open[index]?.[0] !== window.start) state.open.splice(index, 0, [window.start, this.#init(window)]);
+      if (state.open[index]?.[0] !== window.start)
+        state.open.splice(index, 0, [window.start, this.#init(window)]);
       const entry = state.open[index]!;
       entry[1] = this.#fold(entry[1], value, ts);
     }

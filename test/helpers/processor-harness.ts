@@ -151,7 +151,10 @@ export class ProcessorHarness<In, State> {
     const { timer, onTimer } = this.processor;
     if (!timer || !onTimer) return outputs;
     for (const [id, store] of this.#stores) {
-      const [topic, partition] = [id.slice(0, id.lastIndexOf('|')), Number(id.slice(id.lastIndexOf('|') + 1))];
+      const [topic, partition] = [
+        id.slice(0, id.lastIndexOf('|')),
+        Number(id.slice(id.lastIndexOf('|') + 1)),
+      ];
       for (const [key, saved] of [...store]) {
         const state = JSON.parse(saved) as State;
         const at = timer.call(this.processor, state);
