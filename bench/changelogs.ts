@@ -7,7 +7,8 @@
  */
 import type { KafkaAdmin } from '../runtime/kafka/index.ts';
 import { createProcessors, PROCESSOR_NAMES } from '../processors/index.ts';
-import { TOPICS, changelogTopic } from '../topics/index.ts';
+import { changelogsOf } from '../runtime/processor/index.ts';
+import { TOPICS } from '../topics/index.ts';
 
 /** 64 MiB: room for every key of a partition at the benchmark's sizes. */
 export const CHANGELOG_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
@@ -19,12 +20,11 @@ export async function createChangelogs(
 ): Promise<void> {
   const processors = await createProcessors(PROCESSOR_NAMES);
   await admin.createTopics(
-    processors.map((processor) => {
-      const input = TOPICS.find((t) => t.name === processor.input.topic);
-      if (!input)
-        throw new Error(`${processor.name} reads ${processor.input.topic}, which is not in the catalogue`);
+    processors.flatMap((processor) => changelogsOf(processor, prefix)).map(({ input: topic, changelog }) => {
+      const input = TOPICS.find((t) => t.name === topic);
+      if (!input) throw new Error(`${topic} is not in the catalogue`);
       return {
-        name: changelogTopic(processor.name, prefix),
+        name: changelog,
         partitions: input.partitions,
         replicationFactor: 1,
         configs: {

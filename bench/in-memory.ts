@@ -11,7 +11,7 @@
 import { createDrawdownProcessor, type DrawdownState } from '../processors/drawdown/index.ts';
 import { systemClock } from '../runtime/clock.ts';
 import { silentLogger } from '../runtime/logger.ts';
-import { isRejection, type Output } from '../runtime/processor/index.ts';
+import { inMemorySource, isRejection, type Output } from '../runtime/processor/index.ts';
 import type { Codec, Metric, PortfolioMark } from '../schemas/index.ts';
 import { num, progress, round } from './progress.ts';
 
@@ -41,9 +41,11 @@ export function runInMemory(
   const processor = createDrawdownProcessor();
   const states = new Map<string, DrawdownState>();
   let collected: Output[] = [];
+  const source = inMemorySource(processor.inputs[0]!);
   const context = {
     clock: systemClock,
     logger: silentLogger(),
+    source,
     emit: (output: Output) => void collected.push(output),
   };
   const outputs = { metrics: 0, rows: 0, alerts: 0 };
@@ -56,8 +58,8 @@ export function runInMemory(
   const started = performance.now();
   for (let i = 0; i < marks.length; i += 1) {
     const mark = marks[i] as PortfolioMark;
-    const key = processor.key(mark);
-    const result = processor.process(mark, states.get(key) ?? processor.initialState(key, mark), context);
+    const key = processor.key(mark, source);
+    const result = processor.process(mark, states.get(key) ?? processor.initialState(key, mark, source), context);
     if (isRejection(result)) rejected += 1;
     else states.set(key, result);
     if (i % 10_000 === 9_999) tally();

@@ -89,6 +89,16 @@ export const VARIABLES = {
     doc: 'How long a stop on SIGINT/SIGTERM may take (finish the batch, flush, commit, close) before it is forced.',
     shownDefault: '30000',
   },
+  TW_TIMER_TICK_MS: {
+    schema: positiveMs.default(1000),
+    doc: 'How often a processor with wall-clock timers (freshness, ranking deadlines) looks for due timers.',
+    shownDefault: '1000',
+  },
+  TW_HEARTBEAT_INTERVAL_MS: {
+    schema: positiveMs.default(5000),
+    doc: 'How often `tradewatch run` produces its heartbeat to the `heartbeats` topic (the freshness processor watches it).',
+    shownDefault: '5000',
+  },
   TW_STACK_DIR: {
     schema: z.string().min(1).default('.stack'),
     doc: 'Where the local stack keeps its jars, configuration, data and logs (relative to the working directory).',
@@ -154,6 +164,10 @@ export interface Config {
   readonly postgres: { readonly url: string };
   /** How long a graceful stop may take before it is forced. */
   readonly shutdownTimeoutMs: number;
+  /** How often processors with timers look for due ones. */
+  readonly timerTickMs: number;
+  /** How often `tradewatch run` produces its heartbeat. */
+  readonly heartbeatIntervalMs: number;
   readonly stack: StackConfig;
 }
 
@@ -232,6 +246,8 @@ export function loadConfig(
     },
     postgres: { url: v.DATABASE_URL },
     shutdownTimeoutMs: v.TW_SHUTDOWN_TIMEOUT_MS,
+    timerTickMs: v.TW_TIMER_TICK_MS,
+    heartbeatIntervalMs: v.TW_HEARTBEAT_INTERVAL_MS,
     stack: {
       dir: v.TW_STACK_DIR,
       kafkaPort: v.TW_STACK_KAFKA_PORT,

@@ -29,7 +29,7 @@ export const ERROR_CODES = {
   },
   TW_RECORD_LATE: {
     retriable: false,
-    about: 'a record arrived later than its processor’s grace period (dead-lettered)',
+    about: 'a record arrived later than its processor’s grace period (sent to the `late` side output)',
   },
   TW_RULES_INVALID: { retriable: false, about: 'the alert rules file is invalid' },
   TW_TOPIC_UNKNOWN: { retriable: false, about: 'a topic name is not in the catalogue (topics/)' },

@@ -206,10 +206,14 @@ export type TopicName = (typeof TOPICS)[number]['name'];
 
 /**
  * The changelog topic of a processor's state store (physical name): compacted, one record per key
- * holding the key's latest state, partitioned like the processor's input.
+ * holding the key's latest state, partitioned like the input it belongs to. A processor of one input
+ * has one changelog, `tradewatch.<processor>.changelog`; a processor of several inputs has one per
+ * input, `tradewatch.<processor>.<input topic>.changelog`.
  */
-export function changelogTopic(processorName: string, prefix: string): string {
-  return `${prefix}tradewatch.${processorName}.changelog`;
+export function changelogTopic(processorName: string, prefix: string, input?: string): string {
+  return input === undefined
+    ? `${prefix}tradewatch.${processorName}.changelog`
+    : `${prefix}tradewatch.${processorName}.${input}.changelog`;
 }
 
 /** The consumer group of a processor (physical name). */

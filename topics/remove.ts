@@ -14,10 +14,16 @@ export async function removePrefix(
   // A group that never existed is fine; one that still has members is not ours to remove.
   await admin.deleteGroups(processors.map((p) => processorGroup(p, prefix))).catch(() => undefined);
   const existing = new Set(await admin.listTopics());
+  const changelogs = (name: string) =>
+    [...existing].filter(
+      (t) =>
+        t === changelogTopic(name, prefix) ||
+        (t.startsWith(`${prefix}tradewatch.${name}.`) && t.endsWith('.changelog')),
+    );
   const topics = [
-    ...TOPICS.map((t) => physicalName(t.name, prefix)),
-    ...processors.map((p) => changelogTopic(p, prefix)),
-  ].filter((t) => existing.has(t));
+    ...TOPICS.map((t) => physicalName(t.name, prefix)).filter((t) => existing.has(t)),
+    ...processors.flatMap(changelogs),
+  ];
   if (topics.length > 0) await admin.deleteTopics(topics);
   return topics;
 }

@@ -17,19 +17,44 @@ export function registerRunCommand(program: Command, context: (c: Command) => Cl
     )
     .option('--rules <file>', 'the alert rules file (default: processors/rules/default-rules.yaml)')
     .option(
+      '--baseline <file>',
+      'the baseline configuration (default: processors/baseline/default-baseline.yaml)',
+    )
+    .option(
+      '--freshness <file>',
+      'the freshness sources and cadences (default: processors/freshness/default-freshness.yaml)',
+    )
+    .option(
+      '--ranking <file>',
+      'the precision@K configuration (default: processors/ranking/default-ranking.yaml)',
+    )
+    .option('--no-heartbeat', 'do not produce this instance’s heartbeat to the heartbeats topic')
+    .option(
       '--instance-id <id>',
       'this instance’s id among the instances of each processor (default: host-pid)',
     )
     .action(
       async (
-        opts: { processors?: ProcessorName[]; rules?: string; instanceId?: string },
+        opts: {
+          processors?: ProcessorName[];
+          rules?: string;
+          baseline?: string;
+          freshness?: string;
+          ranking?: string;
+          heartbeat: boolean;
+          instanceId?: string;
+        },
         command: Command,
       ) => {
         const ctx = context(command);
         const names = opts.processors ?? [...PROCESSOR_NAMES];
         const running = await startPipeline(ctx, {
           processors: names,
+          heartbeat: opts.heartbeat,
           ...(opts.rules ? { rulesFile: opts.rules } : {}),
+          ...(opts.baseline ? { baselineFile: opts.baseline } : {}),
+          ...(opts.freshness ? { freshnessFile: opts.freshness } : {}),
+          ...(opts.ranking ? { rankingFile: opts.ranking } : {}),
           ...(opts.instanceId ? { instanceId: opts.instanceId } : {}),
         });
         ctx.logger.info({ processors: names }, 'pipeline running; stop with Ctrl-C or SIGTERM');

@@ -28,7 +28,7 @@ export function createDrawdownProcessor(
   const compiled = compileDrawdownOptions(options);
   const processor: Processor<PortfolioMark, DrawdownState> = {
     name: 'drawdown',
-    input: Object.freeze({ topic: 'portfolio.marks', type: 'PortfolioMark' as const }),
+    inputs: Object.freeze([Object.freeze({ topic: 'portfolio.marks', type: 'PortfolioMark' as const })]),
     // The Kafka key of portfolio.marks is the portfolio: environments share the key's state.
     key: (mark: PortfolioMark): string => mark.portfolio,
     initialState: (): DrawdownState => ({ envs: {} }),

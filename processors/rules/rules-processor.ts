@@ -34,7 +34,7 @@ export const ALERTS_TABLE = 'alerts';
 export function createRulesProcessor(rules: CompiledRules): Processor<Metric, RulesState> {
   return {
     name: 'rules',
-    input: { topic: 'metrics', type: 'Metric' },
+    inputs: [{ topic: 'metrics', type: 'Metric' }],
     key: (metric) => seriesKey(metric.name, metric.labels),
     initialState: () => ({}),
     process: (metric, state, context) => processPoint(rules, metric, state, context),

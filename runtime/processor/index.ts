@@ -10,7 +10,7 @@ export type {
   SinkRow,
   TimerContext,
 } from './types.ts';
-export { LATE_PREFIX, isRejection } from './types.ts';
-export { ProcessorRunner, type RunnerStats } from './processor-runner.ts';
+export { LATE_PREFIX, inMemorySource, isRejection } from './types.ts';
+export { ProcessorRunner, changelogsOf, type RunnerStats } from './processor-runner.ts';
 export type { RunnerOptions } from './runner-options.ts';
 export { PartitionState } from './state-store.ts';

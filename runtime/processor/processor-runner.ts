@@ -1,8 +1,10 @@
 /**
- * Runs one processor: consumes its input topic in a consumer group, decodes, dead-letters what cannot
- * be decoded or is rejected, runs the processor per record with the record's keyed state, writes sink
- * rows and flushes them, then commits — in ONE Kafka transaction — the batch's outputs, the changed
- * state (changelog) and the input offsets. Nothing is committed before Kafka acknowledged the outputs
+ * Runs one processor: consumes its input topics in a consumer group, decodes, dead-letters what cannot
+ * be decoded or is rejected, routes late records to the `late` side output, runs the processor per
+ * record with the record's keyed state (kept per input topic and partition), writes sink rows and
+ * flushes them, then commits — in ONE Kafka transaction — the batch's outputs, the changed state
+ * (changelog) and the input offsets. Wall-clock timers are fired on a tick, between batches, and their
+ * outputs and state committed the same way (without offsets). Nothing is committed before Kafka acknowledged the outputs
  * and the sink flushed: at-least-once towards the sink (whose writes are idempotent), and exactly the
  * outputs of an uninterrupted run towards Kafka's read-committed consumers.
  *
@@ -25,7 +27,7 @@ import {
   type KafkaProducer,
   type OutgoingRecord,
 } from '../kafka/index.ts';
-import type { Codec } from '../../schemas/index.ts';
+import type { RecordTypeName } from '../../schemas/index.ts';
 import {
   changelogTopic,
   deadLetterHeaders,
@@ -35,7 +37,14 @@ import {
 } from '../../topics/index.ts';
 import { PartitionState } from './state-store.ts';
 import type { RunnerOptions } from './runner-options.ts';
-import { LATE_PREFIX, isRejection, type Output, type ProcessContext, type SinkRow } from './types.ts';
+import {
+  LATE_PREFIX,
+  isRejection,
+  type Output,
+  type ProcessContext,
+  type RecordSource,
+  type SinkRow,
+} from './types.ts';
 
 /** Largest record (one key's state) the changelog topic accepts: 16 MiB. */
 const CHANGELOG_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
@@ -44,20 +53,58 @@ const CHANGELOG_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 export interface RunnerStats {
   readonly records: number;
   readonly deadLettered: number;
+  /** Records sent to the `late` side output. */
+  readonly late: number;
   readonly batches: number;
   readonly restoredKeys: number;
+  /** Timer firings committed. */
+  readonly timersFired: number;
+  /** Timer ticks run (each looks at every restored store for due timers). */
+  readonly ticks: number;
 }
+
+/** One input topic as the runner reads it. */
+interface Input {
+  /** Logical name. */
+  readonly topic: string;
+  /** Physical name (with TOPIC_PREFIX). */
+  readonly physical: string;
+  readonly types: readonly RecordTypeName[];
+  /** Its state's changelog (physical name). */
+  readonly changelog: string;
+}
+
+/** A record produced by the processor, before broadcasts are expanded. */
+type Pending = OutgoingRecord & { readonly broadcast?: boolean };
+
+/**
+ * The changelog topic of each input of `processor` (physical names): one per input, partitioned like it.
+ */
+export function changelogsOf(
+  processor: { readonly name: string; readonly inputs: readonly { readonly topic: string }[] },
+  prefix: string,
+): { input: string; changelog: string }[] {
+  const single = processor.inputs.length === 1;
+  return processor.inputs.map((input) => ({
+    input: input.topic,
+    changelog: changelogTopic(processor.name, prefix, single ? undefined : input.topic),
+  }));
+}
+
+/** Key of a state store: the input's physical topic and the partition. */
+const storeId = (topic: string, partition: number) => `${partition}@${topic}`;
 
 export class ProcessorRunner<In, State> {
   readonly #options: RunnerOptions<In, State>;
   readonly #log: Logger;
   readonly #clock: Clock;
   readonly #prefix: string;
-  readonly #inputTopic: string;
-  readonly #changelog: string;
+  readonly #inputs: readonly Input[];
   readonly #groupId: string;
-  readonly #codec: Codec<In>;
-  readonly #stores = new Map<number, Promise<PartitionState<State>>>();
+  readonly #stores = new Map<string, Promise<PartitionState<State>>>();
+  /** The stores whose restore finished and that are still assigned: the ones timers may fire in. */
+  readonly #ready = new Map<string, PartitionState<State>>();
+  readonly #partitionCounts = new Map<string, number>();
   readonly #fatal = Promise.withResolvers<never>();
   #admin: KafkaAdmin | undefined;
   #producer: KafkaProducer | undefined;
@@ -65,7 +112,10 @@ export class ProcessorRunner<In, State> {
   #consumer: KafkaConsumer | undefined;
   #closing: Promise<void> | undefined;
   #stopping = false;
-  #stats = { records: 0, deadLettered: 0, batches: 0, restoredKeys: 0 };
+  /** Serializes batches and timer ticks: one transaction at a time on the one producer. */
+  #exclusive: Promise<unknown> = Promise.resolve();
+  #ticker: NodeJS.Timeout | undefined;
+  #stats = { records: 0, deadLettered: 0, late: 0, batches: 0, restoredKeys: 0, timersFired: 0, ticks: 0 };
 
   private constructor(options: RunnerOptions<In, State>) {
     this.#options = options;
@@ -73,15 +123,22 @@ export class ProcessorRunner<In, State> {
     this.#prefix = options.topicPrefix ?? '';
     this.#log = options.logger.child({ processor: processor.name });
     this.#clock = options.clock ?? systemClock;
-    this.#inputTopic = physicalName(processor.input.topic, this.#prefix);
-    this.#changelog = changelogTopic(processor.name, this.#prefix);
+    if (processor.inputs.length === 0) {
+      throw new TradewatchError('TW_CONFIG_INVALID', `processor ${processor.name} declares no input`);
+    }
+    const changelogs = changelogsOf(processor, this.#prefix);
+    this.#inputs = processor.inputs.map((input, i) => ({
+      topic: input.topic,
+      physical: physicalName(input.topic, this.#prefix),
+      types: typeof input.type === 'string' ? [input.type] : [...(input.type)],
+      changelog: changelogs[i]!.changelog,
+    }));
     this.#groupId = processorGroup(processor.name, this.#prefix);
-    this.#codec = options.registry.codec(processor.input.type) as unknown as Codec<In>;
     // A fatal error is reported through `failed`; keep an unobserved one from crashing the process.
     this.#fatal.promise.catch(() => undefined);
   }
 
-  /** Creates the changelog topic if needed, joins the group and starts consuming. */
+  /** Creates the changelog topics if needed, joins the group and starts consuming. */
   static async start<In, State>(options: RunnerOptions<In, State>): Promise<ProcessorRunner<In, State>> {
     const runner = new ProcessorRunner(options);
     try {
@@ -103,8 +160,9 @@ export class ProcessorRunner<In, State> {
   }
 
   /**
-   * Stops fetching, lets the batch in hand finish (flush, commit), leaves the group and closes the
-   * clients. Idempotent: every call returns the same promise. The sink belongs to the caller.
+   * Stops fetching and ticking, lets the batch or tick in hand finish (flush, commit), leaves the group
+   * and closes the clients. Idempotent: every call returns the same promise. The sink belongs to the
+   * caller.
    */
   close(): Promise<void> {
     this.#closing ??= this.#close();
@@ -114,28 +172,50 @@ export class ProcessorRunner<In, State> {
   async #start(): Promise<void> {
     const { kafka, processor } = this.#options;
     this.#admin = await kafka.admin();
-    await this.#ensureChangelog(this.#admin);
+    for (const input of this.#inputs) await this.#ensureChangelog(this.#admin, input);
     const instanceId = this.#options.instanceId ?? `${hostname()}-${process.pid}`;
     this.#transactionalId = `${this.#groupId}.${instanceId}`;
     this.#producer = await kafka.producer({ transactionalId: this.#transactionalId });
     this.#consumer = await kafka.consumer({
       groupId: this.#groupId,
-      topics: [this.#inputTopic],
+      topics: this.#inputs.map((i) => i.physical),
       fromBeginning: true,
       ...(this.#options.sessionTimeoutMs ? { sessionTimeoutMs: this.#options.sessionTimeoutMs } : {}),
     });
-    await this.#consumer.run((records, batch) => this.#onBatch(records, batch), {
+    await this.#consumer.run((records, batch) => this.#serially(() => this.#onBatch(records, batch)), {
       onAssignment: (assigned) => this.#onAssignment(assigned),
       onFatal: (error) => this.#fatal.reject(error),
     });
+    if (processor.timer && processor.onTimer) {
+      const tickMs = this.#options.timerTickMs ?? 1000;
+      this.#ticker = setInterval(() => {
+        if (this.#stopping) return;
+        this.#serially(() => this.#tick()).catch((error: unknown) =>
+          this.#log.warn({ err: error }, 'timers not committed; they fire again on the next tick'),
+        );
+      }, tickMs);
+      this.#ticker.unref();
+    }
     this.#log.info(
-      { group: this.#groupId, input: this.#inputTopic, changelog: this.#changelog, instanceId },
+      {
+        group: this.#groupId,
+        inputs: this.#inputs.map((i) => i.physical),
+        changelogs: this.#inputs.map((i) => i.changelog),
+        instanceId,
+      },
       `${processor.name} started`,
     );
   }
 
+  #serially<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#exclusive.then(work, work);
+    this.#exclusive = run.catch(() => undefined);
+    return run;
+  }
+
   async #close(): Promise<void> {
     this.#stopping = true;
+    if (this.#ticker) clearInterval(this.#ticker);
     let first: Error | undefined;
     const step = async (what: string, release: (() => Promise<void>) | undefined) => {
       if (!release) return;
@@ -147,30 +227,33 @@ export class ProcessorRunner<In, State> {
       }
     };
     await step('stop the consumer', this.#consumer && (() => this.#consumer!.close()));
+    // A tick in hand finishes (or fails) before the producer goes.
+    await this.#exclusive;
     await step('close the producer', this.#producer && (() => this.#producer!.close()));
     await step('close the admin client', this.#admin && (() => this.#admin!.close()));
     this.#log.info({ ...this.#stats }, `${this.#options.processor.name} stopped`);
     if (first) throw first;
   }
 
-  /** The changelog is compacted and partitioned exactly like the input, so partition p's state is in p. */
-  async #ensureChangelog(admin: KafkaAdmin): Promise<void> {
-    const [input, changelog] = await Promise.all(
-      [this.#inputTopic, this.#changelog].map(
+  /** A changelog is compacted and partitioned exactly like its input, so partition p's state is in p. */
+  async #ensureChangelog(admin: KafkaAdmin, input: Input): Promise<void> {
+    const [source, changelog] = await Promise.all(
+      [input.physical, input.changelog].map(
         async (t) => (await admin.describeTopics([t], ['cleanup.policy']))[0],
       ),
     );
-    if (!input) {
+    if (!source) {
       throw new TradewatchError(
         'TW_TOPIC_UNKNOWN',
-        `the input topic ${this.#inputTopic} of ${this.#options.processor.name} does not exist: run \`tradewatch topics apply\` first`,
+        `the input topic ${input.physical} of ${this.#options.processor.name} does not exist: run \`tradewatch topics apply\` first`,
       );
     }
+    this.#partitionCounts.set(input.physical, source.partitions);
     if (!changelog) {
       await admin.createTopics([
         {
-          name: this.#changelog,
-          partitions: input.partitions,
+          name: input.changelog,
+          partitions: source.partitions,
           replicationFactor: this.#options.replicationFactor ?? 1,
           // A key's state can outgrow the broker's default 1 MiB record limit (a trailing window of many marks).
           configs: {
@@ -181,43 +264,70 @@ export class ProcessorRunner<In, State> {
         },
       ]);
       this.#log.info(
-        { changelog: this.#changelog, partitions: input.partitions },
+        { changelog: input.changelog, partitions: source.partitions },
         'created the changelog topic',
       );
-    } else if (changelog.partitions !== input.partitions) {
+    } else if (changelog.partitions !== source.partitions) {
       throw new TradewatchError(
         'TW_TOPIC_DRIFT',
-        `${this.#changelog} has ${changelog.partitions} partitions but ${this.#inputTopic} has ${input.partitions}: ` +
+        `${input.changelog} has ${changelog.partitions} partitions but ${input.physical} has ${source.partitions}: ` +
           'state would land in the wrong partition. Delete the changelog topic (state is rebuilt from scratch) or restore the input’s partition count.',
       );
     }
   }
 
+  #newStore(partition: number): PartitionState<State> {
+    const { processor } = this.#options;
+    return new PartitionState<State>(partition, processor.timer?.bind(processor));
+  }
+
   #onAssignment(assigned: readonly { topic: string; partitions: readonly number[] }[]): void {
-    const mine = assigned.find((a) => a.topic === this.#inputTopic)?.partitions ?? [];
-    const keep = new Set(mine);
-    for (const partition of [...this.#stores.keys()])
-      if (!keep.has(partition)) this.#stores.delete(partition);
-    const fresh = mine.filter((p) => !this.#stores.has(p));
-    this.#log.info({ partitions: mine, restoring: fresh }, 'partitions assigned');
-    if (fresh.length > 0) {
-      const restored = this.#restore(fresh);
-      for (const partition of fresh) {
-        this.#stores.set(
-          partition,
-          restored.then((stores) => stores.get(partition) ?? new PartitionState<State>(partition)),
-        );
+    const keep = new Set<string>();
+    for (const input of this.#inputs) {
+      const mine = assigned.find((a) => a.topic === input.physical)?.partitions ?? [];
+      for (const partition of mine) keep.add(storeId(input.physical, partition));
+    }
+    for (const id of [...this.#stores.keys()]) {
+      if (!keep.has(id)) {
+        this.#stores.delete(id);
+        this.#ready.delete(id);
       }
+    }
+    for (const input of this.#inputs) {
+      const mine = assigned.find((a) => a.topic === input.physical)?.partitions ?? [];
+      const fresh = mine.filter((p) => !this.#stores.has(storeId(input.physical, p)));
+      this.#log.info({ topic: input.physical, partitions: mine, restoring: fresh }, 'partitions assigned');
+      if (fresh.length > 0) this.#startRestore(input, fresh);
     }
   }
 
-  /** Rebuilds the state of `partitions` from their changelog partitions. */
-  async #restore(partitions: readonly number[]): Promise<Map<number, PartitionState<State>>> {
+  /** Restores `partitions` of `input` in the background; a store is ready for timers once restored. */
+  #startRestore(input: Input, partitions: readonly number[]): void {
+    const restored = this.#restore(input, partitions);
+    for (const partition of partitions) {
+      const id = storeId(input.physical, partition);
+      const store = restored.then((stores) => stores.get(partition) ?? this.#newStore(partition));
+      this.#stores.set(id, store);
+      store.then(
+        (s) => {
+          if (this.#stores.get(id) === store) this.#ready.set(id, s);
+        },
+        (error: unknown) => {
+          // The next batch of the partition (or the next tick) tries again.
+          if (this.#stores.get(id) === store) this.#stores.delete(id);
+          this.#log.warn({ err: error, topic: input.physical, partition }, 'could not restore state');
+        },
+      );
+    }
+  }
+
+  /** Rebuilds the state of `partitions` of `input` from its changelog partitions. */
+  async #restore(input: Input, partitions: readonly number[]): Promise<Map<number, PartitionState<State>>> {
     const started = this.#clock.now();
-    const stores = new Map(partitions.map((p) => [p, new PartitionState<State>(p)]));
+    const stores = new Map(partitions.map((p) => [p, this.#newStore(p)]));
     let keys = 0;
     await readToEnd(this.#options.kafka, this.#admin!, {
-      topic: this.#changelog,
+      topic: input.changelog,
       partitions,
       groupPrefix: `${this.#groupId}.restore`,
       onRecords: (records) => {
@@ -230,35 +340,79 @@ export class ProcessorRunner<In, State> {
     });
     this.#stats.restoredKeys += keys;
     this.#log.info(
-      { partitions, changelogRecords: keys, ms: this.#clock.now() - started },
+      { topic: input.physical, partitions, changelogRecords: keys, ms: this.#clock.now() - started },
       'state restored from the changelog',
     );
     return stores;
   }
 
-  async #storeFor(partition: number): Promise<PartitionState<State>> {
-    let store = this.#stores.get(partition);
-    if (!store) {
-      store = this.#restore([partition]).then((s) => s.get(partition)!);
-      this.#stores.set(partition, store);
-    }
+  async #storeFor(input: Input, partition: number): Promise<PartitionState<State>> {
+    const id = storeId(input.physical, partition);
+    if (!this.#stores.has(id)) this.#startRestore(input, [partition]);
+    const store = this.#stores.get(id)!;
     try {
       return await store;
     } catch (error: unknown) {
       // Try again with the next delivery of the batch.
-      if (this.#stores.get(partition) === store) this.#stores.delete(partition);
+      if (this.#stores.get(id) === store) this.#stores.delete(id);
       throw error;
     }
   }
 
+  /** Forgets a store whose in-memory state is ahead of what was committed, and restores it again. */
+  #rewind(input: Input, partition: number): void {
+    const id = storeId(input.physical, partition);
+    this.#stores.delete(id);
+    this.#ready.delete(id);
+    if (!this.#stopping) this.#startRestore(input, [partition]);
+  }
+
   async #onBatch(records: readonly IncomingRecord[], batch: BatchContext): Promise<void> {
     const last = records.at(-1);
-    if (batch.topic !== this.#inputTopic || !last) return;
-    const store = await this.#storeFor(batch.partition);
-    const outgoing: OutgoingRecord[] = [];
+    const input = this.#inputs.find((i) => i.physical === batch.topic);
+    if (!input || !last) return;
+    const store = await this.#storeFor(input, batch.partition);
+    const outgoing: Pending[] = [];
     const rows: SinkRow[] = [];
-    for (const record of records) this.#handle(record, store, outgoing, rows);
+    for (const record of records) this.#handle(input, record, store, outgoing, rows);
 
+    try {
+      await this.#commit(input, store, outgoing, rows, batch, {
+        groupId: this.#groupId,
+        offsets: [
+          { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
+        ],
+      });
+    } catch (error: unknown) {
+      this.#log.warn(
+        {
+          err: error,
+          topic: batch.topic,
+          partition: batch.partition,
+          from: records[0]?.offset,
+          to: last.offset,
+        },
+        'batch not committed; it will be processed again',
+      );
+      throw error;
+    }
+    this.#stats.records += records.length;
+    this.#stats.batches += 1;
+  }
+
+  /**
+   * Writes and flushes `rows`, then sends `outgoing`, the store's changed state and (for a batch) the
+   * input offsets in one transaction. On failure the store is rewound (restored from its changelog)
+   * and the producer renewed, and the error thrown.
+   */
+  async #commit(
+    input: Input,
+    store: PartitionState<State>,
+    outgoing: Pending[],
+    rows: SinkRow[],
+    batch: BatchContext | undefined,
+    consumerOffsets?: { groupId: string; offsets: { topic: string; partition: number; offset: string }[] },
+  ): Promise<void> {
     try {
       if (rows.length > 0) {
         this.#options.sink.write(rows);
@@ -266,37 +420,53 @@ export class ProcessorRunner<In, State> {
       }
       for (const change of store.takeChanges()) {
         outgoing.push({
-          topic: this.#changelog,
-          partition: batch.partition,
+          topic: input.changelog,
+          partition: store.partition,
           key: change.key,
           value: change.value,
         });
       }
+      const records = await this.#expandBroadcasts(outgoing);
+      if (records.length === 0 && !consumerOffsets) return;
       if (!this.#producer) await this.#renewProducer();
-      await this.#producer!.sendAtomically(outgoing, {
-        consumerOffsets: {
-          groupId: this.#groupId,
-          offsets: [
-            { topic: batch.topic, partition: batch.partition, offset: (BigInt(last.offset) + 1n).toString() },
-          ],
-        },
-      });
+      await this.#producer!.sendAtomically(records, consumerOffsets ? { consumerOffsets } : {});
     } catch (error: unknown) {
       // The in-memory state is ahead of what was committed: rebuild it before the records come again.
-      this.#stores.delete(batch.partition);
+      this.#rewind(input, store.partition);
       // A producer whose transaction failed may be stuck (e.g. out-of-order sequence numbers): start a
       // fresh one, which also aborts whatever the old one left open.
       await this.#renewProducer().catch((e: unknown) =>
         this.#log.warn({ err: e }, 'could not renew the producer'),
       );
-      this.#log.warn(
-        { err: error, partition: batch.partition, from: records[0]?.offset, to: last.offset },
-        'batch not committed; it will be processed again',
-      );
       throw error;
     }
-    this.#stats.records += records.length;
-    this.#stats.batches += 1;
+  }
+
+  /** Replaces each broadcast record by one copy per partition of its topic. */
+  async #expandBroadcasts(outgoing: readonly Pending[]): Promise<OutgoingRecord[]> {
+    if (!outgoing.some((r) => r.broadcast)) return outgoing as OutgoingRecord[];
+    const records: OutgoingRecord[] = [];
+    for (const record of outgoing) {
+      if (!record.broadcast) {
+        records.push(record);
+        continue;
+      }
+      let count = this.#partitionCounts.get(record.topic);
+      if (count === undefined) {
+        const [state] = await this.#admin!.describeTopics([record.topic], []);
+        if (!state) {
+          throw new TradewatchError(
+            'TW_TOPIC_UNKNOWN',
+            `${this.#options.processor.name} broadcasts to ${record.topic}, which does not exist: run \`tradewatch topics apply\``,
+          );
+        }
+        count = state.partitions;
+        this.#partitionCounts.set(record.topic, count);
+      }
+      const { broadcast: _broadcast, ...plain } = record;
+      for (let partition = 0; partition < count; partition += 1) records.push({ ...plain, partition });
+    }
+    return records;
   }
 
   async #renewProducer(): Promise<void> {
@@ -306,75 +476,191 @@ export class ProcessorRunner<In, State> {
     this.#producer = await this.#options.kafka.producer({ transactionalId: this.#transactionalId });
   }
 
+  /** Decodes a record as one of its input's types. */
+  #decode(input: Input, value: Buffer): { type: RecordTypeName; value: In } {
+    const { registry } = this.#options;
+    if (input.types.length === 1) {
+      const type = input.types[0]!;
+      return { type, value: registry.codec(type).decode(value) as In };
+    }
+    const decoded = registry.decodeAny(value);
+    if (!input.types.includes(decoded.type)) {
+      throw new DecodeError(
+        'TW_DECODE_UNKNOWN_SCHEMA',
+        `a ${decoded.type} record on ${input.physical}, which carries ${input.types.join(', ')} only`,
+      );
+    }
+    return { type: decoded.type, value: decoded.value as In };
+  }
+
   /** Runs one record through the processor, adding what it produces to `outgoing` and `rows`. */
   #handle(
+    input: Input,
     record: IncomingRecord,
     store: PartitionState<State>,
-    outgoing: OutgoingRecord[],
+    outgoing: Pending[],
     rows: SinkRow[],
   ): void {
-    const { processor, registry } = this.#options;
-    let value: In;
+    const { processor } = this.#options;
+    let decoded: { type: RecordTypeName; value: In };
     try {
       if (record.value === null) {
         throw new DecodeError('TW_DECODE_NOT_SINGLE_OBJECT', 'the record has no value (a tombstone)');
       }
-      value = this.#codec.decode(record.value);
+      decoded = this.#decode(input, record.value);
     } catch (error: unknown) {
       outgoing.push(this.#deadLetter(record, errorCode(error), toError(error).message));
       return;
     }
     const emitted: Output[] = [];
     try {
-      const key = processor.key(value);
+      const source: RecordSource = {
+        topic: input.topic,
+        type: decoded.type,
+        partition: record.partition,
+        offset: record.offset,
+        key: record.key === null ? null : record.key.toString('utf8'),
+        timestamp: record.timestamp,
+      };
+      const value = decoded.value;
+      const key = processor.key(value, source);
       const context: ProcessContext = {
         clock: this.#clock,
         logger: this.#log,
+        source,
         emit: (output) => void emitted.push(output),
       };
-      const result = processor.process(value, store.get(key) ?? processor.initialState(key, value), context);
+      const result = processor.process(
+        value,
+        store.get(key) ?? processor.initialState(key, value, source),
+        context,
+      );
       if (isRejection(result)) {
-        const late = result.reject.startsWith(LATE_PREFIX);
-        outgoing.push(this.#deadLetter(record, late ? 'TW_RECORD_LATE' : 'TW_RECORD_INVALID', result.reject));
+        if (result.reject.startsWith(LATE_PREFIX)) outgoing.push(this.#late(record, result.reject));
+        else outgoing.push(this.#deadLetter(record, 'TW_RECORD_INVALID', result.reject));
         return;
       }
       store.set(key, result);
       for (const output of emitted) {
-        if (output.kind === 'row') rows.push(output.row);
-        else if (output.kind === 'metric') {
-          const m = output.metric;
-          outgoing.push({
-            topic: physicalName('metrics', this.#prefix),
-            key: seriesKey(m.name, m.labels),
-            value: registry.codec('Metric').encode(m),
-          });
-        } else {
-          outgoing.push({
-            topic: physicalName('alerts', this.#prefix),
-            key: output.alert.fingerprint,
-            value: registry.codec('Alert').encode(output.alert),
-          });
-        }
+        if (output.kind === 'late') outgoing.push(this.#late(record, output.reason));
+        else this.#route(output, outgoing, rows);
       }
     } catch (error: unknown) {
       // A processor is pure and tested: a throw is a bug. Dead-letter the record rather than stall the
       // partition on it forever, and say so loudly.
       this.#log.error(
-        { err: error, partition: record.partition, offset: record.offset },
+        { err: error, topic: record.topic, partition: record.partition, offset: record.offset },
         'the processor failed on a record; it was dead-lettered (a bug: please report it)',
       );
       outgoing.push(this.#deadLetter(record, errorCode(error), toError(error).message));
     }
   }
 
+  /** Adds an output (other than `late`) to what the batch or tick commits. */
+  #route(output: Output, outgoing: Pending[], rows: SinkRow[]): void {
+    const { registry } = this.#options;
+    switch (output.kind) {
+      case 'row':
+        rows.push(output.row);
+        return;
+      case 'metric': {
+        const m = output.metric;
+        outgoing.push({
+          topic: physicalName('metrics', this.#prefix),
+          key: seriesKey(m.name, m.labels),
+          value: registry.codec('Metric').encode(m),
+        });
+        return;
+      }
+      case 'alert':
+        outgoing.push({
+          topic: physicalName('alerts', this.#prefix),
+          key: output.alert.fingerprint,
+          value: registry.codec('Alert').encode(output.alert),
+        });
+        return;
+      case 'record': {
+        const value = registry.codec(output.type).encode(output.value as never);
+        const topic = physicalName(output.topic, this.#prefix);
+        if (output.partition === 'all') outgoing.push({ topic, key: output.key, value, broadcast: true });
+        else if (output.partition !== undefined) {
+          outgoing.push({ topic, key: output.key, value, partition: output.partition });
+        } else outgoing.push({ topic, key: output.key, value });
+        return;
+      }
+      case 'late':
+        throw new TradewatchError(
+          'TW_CONFIG_INVALID',
+          `${this.#options.processor.name} emitted a \`late\` output outside \`process\`: there is no record to send`,
+        );
+    }
+  }
+
+  /**
+   * Fires the due timers of every ready store: per store, the new states and the outputs are committed
+   * in one transaction. A store whose commit fails is rewound (restored), so its timers fire again.
+   */
+  async #tick(): Promise<void> {
+    const { processor } = this.#options;
+    const now = this.#clock.now();
+    this.#stats.ticks += 1;
+    for (const [id, store] of [...this.#ready]) {
+      if (this.#stopping) return;
+      if (this.#ready.get(id) !== store) continue;
+      const due = store.dueKeys(now);
+      if (due.length === 0) continue;
+      const input = this.#inputs.find((i) => id.endsWith(`@${i.physical}`))!;
+      const outgoing: Pending[] = [];
+      const rows: SinkRow[] = [];
+      for (const key of due) {
+        const state = store.get(key);
+        if (state === undefined) continue;
+        const emitted: Output[] = [];
+        try {
+          const next = processor.onTimer!(key, state, {
+            clock: this.#clock,
+            logger: this.#log,
+            topic: input.topic,
+            partition: store.partition,
+            emit: (output) => void emitted.push(output),
+          });
+          for (const output of emitted) this.#route(output, outgoing, rows);
+          store.set(key, next);
+        } catch (error: unknown) {
+          this.#log.error(
+            { err: error, topic: input.physical, partition: store.partition, key },
+            'the processor failed on a timer (a bug: please report it); it fires again on the next tick',
+          );
+          this.#rewind(input, store.partition);
+          return;
+        }
+      }
+      await this.#commit(input, store, outgoing, rows, undefined);
+      this.#stats.timersFired += due.length;
+    }
+  }
+
+  #late(record: IncomingRecord, reason: string): OutgoingRecord {
+    this.#stats.late += 1;
+    this.#log.info(
+      { topic: record.topic, partition: record.partition, offset: record.offset },
+      `late record ${record.topic}[${record.partition}]@${record.offset} sent to \`late\`: ${reason}`,
+    );
+    return this.#sideOutput('late', record, 'TW_RECORD_LATE', reason);
+  }
+
   #deadLetter(record: IncomingRecord, code: string, message: string): OutgoingRecord {
     this.#stats.deadLettered += 1;
     this.#log.warn(
-      { partition: record.partition, offset: record.offset, code },
+      { topic: record.topic, partition: record.partition, offset: record.offset, code },
       `dead-lettered ${record.topic}[${record.partition}]@${record.offset}: ${message}`,
     );
+    return this.#sideOutput('dlq', record, code, message);
+  }
+
+  #sideOutput(topic: 'dlq' | 'late', record: IncomingRecord, code: string, message: string): OutgoingRecord {
     return {
-      topic: physicalName('dlq', this.#prefix),
+      topic: physicalName(topic, this.#prefix),
       key: record.key,
       value: record.value,
       headers: deadLetterHeaders({
@@ -390,7 +676,7 @@ export class ProcessorRunner<In, State> {
   }
 
   /** Flushes the sink, waiting out transient outages (with backoff and heartbeats) until stopped. */
-  async #flushSink(batch: BatchContext): Promise<void> {
+  async #flushSink(batch: BatchContext | undefined): Promise<void> {
     let delay = this.#options.sinkRetryInitialMs ?? 200;
     const maxDelay = this.#options.sinkRetryMaxMs ?? 5000;
     let since: number | undefined;
@@ -402,14 +688,14 @@ export class ProcessorRunner<In, State> {
         }
         return;
       } catch (error: unknown) {
-        if (!isRetriable(error) || this.#stopping || !batch.isActive()) throw error;
+        if (!isRetriable(error) || this.#stopping || (batch && !batch.isActive())) throw error;
         if (since === undefined) {
           since = this.#clock.now();
           this.#log.warn({ err: error }, 'the sink is unavailable: holding commits until it is back');
         }
         await sleep(delay);
         delay = Math.min(delay * 2, maxDelay);
-        await batch.heartbeat();
+        await batch?.heartbeat();
       }
     }
   }

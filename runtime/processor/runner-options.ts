@@ -28,6 +28,8 @@ export interface RunnerOptions<In, State> {
   readonly sinkRetryMaxMs?: number;
   /** See ConsumerOptions.sessionTimeoutMs. Default 10000 ms. */
   readonly sessionTimeoutMs?: number;
+  /** How often due wall-clock timers are looked for (processors with timers only). Default 1000 ms. */
+  readonly timerTickMs?: number;
   /** Replication factor of the changelog topic when it is created. Default 1. */
   readonly replicationFactor?: number;
 }

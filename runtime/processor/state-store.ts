@@ -13,9 +13,29 @@ export class PartitionState<State> {
   readonly partition: number;
   readonly #states = new Map<string, State>();
   readonly #dirty = new Set<string>();
+  /** Due time of each key's timer (the processor's `timer(state)`), for keys that have one. */
+  readonly #due = new Map<string, number>();
+  readonly #timerOf: ((state: State) => number | null) | undefined;
 
-  constructor(partition: number) {
+  /** `timerOf`: the processor's `timer`, when it has timers. */
+  constructor(partition: number, timerOf?: (state: State) => number | null) {
     this.partition = partition;
+    this.#timerOf = timerOf;
+  }
+
+  #index(key: string, state: State | undefined): void {
+    if (!this.#timerOf) return;
+    const due = state === undefined ? null : this.#timerOf(state);
+    if (due === null) this.#due.delete(key);
+    else this.#due.set(key, due);
+  }
+
+  /** The keys whose timer is due at `now`, earliest first. */
+  dueKeys(now: number): string[] {
+    return [...this.#due]
+      .filter(([, at]) => at <= now)
+      .sort((a, b) => a[1] - b[1])
+      .map(([key]) => key);
   }
 
   get(key: string): State | undefined {
@@ -26,12 +46,19 @@ export class PartitionState<State> {
   set(key: string, state: State): void {
     this.#states.set(key, state);
     this.#dirty.add(key);
+    this.#index(key, state);
   }
 
   /** Loads a changelog record during restore (not marked dirty). `null` removes the key. */
   restore(key: string, serialized: Buffer | null): void {
-    if (serialized === null) this.#states.delete(key);
-    else this.#states.set(key, JSON.parse(serialized.toString('utf8')) as State);
+    if (serialized === null) {
+      this.#states.delete(key);
+      this.#index(key, undefined);
+    } else {
+      const state = JSON.parse(serialized.toString('utf8')) as State;
+      this.#states.set(key, state);
+      this.#index(key, state);
+    }
   }
 
   /** The changelog records of the keys changed since the last call, and forgets them. */

@@ -104,6 +104,24 @@ export const TABLES: readonly TableDefinition[] = [
     keys: ['name', 'series'],
   },
   // baseline tables (processors/baseline)
+  {
+    name: 'baseline',
+    doc: 'One observation of a strategy metric and its baseline before it: EWMA mean/std, optional trailing-window mean/std, z-scores (null until enough observations).',
+    columns: [
+      sym('strategy'),
+      sym('env'),
+      sym('metric', 'the observed metric (a cycle snapshot entry, latency_ms, realized_pnl_1d)'),
+      dbl('value', 'the observation'),
+      dbl('mean', 'EWMA mean before this observation'),
+      dbl('std', 'EWMA standard deviation before this observation'),
+      dbl('z', '(value - mean) / std; null before min_observations or when std is 0'),
+      dbl('window_mean', 'trailing-window mean before this observation; null without a window'),
+      dbl('window_std'),
+      dbl('window_z'),
+      { name: 'observations', type: 'LONG', doc: 'observations folded in before this one' },
+    ],
+    keys: ['strategy', 'env', 'metric'],
+  },
   // freshness tables (processors/freshness)
   // ranking tables (processors/ranking)
   {

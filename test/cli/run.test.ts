@@ -20,8 +20,8 @@ describe('tradewatch run', () => {
   });
 
   it('names an unknown processor', async () => {
-    const result = await runCli(['run', '--processors', 'drawdown,baseline']);
+    const result = await runCli(['run', '--processors', 'drawdown,sentiment']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('unknown processor(s) baseline');
+    expect(result.stderr).toContain('unknown processor(s) sentiment');
   });
 });

@@ -43,6 +43,9 @@ const sorted = (alerts: readonly Alert[]) =>
 
 const sqlList = (values: readonly string[]) => values.map((v) => `'${v}'`).join(',');
 
+/** The processors these tests exercise (the others have their own end-to-end tests). */
+const DRAWDOWN_AND_RULES = ['--processors', 'drawdown,rules'];
+
 async function waitForAlerts(prefix: string, count: number): Promise<Alert[]> {
   return waitFor(
     `${count} alerts`,
@@ -94,7 +97,7 @@ describe('the pipeline', { timeout: 240_000 }, () => {
     await producer.close();
     await produceMarks(prefix, marks);
 
-    const pipeline = await startPipeline(prefix);
+    const pipeline = await startPipeline(prefix, DRAWDOWN_AND_RULES);
     const alerts = await waitForAlerts(prefix, 2);
     expect(sorted(alerts)).toEqual(sorted(expected.alerts));
     expect(alerts[0]?.labels['portfolio']).toBe(portfolio);
@@ -138,7 +141,7 @@ describe('the pipeline', { timeout: 240_000 }, () => {
     const progress = async () => (await admin.offsets(metricsTopic)).reduce((n, p) => n + Number(p.high), 0);
     const total = expected.metrics.length;
     for (let kill = 0; kill < 5; kill++) {
-      const pipeline = await startPipeline(prefix);
+      const pipeline = await startPipeline(prefix, DRAWDOWN_AND_RULES);
       const target = Math.floor(random() * total);
       // Progress persists across runs: a target already passed kills during start-up and restore.
       await waitFor(
@@ -153,7 +156,7 @@ describe('the pipeline', { timeout: 240_000 }, () => {
       await pipeline.exited;
     }
 
-    await startPipeline(prefix);
+    await startPipeline(prefix, DRAWDOWN_AND_RULES);
     const alerts = await waitForAlerts(prefix, expected.alerts.length);
     // Read-committed consumers see exactly the uninterrupted run's alerts: none lost, none repeated.
     await waitFor(
@@ -237,7 +240,7 @@ describe('the pipeline', { timeout: 240_000 }, () => {
     const questdb = new URL(inject('services').questdbHttpUrl);
     const proxy = await TcpProxy.start({ host: questdb.hostname, port: Number(questdb.port) });
     onTestFinished(() => proxy.stop());
-    const pipeline = await startPipeline(prefix, [], { QUESTDB_HTTP_URL: proxy.url() });
+    const pipeline = await startPipeline(prefix, DRAWDOWN_AND_RULES, { QUESTDB_HTTP_URL: proxy.url() });
 
     await proxy.stop();
     await produceMarks(prefix, marks);

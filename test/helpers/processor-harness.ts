@@ -69,7 +69,10 @@ export class ProcessorHarness<In, State> {
   #store(topic: string, partition: number): Map<string, string> {
     const id = `${topic}|${partition}`;
     let store = this.#stores.get(id);
-    if (!store) this.#stores.set(id, (store = new Map()));
+    if (!store) {
+      store = new Map<string, string>();
+      this.#stores.set(id, store);
+    }
     return store;
   }
 
@@ -148,8 +151,8 @@ export class ProcessorHarness<In, State> {
   advanceTo(ms: number): Output[] {
     if (ms > this.clock.now()) this.clock.set(ms);
     const outputs: Output[] = [];
-    const { timer, onTimer } = this.processor;
-    if (!timer || !onTimer) return outputs;
+    const processor = this.processor;
+    if (!processor.timer || !processor.onTimer) return outputs;
     for (const [id, store] of this.#stores) {
       const [topic, partition] = [
         id.slice(0, id.lastIndexOf('|')),
@@ -157,9 +160,9 @@ export class ProcessorHarness<In, State> {
       ];
       for (const [key, saved] of [...store]) {
         const state = JSON.parse(saved) as State;
-        const at = timer.call(this.processor, state);
+        const at = processor.timer(state);
         if (at === null || at > this.clock.now()) continue;
-        const next = onTimer.call(this.processor, key, state, {
+        const next = processor.onTimer(key, state, {
           clock: this.clock,
           logger: silentLogger(),
           topic,

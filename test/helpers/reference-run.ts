@@ -5,7 +5,7 @@
  */
 import { ManualClock } from '../../runtime/clock.ts';
 import { silentLogger } from '../../runtime/logger.ts';
-import { isRejection, type Output, type Processor } from '../../runtime/processor/index.ts';
+import { inMemorySource, isRejection, type Output, type Processor } from '../../runtime/processor/index.ts';
 import { createDrawdownProcessor } from '../../processors/drawdown/index.ts';
 import { DEFAULT_RULES_FILE, createRulesProcessor, loadRules } from '../../processors/rules/index.ts';
 import type { Alert, Metric, PortfolioMark } from '../../schemas/index.ts';
@@ -13,14 +13,16 @@ import type { Alert, Metric, PortfolioMark } from '../../schemas/index.ts';
 function runAll<In, State>(processor: Processor<In, State>, records: readonly In[]): Output[] {
   const states = new Map<string, State>();
   const outputs: Output[] = [];
+  const source = inMemorySource(processor.inputs[0]!);
   const context = {
     clock: new ManualClock(0),
     logger: silentLogger(),
+    source,
     emit: (o: Output) => void outputs.push(o),
   };
   for (const record of records) {
-    const key = processor.key(record);
-    const result = processor.process(record, states.get(key) ?? processor.initialState(key, record), context);
+    const key = processor.key(record, source);
+    const result = processor.process(record, states.get(key) ?? processor.initialState(key, record, source), context);
     if (!isRejection(result)) states.set(key, result);
   }
   return outputs;

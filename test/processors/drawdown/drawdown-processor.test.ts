@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../runtime/errors.ts';
-import { isRejection } from '../../../runtime/processor/types.ts';
+import { inMemorySource, isRejection } from '../../../runtime/processor/types.ts';
 import {
   createDrawdownProcessor,
   isLateRejection,
@@ -26,9 +26,10 @@ describe('drawdown processor: contract', () => {
   it('reads portfolio.marks, keys state by portfolio only, starts empty', () => {
     const processor = createDrawdownProcessor();
     expect(processor.name).toBe('drawdown');
-    expect(processor.input).toEqual({ topic: 'portfolio.marks', type: 'PortfolioMark' });
-    expect(processor.key(mark(T0, 1, 'momentum-main', 'paper'))).toBe('momentum-main');
-    expect(processor.initialState('momentum-main', mark(T0, 1))).toEqual({ envs: {} });
+    expect(processor.inputs).toEqual([{ topic: 'portfolio.marks', type: 'PortfolioMark' }]);
+    const source = inMemorySource(processor.inputs[0]!);
+    expect(processor.key(mark(T0, 1, 'momentum-main', 'paper'), source)).toBe('momentum-main');
+    expect(processor.initialState('momentum-main', mark(T0, 1), source)).toEqual({ envs: {} });
   });
 
   it('emits four metric points and two rows per mark, at the mark’s ts, labelled by portfolio and env', () => {
@@ -71,7 +72,7 @@ describe('drawdown processor: contract', () => {
         throw new Error('the clock was read');
       },
     });
-    const state = processor.initialState('p1', mark(T0, 100));
+    const state = processor.initialState('p1', mark(T0, 100), inMemorySource(processor.inputs[0]!));
     processor.process(mark(T0, 100), state, context);
     processor.process(mark(T0 + MINUTE, 90), state, context);
     expect(outputs).toHaveLength(12);

@@ -5,6 +5,7 @@
 import { ManualClock, type Clock } from '../../../runtime/clock.ts';
 import { silentLogger } from '../../../runtime/logger.ts';
 import {
+  inMemorySource,
   isRejection,
   type Output,
   type ProcessContext,
@@ -13,6 +14,9 @@ import {
 } from '../../../runtime/processor/types.ts';
 import type { Environment, PortfolioMark } from '../../../schemas/index.ts';
 import type { DrawdownState } from '../../../processors/drawdown/index.ts';
+
+/** Where the marks of these tests come from (partition 0 of portfolio.marks). */
+const MARKS_SOURCE = inMemorySource({ topic: 'portfolio.marks', type: 'PortfolioMark' });
 
 export const HOUR = 3_600_000;
 export const MINUTE = 60_000;
@@ -27,7 +31,12 @@ export function collectingContext(clock: Clock = new ManualClock(T0)): {
   const outputs: Output[] = [];
   return {
     outputs,
-    context: { clock, logger: silentLogger(), emit: (output) => void outputs.push(output) },
+    context: {
+      clock,
+      logger: silentLogger(),
+      source: MARKS_SOURCE,
+      emit: (output) => void outputs.push(output),
+    },
   };
 }
 
@@ -59,8 +68,8 @@ export class StreamRunner {
   }
 
   process(record: PortfolioMark): Result {
-    const key = this.#processor.key(record);
-    const state = this.states.get(key) ?? this.#processor.initialState(key, record);
+    const key = this.#processor.key(record, MARKS_SOURCE);
+    const state = this.states.get(key) ?? this.#processor.initialState(key, record, MARKS_SOURCE);
     const before = JSON.stringify(state);
     const { context, outputs } = collectingContext(this.#clock);
     const next = this.#processor.process(record, state, context);

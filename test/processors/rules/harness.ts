@@ -2,6 +2,7 @@
 import { ManualClock } from '../../../runtime/clock.ts';
 import { silentLogger } from '../../../runtime/logger.ts';
 import {
+  inMemorySource,
   isRejection,
   type Output,
   type ProcessContext,
@@ -29,14 +30,16 @@ export interface Harness {
 export function harness(yaml: string, states = new Map<string, RulesState>()): Harness {
   const processor = createRulesProcessor(parseRules(yaml, 'test.yaml'));
   const outputs: Output[] = [];
+  const source = inMemorySource(processor.inputs[0]!);
   const context: ProcessContext = {
     clock: new ManualClock(T0),
     logger: silentLogger(),
+    source,
     emit: (output) => outputs.push(output),
   };
   const push = (metric: Metric): Rejection | undefined => {
-    const key = processor.key(metric);
-    const state = states.get(key) ?? processor.initialState(key, metric);
+    const key = processor.key(metric, source);
+    const state = states.get(key) ?? processor.initialState(key, metric, source);
     const result = processor.process(metric, state, context);
     if (isRejection(result)) return result;
     states.set(key, result);

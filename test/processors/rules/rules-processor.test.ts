@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../../schemas/index.ts';
 import { seriesKey } from '../../../topics/catalogue.ts';
+import { inMemorySource } from '../../../runtime/processor/types.ts';
 import {
   DEFAULT_RULES_FILE,
   loadRules,
@@ -18,10 +19,11 @@ describe('rules processor', () => {
   it('is named rules, reads metrics, and keys state by the series key of the metrics topic', async () => {
     const processor = createRulesProcessor(await loadRules(DEFAULT_RULES_FILE));
     expect(processor.name).toBe('rules');
-    expect(processor.input).toEqual({ topic: 'metrics', type: 'Metric' });
+    expect(processor.inputs).toEqual([{ topic: 'metrics', type: 'Metric' }]);
     const metric = point(0.01, 0, { strategy: 'momentum' });
-    expect(processor.key(metric)).toBe(seriesKey(metric.name, metric.labels));
-    expect(processor.key(metric)).toBe('drawdown_1h{env=prod,portfolio=alpha,strategy=momentum}');
+    const source = inMemorySource(processor.inputs[0]!);
+    expect(processor.key(metric, source)).toBe(seriesKey(metric.name, metric.labels));
+    expect(processor.key(metric, source)).toBe('drawdown_1h{env=prod,portfolio=alpha,strategy=momentum}');
   });
 
   it('emits one firing alert and one resolved alert across many points, with a row each', () => {
