@@ -20,19 +20,21 @@ export async function createChangelogs(
 ): Promise<void> {
   const processors = await createProcessors(PROCESSOR_NAMES);
   await admin.createTopics(
-    processors.flatMap((processor) => changelogsOf(processor, prefix)).map(({ input: topic, changelog }) => {
-      const input = TOPICS.find((t) => t.name === topic);
-      if (!input) throw new Error(`${topic} is not in the catalogue`);
-      return {
-        name: changelog,
-        partitions: input.partitions,
-        replicationFactor: 1,
-        configs: {
-          'cleanup.policy': 'compact',
-          'min.compaction.lag.ms': '0',
-          'max.message.bytes': String(maxMessageBytes),
-        },
-      };
-    }),
+    processors
+      .flatMap((processor) => changelogsOf(processor, prefix))
+      .map(({ input: topic, changelog }) => {
+        const input = TOPICS.find((t) => t.name === topic);
+        if (!input) throw new Error(`${topic} is not in the catalogue`);
+        return {
+          name: changelog,
+          partitions: input.partitions,
+          replicationFactor: 1,
+          configs: {
+            'cleanup.policy': 'compact',
+            'min.compaction.lag.ms': '0',
+            'max.message.bytes': String(maxMessageBytes),
+          },
+        };
+      }),
   );
 }

@@ -59,7 +59,11 @@ export function runInMemory(
   for (let i = 0; i < marks.length; i += 1) {
     const mark = marks[i] as PortfolioMark;
     const key = processor.key(mark, source);
-    const result = processor.process(mark, states.get(key) ?? processor.initialState(key, mark, source), context);
+    const result = processor.process(
+      mark,
+      states.get(key) ?? processor.initialState(key, mark, source),
+      context,
+    );
     if (isRejection(result)) rejected += 1;
     else states.set(key, result);
     if (i % 10_000 === 9_999) tally();

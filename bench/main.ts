@@ -15,6 +15,7 @@ import { SchemaRegistry } from '../schemas/index.ts';
 import { CHANGELOG_MAX_MESSAGE_BYTES } from './changelogs.ts';
 import { runInMemory, type InMemoryResult } from './in-memory.ts';
 import { runLatency, type LatencyResult } from './latency.ts';
+import { runProcessorBenches, type ProcessorBenchResult } from './processors.ts';
 import { machineInfo } from './machine.ts';
 import { markHistory, portfolioNames } from './marks.ts';
 import { USAGE, UsageError, parseOptions, type BenchOptions } from './options.ts';
@@ -84,6 +85,7 @@ const notes: string[] = [
 let throughput: ThroughputResult | undefined;
 let inMemory: InMemoryResult | undefined;
 let latency: LatencyResult | undefined;
+let processors: ProcessorBenchResult[] | undefined;
 let failure: Error | undefined;
 const { info: machine, stack } = await machineInfo(config, logger);
 progress(
@@ -154,6 +156,21 @@ try {
       ...(opts.profile ? { profileDir: path.join(os.tmpdir(), 'tradewatch-bench', runId, 'latency') } : {}),
     });
   }
+
+  if (!opts.skipProcessors) {
+    processors = await runProcessorBenches({
+      kafka,
+      admin,
+      releasers,
+      openWorkspace: (label) =>
+        openWorkspace(admin, `bench-${runId}-${label}.`, releasers, opts.keep, changelogLimit),
+      questdbHttpUrl: config.questdb.httpUrl,
+      logger,
+      events: opts.processorEvents,
+      startTs: HISTORY_START,
+      timeoutMs: Math.min(opts.timeoutS, 600) * 1000,
+    });
+  }
 } catch (error: unknown) {
   failure = error instanceof Error ? error : new Error(String(error));
   progress(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
@@ -189,6 +206,7 @@ const result: BenchResult = {
     ? { pipelineOverInMemory: round(throughput.pipeline.marksPerSecond / inMemory.marksPerSecond, 4) }
     : {}),
   ...(latency ? { latency } : {}),
+  ...(processors ? { processors } : {}),
   notes,
 };
 const file = await writeResult(opts.resultsDir, result);

@@ -24,6 +24,10 @@ export interface BenchOptions {
   readonly skipThroughput: boolean;
   readonly skipInMemory: boolean;
   readonly skipLatency: boolean;
+  /** Skip phase 4 (baseline, freshness and precision@K, in memory and through Kafka). */
+  readonly skipProcessors: boolean;
+  /** Events per processor suite in phase 4. Default 100 000. */
+  readonly processorEvents: number;
   /**
    * Leave the changelog topics to the runtime (which creates them itself) instead of creating them with
    * max.message.bytes = 64 MiB first. Default false.
@@ -53,6 +57,8 @@ export const USAGE = `usage: node bench/main.ts [flags]
   --skip-throughput       skip phase 1 (pre-load, reference consumer, pipeline)
   --skip-in-memory        skip phase 2 (the drawdown processor alone)
   --skip-latency          skip phase 3 (latency under a steady rate)
+  --skip-processors       skip phase 4 (baseline, freshness, precision@K: in memory and through Kafka)
+  --processor-events n    events per processor in phase 4 (default 100000)
   --as-deployed           let the runtime create its changelog topics (see bench/README.md); default:
                           the bench creates them with max.message.bytes = 64 MiB
   --profile               run the pipelines under node --cpu-prof and summarize their CPU time by
@@ -84,6 +90,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions | undefined 
         'skip-throughput': { type: 'boolean' },
         'skip-in-memory': { type: 'boolean' },
         'skip-latency': { type: 'boolean' },
+        'skip-processors': { type: 'boolean' },
+        'processor-events': { type: 'string' },
         'as-deployed': { type: 'boolean' },
         profile: { type: 'boolean' },
         keep: { type: 'boolean' },
@@ -116,6 +124,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions | undefined 
     skipThroughput: v['skip-throughput'] ?? false,
     skipInMemory: v['skip-in-memory'] ?? false,
     skipLatency: v['skip-latency'] ?? false,
+    skipProcessors: v['skip-processors'] ?? false,
+    processorEvents: int('processor-events', v['processor-events'], 100_000, 1),
     asDeployed: v['as-deployed'] ?? false,
     profile: v.profile ?? false,
     keep: v.keep ?? false,

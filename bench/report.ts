@@ -3,6 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { InMemoryResult } from './in-memory.ts';
 import type { LatencyResult } from './latency.ts';
+import type { ProcessorBenchResult } from './processors.ts';
 import type { MachineInfo } from './machine.ts';
 import type { BenchOptions } from './options.ts';
 import { mib, num, ratio } from './progress.ts';
@@ -32,6 +33,8 @@ export interface BenchResult {
   /** pipeline marks/s ÷ in-memory marks/s (both phases run). */
   readonly pipelineOverInMemory?: number;
   readonly latency?: LatencyResult;
+  /** Phase 4: baseline, freshness and precision@K, in memory and through Kafka. */
+  readonly processors?: readonly ProcessorBenchResult[];
   /** What a reader of the figures should know (e.g. what the run left behind). */
   readonly notes: readonly string[];
 }
@@ -110,6 +113,20 @@ export function summary(result: BenchResult): string {
     );
     lines.push(`   transactions (changelog markers): ${batches.join(', ')}`);
     lines.push(...profileLines(l.profile));
+  }
+  if (result.processors) {
+    lines.push('', '4. processors: events/s alone in memory and through Kafka (cold start, fresh groups)');
+    const reference = result.throughput?.reference.recordsPerSecond;
+    for (const p of result.processors) {
+      const k = p.kafka;
+      lines.push(
+        `   ${p.processors.join(' → ')}: ${num(p.events)} events; in memory ${num(p.inMemory.eventsPerSecond)}/s; ` +
+          ('error' in k
+            ? `through Kafka FAILED: ${k.error}`
+            : `through Kafka ${num(k.eventsPerSecond)}/s (Kafka ÷ in-memory ${ratio(p.kafkaOverInMemory ?? 0)}` +
+              (reference ? `, ÷ no-op consumer ${ratio(k.eventsPerSecond / reference)})` : ')')),
+      );
+    }
   }
   for (const note of result.notes) lines.push(`note: ${note}`);
   return lines.join('\n');
