@@ -190,7 +190,29 @@ export const TOPICS = [
     value: { kind: 'avro', type: 'Metric' },
     internal: true,
   },
+  // notifier topics (sinks/notifiers/)
   // scheduler topics (scheduler/)
+  {
+    name: 'jobs.runs',
+    doc: 'One record per job attempt or skipped occurrence of the scheduler (scheduler/): job, scheduled time, start, finish, outcome, error, duration.',
+    partitions: 3,
+    retentionMs: 90 * DAY_MS,
+    cleanupPolicy: 'delete',
+    key: field('job', 'the job id'),
+    value: { kind: 'avro', type: 'JobRun' },
+  },
+  {
+    name: 'backtest.tasks',
+    doc: 'One record per slice of a backtest request, for a pool of backtest workers sharing the topic in one consumer group (up to one worker per partition).',
+    partitions: 12,
+    retentionMs: 7 * DAY_MS,
+    cleanupPolicy: 'delete',
+    key: field(
+      'task_id',
+      'the task id, <backtest_id>/<slice_index>: the slices of one backtest spread over every partition',
+    ),
+    value: { kind: 'avro', type: 'BacktestTask' },
+  },
   {
     name: 'dlq',
     doc: 'Dead letters: records that could not be decoded or validated, with their origin and error in headers.',
