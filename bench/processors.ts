@@ -223,6 +223,7 @@ export function runProcessorsInMemory(
   events: readonly BenchEvent[],
 ): { ms: number; outputs: number } {
   const stores = processors.map(() => new Map<string, unknown>());
+  const logger = silentLogger();
   let outputs = 0;
   const started = performance.now();
   const feed = (stage: number, event: BenchEvent, offset: number): void => {
@@ -239,7 +240,7 @@ export function runProcessorsInMemory(
     };
     const context: ProcessContext = {
       clock: systemClock,
-      logger: silentLogger(),
+      logger,
       source,
       emit: (o) => void emitted.push(o),
     };

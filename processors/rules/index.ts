@@ -10,6 +10,8 @@ export { DEFAULT_RULES_FILE, loadRules, parseRules } from './rule-file.ts';
 export { ALERTS_TABLE, alertRow, createRulesProcessor } from './rules-processor.ts';
 export { alertFingerprint } from './fingerprint.ts';
 export { OPERATORS } from './operators.ts';
+export { found, isRecord, locate, locateProblems, parseYaml, unknownKey } from './yaml-file.ts';
+export type { ParsedYaml, YamlPath, YamlProblem } from './yaml-file.ts';
 export type {
   CompiledRule,
   CompiledRules,

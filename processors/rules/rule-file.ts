@@ -6,16 +6,23 @@
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { LineCounter, isMap, isSeq, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { TradewatchError } from '../../runtime/errors.ts';
 import { SEVERITIES, type Severity } from '../../schemas/index.ts';
-import { closest, renderValue } from '../../schemas/problems.ts';
 import { displayPath } from '../../schemas/display-path.ts';
 import { compileRegex } from './matchers.ts';
 import { OPERATORS, clearIsSafe, type Operator } from './operators.ts';
 import { compileTemplate } from './template.ts';
 import type { CompiledRule, CompiledRules, LabelMatcher, Template } from './types.ts';
+import {
+  found,
+  isRecord,
+  locateProblems,
+  parseYaml,
+  unknownKey,
+  type YamlPath as Path,
+  type YamlProblem as Problem,
+} from './yaml-file.ts';
 
 /** The rules shipped with tradewatch (portfolio drawdowns). */
 export const DEFAULT_RULES_FILE = fileURLToPath(new URL('./default-rules.yaml', import.meta.url));
@@ -34,6 +41,7 @@ const RULE_KEYS = [
   'summary',
   'labels',
   'description',
+  'consecutive',
 ] as const;
 type RuleKey = (typeof RULE_KEYS)[number];
 /** Required keys with an example, for "missing" messages. */
@@ -50,19 +58,6 @@ const MATCHER_KEYS = ['regex', 'in'] as const;
 const SNAKE_CASE = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/;
 const METRIC_NAME = /^[a-z][a-z0-9_]*$/;
 const LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-type Path = readonly (string | number)[];
-
-/** One problem, before it is located in the file. */
-interface Problem {
-  /** Where, from the top of the document: `['rules', 2, 'threshold']`. */
-  readonly path: Path;
-  /** Point at the key of the last path segment (an unknown key) rather than its value. */
-  readonly onKey?: boolean;
-  readonly message: string;
-}
-
-const found = (input: unknown): string => renderValue(input);
 
 const numberSchema = z.number({
   error: (issue) =>
@@ -96,41 +91,33 @@ const FIELD_SCHEMAS: Partial<Record<RuleKey, z.ZodType>> = {
     .string({ error: (i) => `expected a text (a template), found ${found(i.input)}` })
     .refine((s) => s.trim() !== '', { error: 'must not be empty' }),
   description: z.string({ error: (i) => `expected a text, found ${found(i.input)}` }),
+  consecutive: z
+    .number({ error: (i) => consecutiveProblem(i.input) })
+    .int({ error: (i) => consecutiveProblem(i.input) })
+    .min(1, { error: (i) => consecutiveProblem(i.input) }),
 };
+
+function consecutiveProblem(input: unknown): string {
+  return `expected a whole number ≥ 1 (how many points in a row must meet the threshold), found ${found(input)}`;
+}
 
 /**
  * Parses and validates a rules file's text. Pure: `file` only names the file in messages.
  * @throws TradewatchError TW_RULES_INVALID listing every problem.
  */
 export function parseRules(text: string, file: string): CompiledRules {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const lines = text.split('\n');
+  const result = parseYaml(text, file, (source) =>
+    /(^|\s)op:\s*[<>]/.test(source) ? ": quote the operator (op: '>=')" : '',
+  );
+  if ('syntax' in result) throw rulesError(file, result.syntax);
 
-  if (doc.errors.length > 0) {
-    // The structure of a document with syntax errors is a guess: report the syntax alone.
-    const problems = doc.errors.map((e) => {
-      const { line, col } = lineCounter.linePos(e.pos[0]);
-      const source = lines[line - 1] ?? '';
-      const hint = /(^|\s)op:\s*[<>]/.test(source) ? ": quote the operator (op: '>=')" : '';
-      return `${file}:${line}:${col}: YAML syntax error: ${e.message}${hint}`;
-    });
-    throw rulesError(file, problems);
-  }
-
+  const { root } = result.parsed;
   const problems: Problem[] = [];
-  const root = doc.toJS() as unknown;
   const rules = validate(root, problems);
   if (problems.length > 0) {
-    const located = problems.map((p) => ({ p, offset: locate(doc, p.path, p.onKey === true) }));
-    // In file order (the sort is stable: problems at one place keep the order they were found in).
-    located.sort((a, b) => a.offset - b.offset);
     throw rulesError(
       file,
-      located.map(({ p, offset }) => {
-        const { line, col } = lineCounter.linePos(offset);
-        return `${file}:${line}:${col}: ${where(root, p.path)}${p.message}`;
-      }),
+      locateProblems(result.parsed, file, problems, (path) => where(root, path)),
     );
   }
 
@@ -167,15 +154,6 @@ function rulesError(file: string, problems: readonly string[]): TradewatchError 
       'Fix the rules above (see processors/rules/README.md for the format) and start again.',
     { details: { file, problems } },
   );
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function unknownKey(key: string, known: readonly string[]): string {
-  const guess = closest(key, known);
-  return `unknown key "${key}"${guess === undefined ? '' : ` (did you mean "${guess}"?)`}; known keys: ${known.join(', ')}`;
 }
 
 function validate(root: unknown, problems: Problem[]): CompiledRule[] {
@@ -297,6 +275,7 @@ function validateRule(raw: unknown, index: number, problems: Problem[]): Compile
     summary,
     labels: Object.freeze(labels),
     description: (valid.description as string | undefined) ?? null,
+    consecutive: (valid.consecutive as number | undefined) ?? 1,
   });
 }
 
@@ -425,40 +404,4 @@ function where(root: unknown, path: Path): string {
     typeof name === 'string' && name !== '' ? `rule "${name}" (rules[${path[1]}])` : `rules[${path[1]}]`;
   const field = path.slice(2).join('.');
   return field === '' ? `${rule}: ` : `${rule}: ${field}: `;
-}
-
-/** The offset of the node at `path` (or its key), or of the nearest existing parent. */
-function locate(doc: Document, path: Path, onKey: boolean): number {
-  let node: unknown = doc.contents;
-  let offset = 0;
-  for (const [i, segment] of path.entries()) {
-    const last = i === path.length - 1;
-    if (isMap(node)) {
-      const pair = node.items.find((p) => {
-        const key: unknown = p.key;
-        return String(isRecordWithValue(key) ? key.value : key) === String(segment);
-      });
-      if (pair === undefined) break;
-      const target: unknown = last && onKey ? pair.key : pair.value;
-      offset = rangeStart(target) ?? rangeStart(pair.key) ?? offset;
-      node = pair.value;
-    } else if (isSeq(node) && typeof segment === 'number') {
-      const item: unknown = node.items[segment];
-      if (item === undefined) break;
-      offset = rangeStart(item) ?? offset;
-      node = item;
-    } else break;
-  }
-  if (path.length === 0) offset = rangeStart(node) ?? 0;
-  return offset;
-}
-
-function isRecordWithValue(value: unknown): value is { value: unknown } {
-  return typeof value === 'object' && value !== null && 'value' in value;
-}
-
-function rangeStart(node: unknown): number | undefined {
-  if (typeof node !== 'object' || node === null || !('range' in node)) return undefined;
-  const range = (node as { range?: unknown }).range;
-  return Array.isArray(range) && typeof range[0] === 'number' ? range[0] : undefined;
 }

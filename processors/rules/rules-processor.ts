@@ -4,7 +4,9 @@
  * `alerts` table each time.
  *
  * Per rule and series (the state key is the series, so its state partitions with its input):
- * - not firing, `value op threshold` holds → emit `firing` (starts_at = the point's ts);
+ * - not firing, `value op threshold` holds on this point and the `consecutive - 1` points before it
+ *   (a streak counted in the state; any point that does not hold starts it again) → emit `firing`
+ *   (starts_at = the ts of the streak's first point; with `consecutive: 1`, this point's);
  * - firing, `value op clear` no longer holds → emit `resolved` (ends_at = the point's ts);
  * - otherwise nothing: a firing alert is announced once per episode, not once per point.
  * A point older than the newest one evaluated for the rule and series (out of order) and a NaN value
@@ -97,8 +99,14 @@ function evaluate(
 ): RuleSeriesState {
   const firing = previous?.firing === true && previous.starts_at !== null;
   if (!firing && holds(rule.op, metric.value, rule.threshold)) {
-    emitAlert(context, buildAlert(rule, metric, env, 'firing', metric.ts));
-    return { firing: true, starts_at: metric.ts, last_ts: metric.ts };
+    // The streak of points in a row meeting the threshold (always complete at 1 when `consecutive` is 1).
+    const streak = (previous?.streak ?? 0) + 1;
+    const streakStart = streak === 1 ? metric.ts : (previous?.streak_start ?? metric.ts);
+    if (streak < rule.consecutive) {
+      return { firing: false, starts_at: null, last_ts: metric.ts, streak, streak_start: streakStart };
+    }
+    emitAlert(context, buildAlert(rule, metric, env, 'firing', streakStart));
+    return { firing: true, starts_at: streakStart, last_ts: metric.ts };
   }
   if (firing && !holds(rule.op, metric.value, rule.clear)) {
     emitAlert(context, buildAlert(rule, metric, env, 'resolved', previous.starts_at ?? metric.ts));
@@ -123,6 +131,7 @@ function buildAlert(
     value: metric.value,
     threshold: rule.threshold,
     clear: rule.clear,
+    consecutive: rule.consecutive,
     env,
     rule: rule.name,
     labels: merged,

@@ -2,14 +2,14 @@
  * Summary templates: text with `{{placeholder}}` or `{{placeholder | formatter args}}`, compiled and
  * checked at start-up so that rendering never fails.
  *
- * Placeholders: `value`, `threshold`, `clear` (numbers), `env`, `rule` (strings), `labels.<name>` (a label
+ * Placeholders: `value`, `threshold`, `clear`, `consecutive` (numbers), `env`, `rule` (strings), `labels.<name>` (a label
  * of the metric or of the rule; empty when the metric has no such label). Formatters (numbers only):
  * `pct [digits]` (0.062 → `6.20%`, default 2 digits), `fixed <digits>` (0.0625 → `0.06` with 2).
  */
 import { closest } from '../../schemas/problems.ts';
 import type { NumberFormat, Template, TemplatePart } from './types.ts';
 
-const NUMBER_FIELDS = ['value', 'threshold', 'clear'] as const;
+const NUMBER_FIELDS = ['value', 'threshold', 'clear', 'consecutive'] as const;
 const STRING_FIELDS = ['env', 'rule'] as const;
 const FORMATTERS = ['pct', 'fixed'] as const;
 const PLACEHOLDERS = [...NUMBER_FIELDS, ...STRING_FIELDS, 'labels.<name>'];
@@ -124,6 +124,7 @@ export interface TemplateValues {
   readonly value: number;
   readonly threshold: number;
   readonly clear: number;
+  readonly consecutive: number;
   readonly env: string;
   readonly rule: string;
   readonly labels: Readonly<Record<string, string>>;

@@ -9,7 +9,9 @@
  * - episode: the time between a rule starting to fire for a series and resolving; one `firing` alert
  *   opens it, one `resolved` alert closes it, both with the same fingerprint and `starts_at`;
  * - clear: the hysteresis bound: a firing alert resolves when `value op clear` stops holding, so a value
- *   hovering around the threshold does not open a new episode on every point.
+ *   hovering around the threshold does not open a new episode on every point;
+ * - streak: the points in a row of a series that met the threshold; a rule with `consecutive: N` opens
+ *   its episode on the N-th (a spike of one point does not page anyone).
  */
 import type { Severity } from '../../schemas/index.ts';
 import type { Operator } from './operators.ts';
@@ -37,10 +39,10 @@ export type NumberFormat =
 /** One piece of a compiled template. */
 export type TemplatePart =
   | { readonly kind: 'text'; readonly text: string }
-  /** `{{value}}`, `{{threshold}}`, `{{clear}}`, with an optional formatter. */
+  /** `{{value}}`, `{{threshold}}`, `{{clear}}`, `{{consecutive}}`, with an optional formatter. */
   | {
       readonly kind: 'number';
-      readonly field: 'value' | 'threshold' | 'clear';
+      readonly field: 'value' | 'threshold' | 'clear' | 'consecutive';
       readonly format: NumberFormat;
     }
   /** `{{env}}`, `{{rule}}`. */
@@ -75,6 +77,11 @@ export interface CompiledRule {
   readonly labels: Readonly<Record<string, string>>;
   /** Free text for people reading the file; not sent with the alert. Null when not given. */
   readonly description: string | null;
+  /**
+   * How many points in a row of a series must meet the threshold before the episode opens (≥ 1;
+   * default 1, the first such point). A point that does not meet it starts the count again.
+   */
+  readonly consecutive: number;
 }
 
 /** A validated rules file. Frozen. */
@@ -95,6 +102,13 @@ export interface RuleSeriesState {
   starts_at: number | null;
   /** Event time of the newest point evaluated; older points are ignored for transitions. */
   last_ts: number;
+  /**
+   * Rules with `consecutive` > 1 only, while not firing: how many points in a row met the threshold
+   * so far (absent or 0: none), and the event time of the first of them (the episode's `starts_at`
+   * if the streak reaches `consecutive`).
+   */
+  streak?: number;
+  streak_start?: number;
 }
 
 /**

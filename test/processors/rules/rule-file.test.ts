@@ -28,13 +28,21 @@ const VALID_RULE = `
     summary: '{{value}}'`;
 
 describe('rules file', () => {
-  it('loads the default file: two drawdown rules', async () => {
+  it('loads the default file: the drawdown rules and the baseline deviation rule', async () => {
     const rules = await loadRules(DEFAULT_RULES_FILE);
-    expect(rules.rules.map((r) => [r.name, r.metric, r.op, r.threshold, r.severity])).toEqual([
-      ['portfolio_drawdown_1h', 'drawdown_1h', '>', 0.05, 'critical'],
-      ['portfolio_drawdown_daily', 'drawdown_daily', '>', 0.1, 'critical'],
+    const shipped = ['portfolio_drawdown_1h', 'portfolio_drawdown_daily', 'strategy_metric_deviation'];
+    expect(
+      rules.rules
+        .filter((r) => shipped.includes(r.name))
+        .map((r) => [r.name, r.metric, r.op, r.threshold, r.severity, r.consecutive]),
+    ).toEqual([
+      ['portfolio_drawdown_1h', 'drawdown_1h', '>', 0.05, 'critical', 1],
+      ['portfolio_drawdown_daily', 'drawdown_daily', '>', 0.1, 'critical', 1],
+      ['strategy_metric_deviation', 'baseline_zscore_abs', '>', 3, 'warning', 3],
     ]);
-    for (const rule of rules.rules) expect(rule.clear).toBeLessThan(rule.threshold);
+    for (const rule of rules.rules.filter((r) => shipped.includes(r.name))) {
+      expect(rule.clear).toBeLessThan(rule.threshold);
+    }
     expect(rules.byMetric.get('drawdown_1h')?.map((r) => r.name)).toEqual(['portfolio_drawdown_1h']);
     expect(Object.isFrozen(rules.rules)).toBe(true);
   });

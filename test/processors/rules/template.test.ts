@@ -5,6 +5,7 @@ const VALUES: TemplateValues = {
   value: 0.062,
   threshold: 0.05,
   clear: 0.04,
+  consecutive: 3,
   env: 'prod',
   rule: 'portfolio_drawdown_1h',
   labels: { portfolio: 'alpha', env: 'prod' },
@@ -27,6 +28,7 @@ describe('summary templates', () => {
       '0.06 6.2% 6% 0.062 0.04',
     );
     expect(render('{{ rule }}: {{ value|fixed 3 }}')).toBe('portfolio_drawdown_1h: 0.062');
+    expect(render('{{consecutive}} points in a row')).toBe('3 points in a row');
   });
 
   it('renders text without placeholders as is, and a missing label as empty', () => {
