@@ -27,7 +27,10 @@ export async function startPipeline(
   ctx: CliContext,
   settings: PipelineSettings,
 ): Promise<RunningProcessor[]> {
-  const processors = await createProcessors(settings.processors, settings);
+  const processors = await createProcessors(settings.processors, {
+    heartbeatIntervalMs: ctx.config.heartbeatIntervalMs,
+    ...settings,
+  });
   const registry = await ctx.registry();
   const running: RunningProcessor[] = [];
   for (const processor of processors) {

@@ -32,6 +32,8 @@ export interface ProcessorSettings {
   readonly baselineFile?: string;
   /** The freshness configuration (sources and cadences). Default: processors/freshness/default-freshness.yaml. */
   readonly freshnessFile?: string;
+  /** TW_HEARTBEAT_INTERVAL_MS: the cadence of the `heartbeats` sources (`cadence: heartbeat`). */
+  readonly heartbeatIntervalMs?: number;
   /** The precision@K configuration. Default: processors/ranking/default-ranking.yaml. */
   readonly rankingFile?: string;
 }
@@ -63,9 +65,11 @@ export async function createProcessors(
       case 'freshness':
         built.push(
           any(
-            createFreshnessProcessor(
-              await loadFreshnessOptions(settings.freshnessFile ?? DEFAULT_FRESHNESS_FILE),
-            ),
+            createFreshnessProcessor({
+              ...(await loadFreshnessOptions(settings.freshnessFile ?? DEFAULT_FRESHNESS_FILE)),
+              // The interval the instances really beat at (TW_HEARTBEAT_INTERVAL_MS) wins over the file's.
+              ...(settings.heartbeatIntervalMs ? { heartbeatIntervalMs: settings.heartbeatIntervalMs } : {}),
+            }),
           ),
         );
         break;

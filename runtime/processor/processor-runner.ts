@@ -105,6 +105,15 @@ export class ProcessorRunner<In, State> {
   /** The stores whose restore finished and that are still assigned: the ones timers may fire in. */
   readonly #ready = new Map<string, PartitionState<State>>();
   readonly #partitionCounts = new Map<string, number>();
+  /**
+   * Timers of a store fire only once the consumer has read what was waiting in its partition when it
+   * was assigned (else a restart would see every source as silent until the backlog is read):
+   * `#caughtUp` holds those stores; `#catchUpTargets` the end offset each other one must reach.
+   */
+  readonly #caughtUp = new Set<string>();
+  readonly #catchUpTargets = new Map<string, bigint>();
+  readonly #positions = new Map<string, bigint>();
+  readonly #catchUpChecks = new Set<string>();
   readonly #fatal = Promise.withResolvers<never>();
   #admin: KafkaAdmin | undefined;
   #producer: KafkaProducer | undefined;
@@ -130,7 +139,7 @@ export class ProcessorRunner<In, State> {
     this.#inputs = processor.inputs.map((input, i) => ({
       topic: input.topic,
       physical: physicalName(input.topic, this.#prefix),
-      types: typeof input.type === 'string' ? [input.type] : [...(input.type)],
+      types: typeof input.type === 'string' ? [input.type] : [...input.type],
       changelog: changelogs[i]!.changelog,
     }));
     this.#groupId = processorGroup(processor.name, this.#prefix);
@@ -184,6 +193,8 @@ export class ProcessorRunner<In, State> {
     });
     await this.#consumer.run((records, batch) => this.#serially(() => this.#onBatch(records, batch)), {
       onAssignment: (assigned) => this.#onAssignment(assigned),
+      onPosition: (event) =>
+        this.#onPosition(storeId(event.topic, event.partition), BigInt(event.nextOffset)),
       onFatal: (error) => this.#fatal.reject(error),
     });
     if (processor.timer && processor.onTimer) {
@@ -293,11 +304,21 @@ export class ProcessorRunner<In, State> {
         this.#ready.delete(id);
       }
     }
+    for (const id of [...this.#caughtUp, ...this.#catchUpTargets.keys(), ...this.#positions.keys()]) {
+      if (!keep.has(id)) {
+        this.#caughtUp.delete(id);
+        this.#catchUpTargets.delete(id);
+        this.#positions.delete(id);
+      }
+    }
     for (const input of this.#inputs) {
       const mine = assigned.find((a) => a.topic === input.physical)?.partitions ?? [];
       const fresh = mine.filter((p) => !this.#stores.has(storeId(input.physical, p)));
       this.#log.info({ topic: input.physical, partitions: mine, restoring: fresh }, 'partitions assigned');
-      if (fresh.length > 0) this.#startRestore(input, fresh);
+      if (fresh.length > 0) {
+        this.#startRestore(input, fresh);
+        if (this.#options.processor.timer) this.#startCatchUpCheck(input, fresh);
+      }
     }
   }
 
@@ -318,6 +339,52 @@ export class ProcessorRunner<In, State> {
           this.#log.warn({ err: error, topic: input.physical, partition }, 'could not restore state');
         },
       );
+    }
+  }
+
+  /**
+   * Finds where each partition's backlog ends now; a partition with nothing waiting (the group's
+   * committed offset is at the end) is caught up at once, the others when the consumer's position
+   * reaches that end (`#onPosition`). A failed look-up is tried again on the next tick.
+   */
+  #startCatchUpCheck(input: Input, partitions: readonly number[]): void {
+    const ids = partitions.map((p) => storeId(input.physical, p));
+    for (const id of ids) this.#catchUpChecks.add(id);
+    const check = async () => {
+      const [ends, committed] = await Promise.all([
+        this.#admin!.offsets(input.physical),
+        this.#admin!.groupOffsets(this.#groupId, [input.physical]),
+      ]);
+      for (const partition of partitions) {
+        const id = storeId(input.physical, partition);
+        if (!this.#stores.has(id)) continue;
+        const end = ends.find((e) => e.partition === partition);
+        const at = committed.find((c) => c.topic === input.physical && c.partition === partition);
+        const target = end ? BigInt(end.high) : 0n;
+        const from = at && BigInt(at.offset) >= 0n ? BigInt(at.offset) : end ? BigInt(end.low) : 0n;
+        if (from >= target) this.#caughtUp.add(id);
+        else {
+          this.#catchUpTargets.set(id, target);
+          this.#onPosition(id, this.#positions.get(id) ?? -1n);
+        }
+      }
+    };
+    check()
+      .catch((error: unknown) =>
+        this.#log.warn({ err: error, topic: input.physical }, 'could not look up the backlog; trying again'),
+      )
+      .finally(() => {
+        for (const id of ids) this.#catchUpChecks.delete(id);
+      });
+  }
+
+  #onPosition(id: string, nextOffset: bigint): void {
+    if (nextOffset > (this.#positions.get(id) ?? -1n)) this.#positions.set(id, nextOffset);
+    const target = this.#catchUpTargets.get(id);
+    if (target !== undefined && nextOffset >= target) {
+      this.#catchUpTargets.delete(id);
+      this.#caughtUp.add(id);
+      this.#log.debug({ store: id }, 'caught up: timers may fire');
     }
   }
 
@@ -607,9 +674,15 @@ export class ProcessorRunner<In, State> {
     for (const [id, store] of [...this.#ready]) {
       if (this.#stopping) return;
       if (this.#ready.get(id) !== store) continue;
+      const input = this.#inputs.find((i) => id.endsWith(`@${i.physical}`))!;
+      if (!this.#caughtUp.has(id)) {
+        if (!this.#catchUpTargets.has(id) && !this.#catchUpChecks.has(id)) {
+          this.#startCatchUpCheck(input, [store.partition]);
+        }
+        continue;
+      }
       const due = store.dueKeys(now);
       if (due.length === 0) continue;
-      const input = this.#inputs.find((i) => id.endsWith(`@${i.physical}`))!;
       const outgoing: Pending[] = [];
       const rows: SinkRow[] = [];
       for (const key of due) {
