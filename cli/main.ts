@@ -17,10 +17,22 @@ import { registerProduceCommand } from './commands/produce.ts';
 import { registerConsumeCommand } from './commands/consume.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerRunCommand } from './commands/run.ts';
+import { registerScheduleCommands } from './commands/schedule.ts';
+import { registerBacktestCommands } from './commands/backtest.ts';
+import { registerRulesCommands } from './commands/rules.ts';
 
 const { version: PACKAGE_VERSION } = JSON.parse(
   await readFile(new URL('../package.json', import.meta.url), 'utf8'),
 ) as { version: string };
+
+/** Codes of invalid input besides ConfigError: fix it and try again (exit 2). */
+const BAD_INPUT = new Set<string>([
+  'TW_RULES_INVALID',
+  'TW_RULE_TEST_INVALID',
+  'TW_JOB_INVALID',
+  'TW_JOB_UNKNOWN',
+  'TW_BACKTEST_INVALID',
+]);
 
 const abort = new AbortController();
 let stoppedBy: NodeJS.Signals | undefined;
@@ -67,6 +79,9 @@ registerProduceCommand(program, getContext);
 registerConsumeCommand(program, getContext);
 registerRunCommand(program, getContext);
 registerDemoCommand(program, getContext);
+registerScheduleCommands(program, getContext);
+registerBacktestCommands(program, getContext);
+registerRulesCommands(program);
 
 let exitCode = 0;
 try {
@@ -98,7 +113,7 @@ function report(thrown: unknown): number {
       process.stderr.write(`${error.stack ?? ''}\n`);
     }
     // Invalid configuration, including a rules file: fix it and start again.
-    return error instanceof ConfigError || error.code === 'TW_RULES_INVALID' ? 2 : 1;
+    return error instanceof ConfigError || BAD_INPUT.has(error.code) ? 2 : 1;
   }
   process.stderr.write(
     `tradewatch: TW_INTERNAL: ${error.stack ?? error.message}\nThis is a bug: please report it.\n`,

@@ -84,6 +84,26 @@ export const VARIABLES = {
     shownDefault: 'postgres://postgres@127.0.0.1:5432/postgres',
     secret: true,
   },
+  TW_SCHEDULER_STORE: {
+    schema: z.enum(['postgres', 'json-file']).default('postgres'),
+    doc: 'Where the scheduler keeps jobs and runs: `postgres` (DATABASE_URL; any number of scheduler instances) or `json-file` (TW_SCHEDULER_JSON_FILE; one instance on one machine only).',
+    shownDefault: 'postgres',
+  },
+  TW_SCHEDULER_JSON_FILE: {
+    schema: z.string().min(1).default('.tradewatch/jobs.json'),
+    doc: 'The job store file when TW_SCHEDULER_STORE=json-file (relative to the working directory).',
+    shownDefault: '.tradewatch/jobs.json',
+  },
+  TW_SCHEDULER_POLL_MS: {
+    schema: positiveMs.default(5_000),
+    doc: 'How often `schedule run` wakes besides the next occurrence: to heartbeat its leases, enforce timeouts, recover runs of stopped instances and pick up runs asked for with `schedule run-now --enqueue`.',
+    shownDefault: '5000',
+  },
+  TW_SCHEDULER_LEASE_MS: {
+    schema: positiveMs.default(30_000),
+    doc: 'How long a claimed run stays with a scheduler instance without a heartbeat; after that another instance treats it as lost (retried by the job’s policy). At least twice TW_SCHEDULER_POLL_MS.',
+    shownDefault: '30000',
+  },
   TW_SHUTDOWN_TIMEOUT_MS: {
     schema: positiveMs.default(30_000),
     doc: 'How long a stop on SIGINT/SIGTERM may take (finish the batch, flush, commit, close) before it is forced.',
@@ -162,6 +182,12 @@ export interface Config {
   };
   readonly questdb: { readonly httpUrl: string; readonly pgUrl: string };
   readonly postgres: { readonly url: string };
+  readonly scheduler: {
+    readonly store: 'postgres' | 'json-file';
+    readonly jsonFile: string;
+    readonly pollMs: number;
+    readonly leaseMs: number;
+  };
   /** How long a graceful stop may take before it is forced. */
   readonly shutdownTimeoutMs: number;
   /** How often processors with timers look for due ones. */
@@ -225,6 +251,11 @@ export function loadConfig(
       }
     }
   }
+  if (v.TW_SCHEDULER_LEASE_MS < 2 * v.TW_SCHEDULER_POLL_MS) {
+    problems.push(
+      `TW_SCHEDULER_LEASE_MS=${v.TW_SCHEDULER_LEASE_MS} must be at least twice TW_SCHEDULER_POLL_MS=${v.TW_SCHEDULER_POLL_MS}, so that a live instance renews its leases before they run out`,
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems, 'the environment');
 
   return deepFreeze({
@@ -245,6 +276,12 @@ export function loadConfig(
       pgUrl: v.QUESTDB_PG_URL ?? `postgres://admin:quest@127.0.0.1:${v.TW_STACK_QUESTDB_PG_PORT}/qdb`,
     },
     postgres: { url: v.DATABASE_URL },
+    scheduler: {
+      store: v.TW_SCHEDULER_STORE,
+      jsonFile: v.TW_SCHEDULER_JSON_FILE,
+      pollMs: v.TW_SCHEDULER_POLL_MS,
+      leaseMs: v.TW_SCHEDULER_LEASE_MS,
+    },
     shutdownTimeoutMs: v.TW_SHUTDOWN_TIMEOUT_MS,
     timerTickMs: v.TW_TIMER_TICK_MS,
     heartbeatIntervalMs: v.TW_HEARTBEAT_INTERVAL_MS,

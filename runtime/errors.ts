@@ -32,6 +32,16 @@ export const ERROR_CODES = {
     about: 'a record arrived later than its processor’s grace period (sent to the `late` side output)',
   },
   TW_RULES_INVALID: { retriable: false, about: 'the alert rules file is invalid' },
+  TW_RULE_TEST_INVALID: {
+    retriable: false,
+    about:
+      'a rule test file (`tradewatch rules test`) is invalid, or expects alerts of a rule that does not exist',
+  },
+  TW_RULE_TEST_FAILED: {
+    retriable: false,
+    about:
+      'a rule unit test failed: the rules emitted other alerts than it expects (`tradewatch rules test`)',
+  },
   TW_TOPIC_UNKNOWN: { retriable: false, about: 'a topic name is not in the catalogue (topics/)' },
   TW_TOPIC_DRIFT: { retriable: false, about: 'a topic on the cluster differs from the catalogue' },
   TW_KAFKA_UNAVAILABLE: { retriable: true, about: 'Kafka did not answer' },
@@ -45,6 +55,24 @@ export const ERROR_CODES = {
   TW_STACK_STOP_FAILED: { retriable: false, about: 'a local stack service did not stop' },
   TW_PREREQUISITE_MISSING: { retriable: false, about: 'a tool tradewatch needs (java, mvn) is missing' },
   TW_TIMEOUT: { retriable: true, about: 'an operation did not finish before its deadline' },
+  TW_JOB_INVALID: {
+    retriable: false,
+    about: 'a scheduler job definition is invalid (schedule, template, parameters, policies)',
+  },
+  TW_JOB_UNKNOWN: { retriable: false, about: 'no scheduler job has this id' },
+  TW_JOB_FAILED: { retriable: false, about: 'a job run asked for with `schedule run-now` did not succeed' },
+  TW_BACKTEST_INVALID: { retriable: false, about: 'a backtest request file is invalid' },
+  TW_POSTGRES_UNAVAILABLE: { retriable: true, about: 'PostgreSQL (DATABASE_URL) did not answer' },
+  TW_NOTIFY_UNAVAILABLE: {
+    retriable: true,
+    about:
+      'a notification receiver (Slack, SES, PagerDuty, Alertmanager) did not accept an alert yet: retried, then parked on alerts.retry',
+  },
+  TW_NOTIFY_REJECTED: {
+    retriable: false,
+    about:
+      'a notification receiver refused an alert for good (bad payload, unknown channel, revoked key): reported on the fallback route',
+  },
   TW_INTERNAL: { retriable: false, about: 'a bug in tradewatch: please report it with the log' },
 } as const;
 

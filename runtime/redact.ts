@@ -36,4 +36,8 @@ export const REDACT_PATHS: readonly string[] = [
   'headers.authorization',
   'databaseUrl',
   '*.databaseUrl',
+  'routingKey',
+  '*.routingKey',
+  'secretAccessKey',
+  '*.secretAccessKey',
 ];

@@ -14,6 +14,8 @@ export const RECORD_TYPES = [
   'Trade',
   'IngestRun',
   'Signal',
+  'JobRun',
+  'BacktestTask',
 ] as const;
 
 /** The name of one record type. */

@@ -226,6 +226,86 @@ export interface Signal {
   labels: Record<string, string>;
 }
 
+/** How an attempt ended: it succeeded, threw (failed), ran past the job's timeout (timed_out), was abandoned by an instance that stopped heartbeating (lost), or the occurrence was not run at all (skipped, by the misfire or the overlap policy). */
+export type JobOutcome = 'succeeded' | 'failed' | 'timed_out' | 'lost' | 'skipped';
+/** Every JobOutcome symbol, in schema order. */
+export const JOB_OUTCOMES = ['succeeded', 'failed', 'timed_out', 'lost', 'skipped'] as const satisfies readonly JobOutcome[];
+
+/** What created a run: its schedule, a person or system asking for it now (run-now), or a backfill of past occurrences. */
+export type JobTrigger = 'schedule' | 'manual' | 'backfill';
+/** Every JobTrigger symbol, in schema order. */
+export const JOB_TRIGGERS = ['schedule', 'manual', 'backfill'] as const satisfies readonly JobTrigger[];
+
+/** One attempt of a scheduled job, or the decision not to run an occurrence (skipped), published by the scheduler (scheduler/) on jobs.runs when the outcome is known. Replays of the scheduler's outbox publish the same record again: consumers deduplicate on (job, scheduled_at, attempt, outcome). Schema: schemas/job-run.avsc. */
+export interface JobRun {
+  /** Identifier of the job (e.g. "pnl-daily-prod"), unique within a scheduler store. */
+  job: string;
+  /** Template the job runs (e.g. "pnl-reconciliation"); see scheduler/README.md for the list. */
+  template: string;
+  /** Environment the job watches; the env label of the metrics the run emits. */
+  env: Environment;
+  /** The occurrence this run is for: the time the schedule fired (or the time a manual run was asked for), epoch milliseconds UTC. With job it identifies the run. */
+  scheduled_at: number;
+  /** What created the run. */
+  trigger: JobTrigger;
+  /** Attempt number, 1 for the first; 0 when the occurrence was skipped without an attempt. */
+  attempt: number;
+  /** Attempts the job's retry policy allows in total (1 plus the retries). */
+  max_attempts: number;
+  /** Scheduler instance that ran the attempt or took the decision (e.g. "host-4711"). */
+  instance: string;
+  /** When the attempt started, epoch milliseconds UTC; null when the occurrence was skipped. */
+  started_at: number | null;
+  /** When the outcome was known (the attempt ended, timed out or was found lost, or the skip was decided), epoch milliseconds UTC. */
+  finished_at: number;
+  /** How the attempt ended. */
+  outcome: JobOutcome;
+  /** True when no further attempt of this run follows; false when the retry policy scheduled another (at next_attempt_at). */
+  final: boolean;
+  /** When the next attempt may start (after the exponential backoff), epoch milliseconds UTC; null when final. */
+  next_attempt_at: number | null;
+  /** What went wrong (failed, timed_out, lost) or why the occurrence was skipped; null on success. */
+  error: string | null;
+  /** How long the attempt ran, finished_at - started_at, in milliseconds; null when skipped. */
+  duration_ms: number | null;
+  /** How late the attempt started after scheduled_at (for a skipped occurrence: how late the skip was decided), in milliseconds. A large value means the job ran late. */
+  delay_ms: number;
+  /** What the template reported on success (e.g. rows written, breaches found), as text by name. May be empty. */
+  summary: Record<string, string>;
+}
+
+/** One slice of a backtest request (a time range and a set of assets), published on backtest.tasks by `tradewatch backtest enqueue` or the backtest-fanout job template, for a pool of workers sharing the topic in one consumer group. A worker runs the slice and reports its results; the slices of a request together cover its whole period and universe exactly once. Schema: schemas/backtest-task.avsc. */
+export interface BacktestTask {
+  /** Identifier of the backtest request all slices belong to (e.g. "momentum-2025q1"). */
+  backtest_id: string;
+  /** Identifier of this slice, "<backtest_id>/<slice_index>": the idempotency key (a re-enqueued request gives the same task ids) and the Kafka key. */
+  task_id: string;
+  /** Position of the slice, 0 to slice_count - 1, time ranges first then asset groups. */
+  slice_index: number;
+  /** Number of slices of the request; a collector knows the backtest is complete when it has this many results. */
+  slice_count: number;
+  /** Strategy to backtest (e.g. "momentum"). */
+  strategy: string;
+  /** Start of the slice's evaluation period (inclusive), epoch milliseconds UTC. */
+  from: number;
+  /** End of the slice's evaluation period (exclusive), epoch milliseconds UTC. */
+  to: number;
+  /** History before from that the worker loads to warm the strategy up (indicators, state), in milliseconds; results are counted from from only, so slices do not overlap. */
+  warmup_ms: number;
+  /** Assets of the slice, as in Prediction.asset; the whole universe when the request is not split by asset. */
+  assets: string[];
+  /** Equity the slice starts with, in the base currency. */
+  initial_equity: number;
+  /** Strategy parameters of the request, as a JSON object text ("{}" when none); passed to the strategy unchanged. */
+  parameters_json: string;
+  /** SHA-256 (hex) of the normalized request, the same for every slice: a worker or collector can tell two different requests under one backtest_id apart. */
+  request_digest: string;
+  /** When the request was enqueued, epoch milliseconds UTC. */
+  requested_at: number;
+  /** Who enqueued it: the scheduler job id ("job:<id>"), or null for a person running the CLI. */
+  requested_by: string | null;
+}
+
 /** Each record type by name, for `SchemaRegistry#codec`. */
 export interface RecordTypes {
   PortfolioMark: PortfolioMark;
@@ -236,4 +316,6 @@ export interface RecordTypes {
   Trade: Trade;
   IngestRun: IngestRun;
   Signal: Signal;
+  JobRun: JobRun;
+  BacktestTask: BacktestTask;
 }

@@ -191,6 +191,16 @@ export const TOPICS = [
     internal: true,
   },
   // notifier topics (sinks/notifiers/)
+  {
+    name: 'alerts.retry',
+    doc: 'Alerts a notifier could not deliver yet (its receiver was down), parked with the notifier, attempts and last error in headers; that notifier drains its own when the receiver is back.',
+    partitions: 3,
+    retentionMs: 90 * DAY_MS,
+    cleanupPolicy: 'delete',
+    key: field('fingerprint', 'the alert fingerprint'),
+    value: { kind: 'avro', type: 'Alert' },
+    internal: true,
+  },
   // scheduler topics (scheduler/)
   {
     name: 'jobs.runs',

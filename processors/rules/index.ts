@@ -1,13 +1,32 @@
 /**
- * The rules processor: alert rules from a YAML file, evaluated on the `metrics` topic, alerts out.
+ * The rules processor: alert rules from a YAML file, evaluated on the `metrics` topic, alerts out;
+ * and the rules tooling (`tradewatch rules check | test | schema`).
  *
  * ```ts
  * const rules = await loadRules(DEFAULT_RULES_FILE); // throws TW_RULES_INVALID listing every problem
  * const processor = createRulesProcessor(rules);
+ * const outcome = await runRuleTestFile('processors/rules/tests/drawdown.yaml'); // rule unit tests
  * ```
  */
-export { DEFAULT_RULES_FILE, loadRules, parseRules } from './rule-file.ts';
-export { ALERTS_TABLE, alertRow, createRulesProcessor } from './rules-processor.ts';
+export { DEFAULT_RULES_FILE, loadRuleFiles, loadRules, mergeRules, parseRules } from './rule-file.ts';
+export {
+  ALERTS_TABLE,
+  alertLabels,
+  alertRow,
+  createRulesProcessor,
+  renderRuleTemplate,
+  templateValues,
+} from './rules-processor.ts';
+export { RULES_FILE_SCHEMA, rulesJsonSchema } from './rule-schema.ts';
+export { DURATION_FORMS, formatDuration, parseDuration } from './duration.ts';
+export { EXPRESSION_VARIABLES, compileCondition, evaluateCondition, metricVariables } from './expression.ts';
+export type { Condition, ExpressionProblem } from './expression.ts';
+export { expandValues, parseSeries } from './series-notation.ts';
+export type { Sample, SeriesSelector } from './series-notation.ts';
+export { loadRuleTests, parseRuleTests } from './rule-test-file.ts';
+export type { ExpectedAlert, RuleTest, RuleTestFile, TestSeries } from './rule-test-file.ts';
+export { runRuleTestFile, runRuleTests, showAlert } from './rule-test-run.ts';
+export type { EmittedAlert, FileOutcome, TestOutcome } from './rule-test-run.ts';
 export { alertFingerprint } from './fingerprint.ts';
 export { OPERATORS } from './operators.ts';
 export { found, isRecord, locate, locateProblems, parseYaml, unknownKey } from './yaml-file.ts';
@@ -15,6 +34,8 @@ export type { ParsedYaml, YamlPath, YamlProblem } from './yaml-file.ts';
 export type {
   CompiledRule,
   CompiledRules,
+  ExpressionRule,
+  ThresholdRule,
   LabelMatcher,
   NumberFormat,
   Operator,

@@ -1,17 +1,21 @@
 /**
- * The rules file: YAML, read once at start-up and validated in full. Every problem (YAML syntax, unknown
- * keys, wrong types, a clear bound on the wrong side, unknown template placeholders, duplicate names)
- * is listed in ONE TW_RULES_INVALID error, each with its file, line and column, the rule it is in and
- * how to fix it. See README.md in this folder for the format.
+ * The rules file: YAML, read once at start-up and validated in full against its schema (rule-schema.ts,
+ * published as rules.schema.json) and beyond it. Every problem (YAML syntax, unknown keys, wrong types,
+ * a clear bound on the wrong side, an expression that does not compile, unknown template placeholders,
+ * duplicate names) is listed in ONE TW_RULES_INVALID error, each with its file, line and column, the rule
+ * it is in and how to fix it. See README.md in this folder for the format.
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { TradewatchError } from '../../runtime/errors.ts';
-import { SEVERITIES, type Severity } from '../../schemas/index.ts';
+import { ENVIRONMENTS, type Environment, type Severity } from '../../schemas/index.ts';
 import { displayPath } from '../../schemas/display-path.ts';
+import { parseDuration } from './duration.ts';
+import { compileCondition, type Condition } from './expression.ts';
 import { compileRegex } from './matchers.ts';
-import { OPERATORS, clearIsSafe, type Operator } from './operators.ts';
+import { clearIsSafe, type Operator } from './operators.ts';
+import { LABEL_NAME, RULE_FIELDS, RULE_KEYS, type RuleKey } from './rule-schema.ts';
 import { compileTemplate } from './template.ts';
 import type { CompiledRule, CompiledRules, LabelMatcher, Template } from './types.ts';
 import {
@@ -24,82 +28,21 @@ import {
   type YamlProblem as Problem,
 } from './yaml-file.ts';
 
-/** The rules shipped with tradewatch (portfolio drawdowns). */
+/** The rules shipped with tradewatch (see the file's header for what they cover). */
 export const DEFAULT_RULES_FILE = fileURLToPath(new URL('./default-rules.yaml', import.meta.url));
 
 /** The file format versions this code reads. */
 const VERSIONS = [1] as const;
 const TOP_KEYS = ['version', 'rules'] as const;
-const RULE_KEYS = [
-  'name',
-  'metric',
-  'match',
-  'op',
-  'threshold',
-  'clear',
-  'severity',
-  'summary',
-  'labels',
-  'description',
-  'consecutive',
-] as const;
-type RuleKey = (typeof RULE_KEYS)[number];
-/** Required keys with an example, for "missing" messages. */
+/** Required keys with an example, for "missing" messages (the condition's keys are checked apart). */
 const REQUIRED: Partial<Record<RuleKey, string>> = {
   name: 'name: portfolio_drawdown_1h',
   metric: 'metric: drawdown_1h',
-  op: "op: '>'",
-  threshold: 'threshold: 0.05',
   severity: 'severity: critical',
   summary: "summary: '{{labels.portfolio}} is down {{value | pct}}'",
 };
+const THRESHOLD_KEYS = ['op', 'threshold', 'clear'] as const;
 const MATCHER_KEYS = ['regex', 'in'] as const;
-
-const SNAKE_CASE = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/;
-const METRIC_NAME = /^[a-z][a-z0-9_]*$/;
-const LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-const numberSchema = z.number({
-  error: (issue) =>
-    typeof issue.input === 'string' && /%\s*$/.test(issue.input)
-      ? `expected a number, found ${found(issue.input)}: write ratios as fractions (0.05 for 5%)`
-      : `expected a number, found ${found(issue.input)}`,
-});
-
-/** The scalar fields, checked one by one so that every field's problem is reported. */
-const FIELD_SCHEMAS: Partial<Record<RuleKey, z.ZodType>> = {
-  name: z.string({ error: (i) => `expected a snake_case name, found ${found(i.input)}` }).regex(SNAKE_CASE, {
-    error: (i) =>
-      `expected a snake_case name (lower-case letters and digits joined by single "_", starting with a letter), found ${found(i.input)}`,
-  }),
-  metric: z.string({ error: (i) => `expected a metric name, found ${found(i.input)}` }).regex(METRIC_NAME, {
-    error: (i) => `expected a metric name in snake_case (e.g. drawdown_1h), found ${found(i.input)}`,
-  }),
-  op: z.enum(OPERATORS, {
-    error: (i) =>
-      `expected one of ${OPERATORS.map((o) => `'${o}'`).join(', ')}, found ${found(i.input)}` +
-      (i.input === '' || i.input === null || (typeof i.input === 'string' && i.input.includes('\n'))
-        ? ": quote the operator (op: '>'), since an unquoted > starts a YAML folded block"
-        : ''),
-  }),
-  threshold: numberSchema,
-  clear: numberSchema,
-  severity: z.enum(SEVERITIES, {
-    error: (i) => `expected one of ${SEVERITIES.join(', ')}, found ${found(i.input)}`,
-  }),
-  summary: z
-    .string({ error: (i) => `expected a text (a template), found ${found(i.input)}` })
-    .refine((s) => s.trim() !== '', { error: 'must not be empty' }),
-  description: z.string({ error: (i) => `expected a text, found ${found(i.input)}` }),
-  consecutive: z
-    .number({ error: (i) => consecutiveProblem(i.input) })
-    .int({ error: (i) => consecutiveProblem(i.input) })
-    .min(1, { error: (i) => consecutiveProblem(i.input) }),
-};
-
-function consecutiveProblem(input: unknown): string {
-  return `expected a whole number ≥ 1 (how many points in a row must meet the threshold), found ${found(input)}`;
-}
 
 /**
  * Parses and validates a rules file's text. Pure: `file` only names the file in messages.
@@ -121,9 +64,48 @@ export function parseRules(text: string, file: string): CompiledRules {
     );
   }
 
+  return compiledRules(file, rules);
+}
+
+function compiledRules(file: string, rules: CompiledRule[]): CompiledRules {
   const byMetric = new Map<string, CompiledRule[]>();
   for (const rule of rules) byMetric.set(rule.metric, [...(byMetric.get(rule.metric) ?? []), rule]);
   return Object.freeze({ file, rules: Object.freeze(rules), byMetric });
+}
+
+/**
+ * The rules of several files as one set (file order, then rule order).
+ * @throws TradewatchError TW_RULES_INVALID when two files have a rule of the same name.
+ */
+export function mergeRules(sets: readonly CompiledRules[]): CompiledRules {
+  const seen = new Map<string, string>();
+  const problems: string[] = [];
+  for (const set of sets) {
+    for (const rule of set.rules) {
+      const first = seen.get(rule.name);
+      if (first === undefined) seen.set(rule.name, set.file);
+      else
+        problems.push(
+          `${set.file}: rule "${rule.name}": duplicate name: ${first} has a rule of that name; rule names must be unique across the files`,
+        );
+    }
+  }
+  const files = sets.map((s) => s.file).join(', ');
+  if (problems.length > 0) throw rulesError(files, problems);
+  return compiledRules(
+    files,
+    sets.flatMap((s) => s.rules),
+  );
+}
+
+/**
+ * Reads, validates and merges rules files (see {@link mergeRules}).
+ * @throws TradewatchError TW_RULES_INVALID listing every problem of the first invalid file.
+ */
+export async function loadRuleFiles(files: readonly string[]): Promise<CompiledRules> {
+  const sets: CompiledRules[] = [];
+  for (const file of files) sets.push(await loadRules(file));
+  return mergeRules(sets);
 }
 
 /**
@@ -213,7 +195,7 @@ function validateRule(raw: unknown, index: number, problems: Problem[]): Compile
   if (!isRecord(raw)) {
     problems.push({
       path: at(),
-      message: `expected a mapping (name, metric, op, threshold, severity, summary, ...), found ${found(raw)}`,
+      message: `expected a mapping (name, metric, op, threshold or expr, severity, summary, ...), found ${found(raw)}`,
     });
     return undefined;
   }
@@ -228,13 +210,22 @@ function validateRule(raw: unknown, index: number, problems: Problem[]): Compile
       problems.push({ path: at(), message: `"${key}" is missing (e.g. ${example})` });
   }
 
+  // Every field present is checked against its schema (match and labels below, by hand, for messages
+  // that name the label).
   const valid: Partial<Record<RuleKey, unknown>> = {};
-  for (const [key, schema] of Object.entries(FIELD_SCHEMAS) as [RuleKey, z.ZodType][]) {
-    if (raw[key] === undefined) continue;
-    const result = schema.safeParse(raw[key]);
+  for (const key of RULE_KEYS) {
+    if (raw[key] === undefined || key === 'match' || key === 'labels') continue;
+    const result = (RULE_FIELDS[key] as z.ZodType).safeParse(raw[key]);
     if (result.success) valid[key] = result.data;
-    else for (const issue of result.error.issues) problems.push({ path: at(key), message: issue.message });
+    else {
+      for (const issue of result.error.issues) {
+        problems.push({ path: [...at(key), ...issue.path.map(pathSegment)], message: issue.message });
+      }
+    }
   }
+
+  const isExpression = raw['expr'] !== undefined;
+  checkConditionKeys(raw, at, problems);
 
   const op = valid.op as Operator | undefined;
   const threshold = valid.threshold as number | undefined;
@@ -252,31 +243,102 @@ function validateRule(raw: unknown, index: number, problems: Problem[]): Compile
     });
   }
 
-  let summary: Template | undefined;
-  if (typeof valid.summary === 'string') {
-    const result = compileTemplate(valid.summary);
-    if ('problems' in result)
-      for (const p of result.problems) problems.push({ path: at('summary'), message: p });
-    else summary = result.template;
-  }
+  const expr = compileExpression(valid.expr, at('expr'), problems);
+  const clearExpr = compileExpression(valid.clear_expr, at('clear_expr'), problems);
+
+  const templateOptions = { threshold: !isExpression };
+  const template = (key: 'summary' | 'description'): Template | undefined => {
+    if (typeof valid[key] !== 'string') return undefined;
+    const result = compileTemplate(valid[key], templateOptions);
+    if ('problems' in result) {
+      for (const p of result.problems) problems.push({ path: at(key), message: p });
+      return undefined;
+    }
+    return result.template;
+  };
+  const summary = template('summary');
+  const description = template('description') ?? null;
 
   const match = raw['match'] === undefined ? [] : validateMatch(raw['match'], at('match'), problems);
   const labels = raw['labels'] === undefined ? {} : validateLabels(raw['labels'], at('labels'), problems);
 
-  if (problems.length > before || summary === undefined || op === undefined) return undefined;
-  return Object.freeze({
+  if (problems.length > before || summary === undefined) return undefined;
+  const base = {
     name: valid.name as string,
     metric: valid.metric as string,
     match: Object.freeze(match),
-    op,
-    threshold: threshold as number,
-    clear: clear as number,
+    environments: Object.freeze((valid.environments as Environment[] | undefined) ?? [...ENVIRONMENTS]),
     severity: valid.severity as Severity,
     summary,
+    description,
     labels: Object.freeze(labels),
-    description: (valid.description as string | undefined) ?? null,
+    groupBy: valid.group_by === undefined ? null : Object.freeze([...(valid.group_by as string[])]),
     consecutive: (valid.consecutive as number | undefined) ?? 1,
-  });
+    forMs: durationMs(valid.for),
+    keepFiringForMs: durationMs(valid.keep_firing_for),
+  };
+  if (expr !== undefined) {
+    return Object.freeze({ ...base, kind: 'expr' as const, expr, clearExpr: clearExpr ?? null });
+  }
+  if (op === undefined || threshold === undefined || clear === undefined) return undefined;
+  return Object.freeze({ ...base, kind: 'threshold' as const, op, threshold, clear });
+}
+
+function pathSegment(segment: PropertyKey): string | number {
+  return typeof segment === 'number' ? segment : String(segment);
+}
+
+/** Milliseconds of a duration that passed its schema (`0` or text such as `5m`). */
+function durationMs(value: unknown): number {
+  return typeof value === 'string' ? (parseDuration(value) ?? 0) : 0;
+}
+
+/** A rule has either `expr` (and `clear_expr`) or `op` and `threshold` (and `clear`). */
+function checkConditionKeys(
+  raw: Record<string, unknown>,
+  at: (...rest: (string | number)[]) => Path,
+  problems: Problem[],
+): void {
+  if (raw['expr'] !== undefined) {
+    for (const key of THRESHOLD_KEYS) {
+      if (raw[key] !== undefined) {
+        problems.push({
+          path: at(key),
+          onKey: true,
+          message: `"${key}" does not go with "expr": a rule's condition is either expr (with clear_expr) or op and threshold (with clear)`,
+        });
+      }
+    }
+    return;
+  }
+  if (raw['clear_expr'] !== undefined) {
+    problems.push({
+      path: at('clear_expr'),
+      onKey: true,
+      message: '"clear_expr" goes with "expr"; a rule with op and threshold resolves through clear',
+    });
+  }
+  if (raw['op'] === undefined && raw['threshold'] === undefined) {
+    problems.push({
+      path: at(),
+      message:
+        "the condition is missing: op and threshold (e.g. op: '>' and threshold: 0.05) or expr (e.g. expr: 'value > 0.05')",
+    });
+    return;
+  }
+  if (raw['op'] === undefined) problems.push({ path: at(), message: `"op" is missing (e.g. op: '>')` });
+  if (raw['threshold'] === undefined) {
+    problems.push({ path: at(), message: '"threshold" is missing (e.g. threshold: 0.05)' });
+  }
+}
+
+/** The compiled condition, or undefined (with its problem, pointing into the expression). */
+function compileExpression(source: unknown, path: Path, problems: Problem[]): Condition | undefined {
+  if (typeof source !== 'string') return undefined;
+  const compiled = compileCondition(source);
+  if ('evaluate' in compiled) return compiled;
+  problems.push({ path, within: compiled.offset, message: compiled.message });
+  return undefined;
 }
 
 function labelNameProblem(name: string): string | undefined {

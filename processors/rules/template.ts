@@ -2,22 +2,34 @@
  * Summary templates: text with `{{placeholder}}` or `{{placeholder | formatter args}}`, compiled and
  * checked at start-up so that rendering never fails.
  *
- * Placeholders: `value`, `threshold`, `clear`, `consecutive` (numbers), `env`, `rule` (strings), `labels.<name>` (a label
- * of the metric or of the rule; empty when the metric has no such label). Formatters (numbers only):
- * `pct [digits]` (0.062 → `6.20%`, default 2 digits), `fixed <digits>` (0.0625 → `0.06` with 2).
+ * Placeholders: `value`, `threshold`, `clear`, `consecutive` (numbers), `env`, `rule`, `for`,
+ * `keep_firing_for` (text), `labels.<name>` (a label of the metric or of the rule; empty when the metric
+ * has no such label). Formatters (numbers only): `pct [digits]` (0.062 → `6.20%`, default 2 digits),
+ * `fixed <digits>` (0.0625 → `0.06` with 2). Summaries and descriptions use the same templates.
  */
 import { closest } from '../../schemas/problems.ts';
 import type { NumberFormat, Template, TemplatePart } from './types.ts';
 
 const NUMBER_FIELDS = ['value', 'threshold', 'clear', 'consecutive'] as const;
-const STRING_FIELDS = ['env', 'rule'] as const;
+const STRING_FIELDS = ['env', 'rule', 'for', 'keep_firing_for'] as const;
+/** The number placeholders only rules with `op` and `threshold` have. */
+const THRESHOLD_FIELDS: readonly string[] = ['threshold', 'clear'];
 const FORMATTERS = ['pct', 'fixed'] as const;
 const PLACEHOLDERS = [...NUMBER_FIELDS, ...STRING_FIELDS, 'labels.<name>'];
 const LABEL_PLACEHOLDER = /^labels\.([A-Za-z_][A-Za-z0-9_]*)$/;
 const MAX_DIGITS = 20;
 
+/** What a template may refer to. */
+export interface TemplateOptions {
+  /** Whether `{{threshold}}` and `{{clear}}` exist (rules with `op` and `threshold`). Default true. */
+  readonly threshold?: boolean;
+}
+
 /** The template, or the problems found in it (each a sentence naming the placeholder). */
-export function compileTemplate(source: string): { template: Template } | { problems: string[] } {
+export function compileTemplate(
+  source: string,
+  options: TemplateOptions = {},
+): { template: Template } | { problems: string[] } {
   const parts: TemplatePart[] = [];
   const problems: string[] = [];
   let at = 0;
@@ -34,7 +46,7 @@ export function compileTemplate(source: string): { template: Template } | { prob
       break;
     }
     const inside = source.slice(open + 2, close);
-    const part = compilePlaceholder(inside, problems);
+    const part = compilePlaceholder(inside, problems, options.threshold ?? true);
     if (part !== undefined) parts.push(part);
     at = close + 2;
   }
@@ -43,7 +55,11 @@ export function compileTemplate(source: string): { template: Template } | { prob
     : { template: Object.freeze({ source, parts: Object.freeze(parts) }) };
 }
 
-function compilePlaceholder(inside: string, problems: string[]): TemplatePart | undefined {
+function compilePlaceholder(
+  inside: string,
+  problems: string[],
+  threshold: boolean,
+): TemplatePart | undefined {
   const [rawExpression = '', ...pipes] = inside.split('|');
   const expression = rawExpression.trim();
   const shown = `{{${inside}}}`;
@@ -53,6 +69,12 @@ function compilePlaceholder(inside: string, problems: string[]): TemplatePart | 
   }
   const formatter = pipes[0]?.trim();
 
+  if (!threshold && THRESHOLD_FIELDS.includes(expression)) {
+    problems.push(
+      `${shown}: a rule with expr has no ${expression}; write the bound in the text and use {{value}}`,
+    );
+    return undefined;
+  }
   if ((NUMBER_FIELDS as readonly string[]).includes(expression)) {
     const format =
       formatter === undefined ? { kind: 'plain' as const } : compileFormat(formatter, shown, problems);
@@ -122,11 +144,15 @@ function compileFormat(text: string, shown: string, problems: string[]): NumberF
 /** What a template is rendered with. */
 export interface TemplateValues {
   readonly value: number;
-  readonly threshold: number;
-  readonly clear: number;
+  /** Null for rules with `expr` (their templates cannot refer to it). */
+  readonly threshold: number | null;
+  readonly clear: number | null;
   readonly consecutive: number;
   readonly env: string;
   readonly rule: string;
+  /** The rule's `for` and `keep_firing_for`, as durations (`5m`, `0s`). */
+  readonly for: string;
+  readonly keep_firing_for: string;
   readonly labels: Readonly<Record<string, string>>;
 }
 
@@ -152,7 +178,8 @@ export function renderTemplate(template: Template, values: TemplateValues): stri
   return text;
 }
 
-function formatNumber(value: number, format: NumberFormat): string {
+function formatNumber(value: number | null, format: NumberFormat): string {
+  if (value === null) return '';
   switch (format.kind) {
     case 'plain':
       return String(value);

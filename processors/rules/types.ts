@@ -2,18 +2,22 @@
  * The rules processor's types.
  *
  * Terminology:
- * - rule: one entry of the rules file: a condition on one metric (`value op threshold`) and the alert
- *   it raises;
+ * - rule: one entry of the rules file: a condition on the points of one metric (`value op threshold`,
+ *   or a CEL expression) and the alert it raises;
  * - series: one metric name with one set of labels (the Kafka key of the `metrics` topic, see
  *   `seriesKey`); a rule is evaluated on every series whose name and labels it matches;
  * - episode: the time between a rule starting to fire for a series and resolving; one `firing` alert
  *   opens it, one `resolved` alert closes it, both with the same fingerprint and `starts_at`;
  * - clear: the hysteresis bound: a firing alert resolves when `value op clear` stops holding, so a value
  *   hovering around the threshold does not open a new episode on every point;
- * - streak: the points in a row of a series that met the threshold; a rule with `consecutive: N` opens
- *   its episode on the N-th (a spike of one point does not page anyone).
+ * - streak: the points in a row of a series that met the condition; a rule with `consecutive: N` opens
+ *   its episode on the N-th (a spike of one point does not page anyone);
+ * - lifecycle per rule and series: inactive → pending (the condition holds but `for` or `consecutive`
+ *   is not met yet; kept in the state only: the Alert record has no such status) → firing (a `firing`
+ *   alert) → resolved (a `resolved` alert; then inactive again). `keep_firing_for` delays resolving.
  */
-import type { Severity } from '../../schemas/index.ts';
+import type { Environment, Severity } from '../../schemas/index.ts';
+import type { Condition } from './expression.ts';
 import type { Operator } from './operators.ts';
 
 export type { Operator } from './operators.ts';
@@ -45,8 +49,8 @@ export type TemplatePart =
       readonly field: 'value' | 'threshold' | 'clear' | 'consecutive';
       readonly format: NumberFormat;
     }
-  /** `{{env}}`, `{{rule}}`. */
-  | { readonly kind: 'string'; readonly field: 'env' | 'rule' }
+  /** `{{env}}`, `{{rule}}`, `{{for}}`, `{{keep_firing_for}}`. */
+  | { readonly kind: 'string'; readonly field: 'env' | 'rule' | 'for' | 'keep_firing_for' }
   /** `{{labels.portfolio}}`: the metric's label (or the rule's static label); empty when absent. */
   | { readonly kind: 'label'; readonly name: string };
 
@@ -57,32 +61,72 @@ export interface Template {
   readonly parts: readonly TemplatePart[];
 }
 
-/** One validated rule, ready to evaluate. */
-export interface CompiledRule {
+/** What every validated rule has, whatever the form of its condition. */
+interface RuleBase {
   /** snake_case, unique in the file; the alert's `rule`, part of the fingerprint and of the state. */
   readonly name: string;
   /** The metric name the rule applies to. */
   readonly metric: string;
   /** All must hold for a series to be evaluated (empty: every series of the metric). */
   readonly match: readonly LabelMatcher[];
-  readonly op: Operator;
-  /** The episode starts when `value op threshold` holds. */
-  readonly threshold: number;
-  /** The episode ends when `value op clear` stops holding. On the safe side of `threshold`; default `threshold`. */
-  readonly clear: number;
+  /** The environments whose series the rule watches (default all: prod, staging, paper). */
+  readonly environments: readonly Environment[];
   readonly severity: Severity;
   /** The alert's `summary`. */
   readonly summary: Template;
+  /**
+   * The rule's description, a template rendered like the summary. The Alert record has no field for it
+   * yet: `rules test` checks it, see README.md. Null when not given.
+   */
+  readonly description: Template | null;
   /** Static labels added to the alert's labels (they win over the metric's labels of the same name). */
   readonly labels: Readonly<Record<string, string>>;
-  /** Free text for people reading the file; not sent with the alert. Null when not given. */
-  readonly description: string | null;
   /**
-   * How many points in a row of a series must meet the threshold before the episode opens (≥ 1;
+   * The series' labels that identify the alert (with the rule, the env and the static labels): the
+   * alert's labels and its fingerprint. Null (the default): every label of the series but env.
+   */
+  readonly groupBy: readonly string[] | null;
+  /**
+   * How many points in a row of a series must meet the condition before the episode opens (≥ 1;
    * default 1, the first such point). A point that does not meet it starts the count again.
    */
   readonly consecutive: number;
+  /**
+   * `for`, in ms (default 0): how long (event time, from the first point of the run to the current one)
+   * the condition must have held on every point before the episode opens; pending until then.
+   */
+  readonly forMs: number;
+  /**
+   * `keep_firing_for`, in ms (default 0): once firing, how long the resolving condition must have held
+   * on every point (event time) before the episode closes.
+   */
+  readonly keepFiringForMs: number;
 }
+
+/** A rule written as `value op threshold`, with the hysteresis bound `clear`. */
+export interface ThresholdRule extends RuleBase {
+  readonly kind: 'threshold';
+  readonly op: Operator;
+  /** The condition holds when `value op threshold` holds. */
+  readonly threshold: number;
+  /** A firing episode ends when `value op clear` stops holding. On the safe side of `threshold`; default `threshold`. */
+  readonly clear: number;
+}
+
+/** A rule written as a CEL condition (`expr`) with an optional resolving condition (`clear_expr`). */
+export interface ExpressionRule extends RuleBase {
+  readonly kind: 'expr';
+  /** The condition. */
+  readonly expr: Condition;
+  /**
+   * When given, a firing episode ends only on points where it holds and `expr` does not (the firing
+   * condition wins, so contradictory expressions cannot flap). Null: ends when `expr` stops holding.
+   */
+  readonly clearExpr: Condition | null;
+}
+
+/** One validated rule, ready to evaluate. */
+export type CompiledRule = ThresholdRule | ExpressionRule;
 
 /** A validated rules file. Frozen. */
 export interface CompiledRules {
@@ -103,12 +147,17 @@ export interface RuleSeriesState {
   /** Event time of the newest point evaluated; older points are ignored for transitions. */
   last_ts: number;
   /**
-   * Rules with `consecutive` > 1 only, while not firing: how many points in a row met the threshold
-   * so far (absent or 0: none), and the event time of the first of them (the episode's `starts_at`
-   * if the streak reaches `consecutive`).
+   * Pending only (not firing, the condition holds but `consecutive` or `for` is not met yet): how many
+   * points in a row met the condition so far, and the event time of the first of them (the episode's
+   * `starts_at` if it opens). Absent otherwise.
    */
   streak?: number;
   streak_start?: number;
+  /**
+   * Firing with `keep_firing_for` only: the event time of the first point of the current run of points
+   * on which the episode would resolve. Absent otherwise.
+   */
+  clear_since?: number;
 }
 
 /**

@@ -4,7 +4,7 @@
  * `['rules', 2, 'threshold']`) back to its `file:line:col`. The rules file (rule-file.ts) and the
  * baseline file (processors/baseline/) use it.
  */
-import { LineCounter, isMap, isSeq, parseDocument, type Document } from 'yaml';
+import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
 import { closest, renderValue } from '../../schemas/problems.ts';
 
 /** Where a value is, from the top of the document: `['rules', 2, 'threshold']`. */
@@ -15,6 +15,12 @@ export interface YamlProblem {
   readonly path: YamlPath;
   /** Point at the key of the last path segment (an unknown key) rather than its value. */
   readonly onKey?: boolean;
+  /**
+   * Point this many characters into the text of the string at `path` (e.g. where an expression goes
+   * wrong), when the file shows that text as written: a plain or quoted scalar without escapes, or a
+   * literal block (`|`). Otherwise the problem points at the start of the value.
+   */
+  readonly within?: number;
   readonly message: string;
 }
 
@@ -24,6 +30,8 @@ export interface ParsedYaml {
   readonly lineCounter: LineCounter;
   /** The document as plain JavaScript (null for an empty file). */
   readonly root: unknown;
+  /** The file's text (to point inside a string); absent in values not made by {@link parseYaml}. */
+  readonly text?: string;
 }
 
 /**
@@ -47,7 +55,7 @@ export function parseYaml(
       }),
     };
   }
-  return { parsed: { doc, lineCounter, root: doc.toJS() as unknown } };
+  return { parsed: { doc, lineCounter, root: doc.toJS() as unknown, text } };
 }
 
 /**
@@ -60,7 +68,10 @@ export function locateProblems(
   problems: readonly YamlProblem[],
   where: (path: YamlPath) => string,
 ): string[] {
-  const located = problems.map((p) => ({ p, offset: locate(parsed.doc, p.path, p.onKey === true) }));
+  const located = problems.map((p) => {
+    const offset = locate(parsed.doc, p.path, p.onKey === true);
+    return { p, offset: p.within === undefined ? offset : locateWithin(parsed, p.path, p.within, offset) };
+  });
   located.sort((a, b) => a.offset - b.offset);
   return located.map(({ p, offset }) => {
     const { line, col } = parsed.lineCounter.linePos(offset);
@@ -105,6 +116,47 @@ export function locate(doc: Document, path: YamlPath, onKey: boolean): number {
   }
   if (path.length === 0) offset = rangeStart(node) ?? 0;
   return offset;
+}
+
+/** The offset of character `within` of the string at `path`, or `fallback` when the file does not show it as is. */
+function locateWithin(parsed: ParsedYaml, path: YamlPath, within: number, fallback: number): number {
+  const node = parsed.doc.getIn(path, true);
+  const text = parsed.text;
+  if (!isScalar(node) || typeof node.value !== 'string' || text === undefined || node.range == null) {
+    return fallback;
+  }
+  const value = node.value;
+  const start = node.range[0];
+  if (node.type === 'PLAIN' || node.type === 'QUOTE_SINGLE' || node.type === 'QUOTE_DOUBLE') {
+    const quote = node.type === 'PLAIN' ? 0 : 1;
+    // Escapes ('' or \n) make the text differ from the value: then only the start is known.
+    return text.slice(start + quote, start + quote + value.length) === value
+      ? start + quote + within
+      : fallback;
+  }
+  if (node.type === 'BLOCK_LITERAL') {
+    const before = value.slice(0, within).split('\n');
+    const lineIndex = before.length - 1;
+    const column = before[lineIndex]?.length ?? 0;
+    const lines = value.split('\n');
+    // The block's content starts on the line after its header (`|`, `|-`, ...); its indentation is its
+    // first line's (deeper lines keep their extra spaces in the value).
+    const first = text.indexOf('\n', start) + 1;
+    if (first <= 0) return fallback;
+    const lineAt = (offset: number): string => {
+      const end = text.indexOf('\n', offset);
+      return text.slice(offset, end === -1 ? undefined : end);
+    };
+    const firstLine = lineAt(first);
+    const indent = firstLine.length - firstLine.trimStart().length;
+    let at = first;
+    for (let i = 0; i < lineIndex; i++) {
+      at = text.indexOf('\n', at) + 1;
+      if (at <= 0) return fallback;
+    }
+    return lineAt(at).slice(indent) === lines[lineIndex] ? at + indent + column : fallback;
+  }
+  return fallback;
 }
 
 function isRecordWithValue(value: unknown): value is { value: unknown } {

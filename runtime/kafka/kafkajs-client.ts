@@ -7,6 +7,7 @@ import { TradewatchError, toError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type {
   BatchHandler,
+  AtomicSendOptions,
   ConsumerHooks,
   ConsumerOptions,
   IncomingRecord,
@@ -281,38 +282,16 @@ function wrapProducer(producer: Producer, where: string): KafkaProducer {
       );
     },
     async sendAtomically(records, options = {}) {
-      const { consumerOffsets } = options;
-      if (records.length === 0 && !consumerOffsets) return [];
-      const transaction = await guard(where, 'begin a transaction', () => producer.transaction());
-      try {
-        // Chunks keep each request, and so each partition's record batch, under the broker's size limit.
-        const last = new Map<string, RecordPosition>();
-        for (const chunk of chunks(records)) {
-          const written = await transaction.sendBatch({ acks: -1, topicMessages: toTopicMessages(chunk) });
-          for (const w of written) {
-            const offset = w.baseOffset ?? w.offset ?? '0';
-            last.set(`${w.topicName}/${w.partition}`, { topic: w.topicName, partition: w.partition, offset });
-          }
+      // Right after a commit the coordinator may still be writing its markers and answers the next
+      // transaction with CONCURRENT_TRANSACTIONS (the Java client retries it): the aborted attempt made
+      // nothing visible, so try the whole transaction again, a few times, after a short pause.
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          return await sendInTransaction(records, options);
+        } catch (error: unknown) {
+          if (attempt >= 10 || !isConcurrentTransactions(error)) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
         }
-        if (consumerOffsets && consumerOffsets.offsets.length > 0) {
-          const byTopic = new Map<string, { partition: number; offset: string }[]>();
-          for (const o of consumerOffsets.offsets) {
-            byTopic.set(o.topic, [
-              ...(byTopic.get(o.topic) ?? []),
-              { partition: o.partition, offset: o.offset },
-            ]);
-          }
-          await transaction.sendOffsets({
-            consumerGroupId: consumerOffsets.groupId,
-            topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
-          });
-        }
-        await transaction.commit();
-        return [...last.values()];
-      } catch (error: unknown) {
-        // Abort so that nothing of the batch becomes visible; keep the first error.
-        await transaction.abort().catch(() => undefined);
-        throw translate(error, where, 'produce in a transaction');
       }
     },
     close() {
@@ -320,6 +299,55 @@ function wrapProducer(producer: Producer, where: string): KafkaProducer {
       return closing;
     },
   };
+
+  async function sendInTransaction(
+    records: readonly OutgoingRecord[],
+    options: AtomicSendOptions,
+  ): Promise<RecordPosition[]> {
+    const { consumerOffsets } = options;
+    if (records.length === 0 && !consumerOffsets) return [];
+    const transaction = await guard(where, 'begin a transaction', () => producer.transaction());
+    try {
+      // Chunks keep each request, and so each partition's record batch, under the broker's size limit.
+      const last = new Map<string, RecordPosition>();
+      for (const chunk of chunks(records)) {
+        const written = await transaction.sendBatch({ acks: -1, topicMessages: toTopicMessages(chunk) });
+        for (const w of written) {
+          const offset = w.baseOffset ?? w.offset ?? '0';
+          last.set(`${w.topicName}/${w.partition}`, { topic: w.topicName, partition: w.partition, offset });
+        }
+      }
+      if (consumerOffsets && consumerOffsets.offsets.length > 0) {
+        const byTopic = new Map<string, { partition: number; offset: string }[]>();
+        for (const o of consumerOffsets.offsets) {
+          byTopic.set(o.topic, [
+            ...(byTopic.get(o.topic) ?? []),
+            { partition: o.partition, offset: o.offset },
+          ]);
+        }
+        await transaction.sendOffsets({
+          consumerGroupId: consumerOffsets.groupId,
+          topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
+        });
+      }
+      await transaction.commit();
+      return [...last.values()];
+    } catch (error: unknown) {
+      // Abort so that nothing of the batch becomes visible; keep the first error.
+      await transaction.abort().catch(() => undefined);
+      throw translate(error, where, 'produce in a transaction');
+    }
+  }
+}
+
+/** Whether a Kafka error (or one of its causes) is CONCURRENT_TRANSACTIONS. */
+function isConcurrentTransactions(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 5; depth += 1) {
+    if ((e as { type?: unknown }).type === 'CONCURRENT_TRANSACTIONS') return true;
+    if (/CONCURRENT_TRANSACTIONS|concurrent transactions/i.test(String((e as Error).message))) return true;
+    e = (e as { cause?: unknown }).cause ?? (e as { originalError?: unknown }).originalError;
+  }
+  return false;
 }
 
 function wrapConsumer(

@@ -182,6 +182,6 @@ export function isRejection(value: unknown): value is Rejection {
  * of `input`, partition 0, the given offset, no key.
  */
 export function inMemorySource(input: ProcessorInput, offset = 0, timestamp = 0): RecordSource {
-  const type = typeof input.type === 'string' ? input.type : (input.type)[0]!;
+  const type = typeof input.type === 'string' ? input.type : input.type[0]!;
   return { topic: input.topic, type, partition: 0, offset: String(offset), key: null, timestamp };
 }

@@ -253,18 +253,6 @@ export const TABLES: readonly TableDefinition[] = [
     keys: ['job', 'attempt'],
   },
   {
-    name: 'strategy_cycles',
-    doc: 'One inference cycle of a strategy (ts = its start): what the trading-window check of the scheduler reads.',
-    columns: [
-      sym('strategy'),
-      sym('env'),
-      sym('cycle_id'),
-      sym('status', 'success or failure'),
-      { name: 'finished_at', type: 'TIMESTAMP' },
-    ],
-    keys: ['strategy', 'env', 'cycle_id'],
-  },
-  {
     name: 'trading_window_checks',
     doc: 'The trading-window check of a strategy for one window (ts = the window start).',
     columns: [

@@ -22,7 +22,11 @@ function runAll<In, State>(processor: Processor<In, State>, records: readonly In
   };
   for (const record of records) {
     const key = processor.key(record, source);
-    const result = processor.process(record, states.get(key) ?? processor.initialState(key, record, source), context);
+    const result = processor.process(
+      record,
+      states.get(key) ?? processor.initialState(key, record, source),
+      context,
+    );
     if (!isRejection(result)) states.set(key, result);
   }
   return outputs;

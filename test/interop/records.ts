@@ -150,6 +150,40 @@ const EDGE_CASES: Samples = {
       labels: { chain: 'ethereum', protocol: 'uniswap-v3', Ωmega: 'Ж' },
     },
   ],
+  JobRun: [
+    {
+      ...sample('JobRun', 0),
+      job: 'job-ß-組合 🔁',
+      env: 'staging',
+      trigger: 'manual',
+      attempt: 2_147_483_647,
+      max_attempts: -2_147_483_648,
+      started_at: -1,
+      finished_at: LONG_MAX,
+      outcome: 'timed_out',
+      final: true,
+      next_attempt_at: null,
+      error: LONG_TEXT,
+      duration_ms: -LONG_MAX,
+      delay_ms: LONG_MAX,
+      summary: { 'rows written': '12', Ωmega: LONG_TEXT },
+    },
+    { ...sample('JobRun', 1), outcome: 'lost', summary: { only: '' } },
+  ],
+  BacktestTask: [
+    {
+      ...sample('BacktestTask', 0),
+      backtest_id: '',
+      task_id: '/0',
+      assets: ['Ж', '', LONG_TEXT],
+      initial_equity: Number.MAX_VALUE,
+      from: -DAY,
+      to: LONG_MAX,
+      warmup_ms: -LONG_MAX,
+      parameters_json: '{"nested":{"a":[1,2,3]},"text":"🔎"}',
+      requested_by: '',
+    },
+  ],
 };
 
 /** Every record of each type the interop test exchanges with Java: the shared samples, then the edge cases. */

@@ -34,13 +34,21 @@ describe('rules file', () => {
     expect(
       rules.rules
         .filter((r) => shipped.includes(r.name))
-        .map((r) => [r.name, r.metric, r.op, r.threshold, r.severity, r.consecutive]),
+        .map((r) => [
+          r.name,
+          r.metric,
+          r.kind === 'threshold' ? r.op : r.kind,
+          r.kind === 'threshold' ? r.threshold : null,
+          r.severity,
+          r.consecutive,
+        ]),
     ).toEqual([
       ['portfolio_drawdown_1h', 'drawdown_1h', '>', 0.05, 'critical', 1],
       ['portfolio_drawdown_daily', 'drawdown_daily', '>', 0.1, 'critical', 1],
       ['strategy_metric_deviation', 'baseline_zscore_abs', '>', 3, 'warning', 3],
     ]);
     for (const rule of rules.rules.filter((r) => shipped.includes(r.name))) {
+      if (rule.kind !== 'threshold') throw new Error(`${rule.name} is not a threshold rule`);
       expect(rule.clear).toBeLessThan(rule.threshold);
     }
     expect(rules.byMetric.get('drawdown_1h')?.map((r) => r.name)).toEqual(['portfolio_drawdown_1h']);
@@ -67,9 +75,9 @@ rules:
       'rules.yaml',
     );
     const [rule] = rules.rules;
-    expect(rule?.clear).toBe(600000); // default: the threshold
+    expect(rule).toMatchObject({ kind: 'threshold', clear: 600000 }); // default: the threshold
     expect(rule?.labels).toEqual({ team: 'data' });
-    expect(rule?.description).toBe('the ingest is behind');
+    expect(rule?.description?.source).toBe('the ingest is behind');
     expect(rule?.match.map((m) => [m.label, m.kind])).toEqual([
       ['ingest', 'equals'],
       ['strategy', 'regex'],

@@ -8,6 +8,8 @@ const VALUES: TemplateValues = {
   consecutive: 3,
   env: 'prod',
   rule: 'portfolio_drawdown_1h',
+  for: '5m',
+  keep_firing_for: '0s',
   labels: { portfolio: 'alpha', env: 'prod' },
 };
 

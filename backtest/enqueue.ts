@@ -1,0 +1,39 @@
+/**
+ * Enqueuing a backtest: every task of the request on `backtest.tasks` in ONE Kafka transaction, so that
+ * workers (read-committed, one consumer group) see the whole request or none of it. Enqueuing the same
+ * request again gives the same task ids: workers and collectors deduplicate on task_id (and tell a
+ * changed request apart by request_digest).
+ */
+import type { RecordPosition } from '../runtime/kafka/index.ts';
+import type { BacktestTask } from '../schemas/index.ts';
+import type { BacktestRequest } from './request.ts';
+import { backtestTasks } from './tasks.ts';
+
+/** What can send records atomically (the scheduler's outputs). */
+export interface AtomicRecordSender {
+  recordsAtomically(
+    topic: 'backtest.tasks',
+    values: readonly Record<string, unknown>[],
+  ): Promise<RecordPosition[]>;
+}
+
+export interface EnqueueResult {
+  readonly tasks: readonly BacktestTask[];
+  /** Where the transaction's last batches landed (to wait until they are visible). */
+  readonly positions: readonly RecordPosition[];
+}
+
+/** Splits `request` and produces its tasks in one transaction. */
+export async function enqueueBacktest(
+  sender: AtomicRecordSender,
+  request: BacktestRequest,
+  requestedAt: number,
+  requestedBy: string | null,
+): Promise<EnqueueResult> {
+  const tasks = backtestTasks(request, requestedAt, requestedBy);
+  const positions = await sender.recordsAtomically(
+    'backtest.tasks',
+    tasks as unknown as Record<string, unknown>[],
+  );
+  return { tasks, positions };
+}

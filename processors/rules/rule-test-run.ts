@@ -1,0 +1,255 @@
+/**
+ * Runs rule unit tests (rule-test-file.ts): each test's input series become metric points at time
+ * 0, interval, 2·interval, ... (epoch 1970-01-01T00:00:00Z, so times read as durations from the start),
+ * fed in time order (series order at equal times) through the real rules processor, as the runtime
+ * would; the alerts it emits are compared with the expected ones, each in full: a test passes when every
+ * expected alert was emitted and nothing else was.
+ */
+import { Writable } from 'node:stream';
+import { ManualClock } from '../../runtime/clock.ts';
+import { TradewatchError } from '../../runtime/errors.ts';
+import { createLogger } from '../../runtime/logger.ts';
+import { inMemorySource, isRejection, type Output } from '../../runtime/processor/types.ts';
+import type { Alert, Metric } from '../../schemas/index.ts';
+import { closest } from '../../schemas/problems.ts';
+import { seriesKey } from '../../topics/catalogue.ts';
+import { formatDuration } from './duration.ts';
+import { loadRuleFiles } from './rule-file.ts';
+import { loadRuleTests, type ExpectedAlert, type RuleTest, type RuleTestFile } from './rule-test-file.ts';
+import { createRulesProcessor, renderRuleTemplate } from './rules-processor.ts';
+import type { CompiledRules, RulesState } from './types.ts';
+
+/** An alert the rules emitted in a test, with its description rendered (the Alert record has none). */
+export interface EmittedAlert {
+  readonly alert: Alert;
+  readonly description: string;
+}
+
+/** How one test went. */
+export interface TestOutcome {
+  readonly test: RuleTest;
+  readonly passed: boolean;
+  /** What differed (and the warnings of the run), one line each; empty when it passed cleanly. */
+  readonly lines: readonly string[];
+  readonly emitted: readonly EmittedAlert[];
+}
+
+/** How a test file went. */
+export interface FileOutcome {
+  readonly file: string;
+  readonly outcomes: readonly TestOutcome[];
+}
+
+/**
+ * Loads a test file and its rules files, and runs every test.
+ * @throws TradewatchError TW_RULE_TEST_INVALID (the test file) or TW_RULES_INVALID (a rules file).
+ */
+export async function runRuleTestFile(file: string): Promise<FileOutcome> {
+  const tests = await loadRuleTests(file);
+  const rules = await loadRuleFiles(tests.ruleFiles);
+  return runRuleTests(tests, rules);
+}
+
+/**
+ * Runs every test of a validated file against `rules`.
+ * @throws TradewatchError TW_RULE_TEST_INVALID when an expected alert names a rule that does not exist.
+ */
+export function runRuleTests(tests: RuleTestFile, rules: CompiledRules): FileOutcome {
+  const names = rules.rules.map((r) => r.name);
+  const unknown = tests.tests.flatMap((t) =>
+    t.expected
+      .filter((e) => !names.includes(e.rule))
+      .map((e) => {
+        const guess = closest(e.rule, names);
+        return `${e.at}: rule: no rule "${e.rule}" in ${rules.file}${guess === undefined ? '' : ` (did you mean "${guess}"?)`}`;
+      }),
+  );
+  if (unknown.length > 0) {
+    throw new TradewatchError(
+      'TW_RULE_TEST_INVALID',
+      `the rule test file ${tests.file} expects alerts of rules that do not exist:\n${unknown.map((p) => `  - ${p}`).join('\n')}`,
+      { details: { file: tests.file, problems: unknown } },
+    );
+  }
+  return { file: tests.file, outcomes: tests.tests.map((test) => runTest(test, rules)) };
+}
+
+interface Point {
+  readonly metric: Metric;
+  readonly series: number;
+}
+
+function runTest(test: RuleTest, rules: CompiledRules): TestOutcome {
+  const points: Point[] = test.series.flatMap((s, series) =>
+    s.samples.flatMap((value, i) =>
+      value === null
+        ? []
+        : [{ series, metric: { name: s.name, labels: s.labels, value, ts: i * s.interval } }],
+    ),
+  );
+  // Stable: series order at equal times.
+  points.sort((a, b) => a.metric.ts - b.metric.ts || a.series - b.series);
+
+  const processor = createRulesProcessor(rules);
+  const warnings: string[] = [];
+  const logger = createLogger({
+    level: 'warn',
+    format: 'json',
+    destination: new Writable({
+      write(chunk: Buffer | string, _encoding, done) {
+        warnings.push(describeLogLine(String(chunk)));
+        done();
+      },
+    }),
+  });
+  const states = new Map<string, string>();
+  const clock = new ManualClock(0);
+  const emitted: EmittedAlert[] = [];
+  const lines: string[] = [];
+  points.forEach(({ metric }, offset) => {
+    const source = inMemorySource(processor.inputs[0]!, offset, metric.ts);
+    const key = processor.key(metric, source);
+    const saved = states.get(key);
+    // Through JSON, as the changelog would.
+    const state =
+      saved === undefined ? processor.initialState(key, metric, source) : (JSON.parse(saved) as RulesState);
+    const outputs: Output[] = [];
+    const result = processor.process(metric, state, {
+      clock,
+      logger,
+      source,
+      emit: (o) => void outputs.push(o),
+    });
+    if (isRejection(result)) {
+      lines.push(
+        `point ${seriesKey(metric.name, metric.labels)} ${metric.value} at ${at(metric.ts)} was rejected: ${result.reject}`,
+      );
+      return;
+    }
+    states.set(key, JSON.stringify(result));
+    for (const output of outputs) {
+      if (output.kind !== 'alert') continue;
+      const rule = rules.rules.find((r) => r.name === output.alert.rule);
+      const description =
+        rule?.description == null ? '' : renderRuleTemplate(rule.description, rule, metric, output.alert.env);
+      emitted.push({ alert: output.alert, description });
+    }
+  });
+
+  const diff = compare(test.expected, emitted);
+  return {
+    test,
+    passed: diff.length === 0 && lines.length === 0,
+    lines: [...lines, ...diff, ...warnings],
+    emitted,
+  };
+}
+
+/** `3m`: a time of a test, from its start. */
+function at(ms: number): string {
+  return formatDuration(ms);
+}
+
+function describeLogLine(line: string): string {
+  try {
+    const entry = JSON.parse(line) as Record<string, unknown>;
+    const ts = typeof entry['ts'] === 'number' ? ` at ${at(entry['ts'])}` : '';
+    const rule = typeof entry['rule'] === 'string' ? `rule ${entry['rule']}: ` : '';
+    const series = typeof entry['series'] === 'string' ? ` on ${entry['series']}` : '';
+    const reason = typeof entry['reason'] === 'string' ? `: ${entry['reason']}` : '';
+    return `warning: ${rule}${String(entry['msg'])}${series}${ts}${reason}`;
+  } catch {
+    return `warning: ${line.trim()}`;
+  }
+}
+
+/** The fields an expectation gives, compared with an emitted alert's; empty when they agree. */
+function differences(expected: ExpectedAlert, emitted: EmittedAlert): string[] {
+  const { alert } = emitted;
+  const diffs: string[] = [];
+  const check = (field: string, want: unknown, got: unknown, show = (v: unknown) => JSON.stringify(v)) => {
+    if (!sameValue(want, got)) diffs.push(`${field}: expected ${show(want)}, got ${show(got)}`);
+  };
+  check('time', expected.time, alert.ts, (v) => at(v as number));
+  check('rule', expected.rule, alert.rule);
+  check('status', expected.status, alert.status);
+  if (expected.labels !== undefined)
+    check('labels', expected.labels, alert.labels, (v) => showLabels(v as Record<string, string>));
+  if (expected.summary !== undefined) check('summary', expected.summary, alert.summary);
+  if (expected.description !== undefined) check('description', expected.description, emitted.description);
+  if (expected.severity !== undefined) check('severity', expected.severity, alert.severity);
+  if (expected.env !== undefined) check('env', expected.env, alert.env);
+  if (expected.value !== undefined) check('value', expected.value, alert.value);
+  if (expected.starts_at !== undefined)
+    check('starts_at', expected.starts_at, alert.starts_at, (v) => at(v as number));
+  if (expected.ends_at !== undefined) {
+    check('ends_at', expected.ends_at, alert.ends_at, (v) => (v === null ? 'null' : at(v as number)));
+  }
+  return diffs;
+}
+
+function sameValue(want: unknown, got: unknown): boolean {
+  if (typeof want === 'number' && typeof got === 'number') {
+    // Values built by a+bxN carry floating-point error: 0.1+0.1x2 gives 0.30000000000000004.
+    return want === got || Math.abs(want - got) <= 1e-9 * Math.max(1, Math.abs(want), Math.abs(got));
+  }
+  if (typeof want === 'object' && want !== null && typeof got === 'object' && got !== null) {
+    const a = Object.entries(want).sort(([x], [y]) => x.localeCompare(y));
+    const b = Object.entries(got).sort(([x], [y]) => x.localeCompare(y));
+    return JSON.stringify(a) === JSON.stringify(b);
+  }
+  return want === got;
+}
+
+/**
+ * Pairs expectations with emitted alerts: first the exact matches, then, for what is left, an emitted
+ * alert of the same time, rule and status (reported field by field), then what is missing and what was
+ * not expected.
+ */
+function compare(expected: readonly ExpectedAlert[], emitted: readonly EmittedAlert[]): string[] {
+  const used = new Set<number>();
+  const left: ExpectedAlert[] = [];
+  for (const e of expected) {
+    const i = emitted.findIndex((a, j) => !used.has(j) && differences(e, a).length === 0);
+    if (i === -1) left.push(e);
+    else used.add(i);
+  }
+  const lines: string[] = [];
+  for (const e of left) {
+    const i = emitted.findIndex(
+      (a, j) =>
+        !used.has(j) && a.alert.ts === e.time && a.alert.rule === e.rule && a.alert.status === e.status,
+    );
+    if (i === -1) {
+      lines.push(`missing alert (${e.at}): ${showExpected(e)}`);
+      continue;
+    }
+    used.add(i);
+    lines.push(`alert differs (${e.at}): ${showExpected(e)}`);
+    for (const d of differences(e, emitted[i]!)) lines.push(`    ${d}`);
+  }
+  emitted.forEach((a, j) => {
+    if (!used.has(j)) lines.push(`unexpected alert: ${showAlert(a)}`);
+  });
+  return lines;
+}
+
+function showLabels(labels: Readonly<Record<string, string>>): string {
+  return `{${Object.entries(labels)
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(', ')}}`;
+}
+
+function showExpected(e: ExpectedAlert): string {
+  return `${at(e.time)} ${e.status} ${e.rule}${e.labels === undefined ? '' : ` ${showLabels(e.labels)}`}`;
+}
+
+/** An emitted alert in full, as a test would expect it. */
+export function showAlert({ alert, description }: EmittedAlert): string {
+  return (
+    `${at(alert.ts)} ${alert.status} ${alert.rule} ${showLabels(alert.labels)} ` +
+    `(env ${alert.env}, severity ${alert.severity}, value ${alert.value ?? 'null'}, starts_at ${at(alert.starts_at)}` +
+    `${alert.ends_at === null ? '' : `, ends_at ${at(alert.ends_at)}`}): summary ${JSON.stringify(alert.summary)}` +
+    (description === '' ? '' : `, description ${JSON.stringify(description)}`)
+  );
+}

@@ -1,0 +1,111 @@
+/**
+ * Where the scheduler's work goes: QuestDB (reads and rows), and Kafka records of catalogue topics
+ * (metric points, run events, backtest tasks). Producers are created on first use; `close()` releases
+ * them and the QuestDB sink in reverse order, running every step and keeping the first error.
+ */
+import type { KafkaClient, KafkaProducer, OutgoingRecord, RecordPosition } from '../runtime/kafka/index.ts';
+import { TradewatchError, toError } from '../runtime/errors.ts';
+import type { Logger } from '../runtime/logger.ts';
+import type { SinkRow } from '../runtime/processor/types.ts';
+import type { Metric, SchemaRegistry } from '../schemas/index.ts';
+import type { QueryResult, QuestDbSink } from '../sinks/questdb/index.ts';
+import { findTopic, physicalName, type TopicName } from '../topics/index.ts';
+
+export interface SchedulerOutputsOptions {
+  readonly kafka: KafkaClient;
+  readonly registry: SchemaRegistry;
+  /** QuestDB; without it, `query` and `writeRows` throw (a command that only produces records). */
+  readonly questdb?: QuestDbSink;
+  /** TOPIC_PREFIX. */
+  readonly topicPrefix: string;
+  /** Transactional id of the producer of all-or-nothing sends (unique per scheduler instance). */
+  readonly transactionalId: string;
+  readonly logger: Logger;
+}
+
+export class SchedulerOutputs {
+  readonly #options: SchedulerOutputsOptions;
+  #producer: Promise<KafkaProducer> | undefined;
+  #transactional: Promise<KafkaProducer> | undefined;
+  #closing: Promise<void> | undefined;
+
+  constructor(options: SchedulerOutputsOptions) {
+    this.#options = options;
+  }
+
+  /** Runs one SQL statement on QuestDB (REST /exec). */
+  query(sql: string): Promise<QueryResult> {
+    return this.#questdb().query(sql);
+  }
+
+  /** Writes rows (tables of sinks/questdb/tables.ts) and waits until QuestDB acknowledged them. */
+  async writeRows(rows: readonly SinkRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const questdb = this.#questdb();
+    questdb.write(rows);
+    await questdb.flush();
+  }
+
+  /** Produces metric points to `metrics` (key: the series), acknowledged by every replica. */
+  metrics(points: readonly Metric[]): Promise<void> {
+    return this.records('metrics', points as unknown as Record<string, unknown>[]);
+  }
+
+  /** Encodes values with the topic's schema and produces them (acks=all, idempotent producer). */
+  async records(topic: TopicName, values: readonly Record<string, unknown>[]): Promise<void> {
+    if (values.length === 0) return;
+    const records = this.#encode(topic, values);
+    this.#producer ??= this.#options.kafka.producer();
+    await (await this.#producer).send(records);
+  }
+
+  /** Like {@link records}, in one Kafka transaction: read-committed consumers see all or none. */
+  async recordsAtomically(
+    topic: TopicName,
+    values: readonly Record<string, unknown>[],
+  ): Promise<RecordPosition[]> {
+    if (values.length === 0) return [];
+    const records = this.#encode(topic, values);
+    this.#transactional ??= this.#options.kafka.producer({ transactionalId: this.#options.transactionalId });
+    return (await this.#transactional).sendAtomically(records);
+  }
+
+  /** Closes the producers it opened. Idempotent. The QuestDB sink belongs to the caller. */
+  close(): Promise<void> {
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
+  }
+
+  #questdb(): QuestDbSink {
+    if (this.#options.questdb === undefined) {
+      throw new TradewatchError('TW_INTERNAL', 'these scheduler outputs have no QuestDB sink');
+    }
+    return this.#options.questdb;
+  }
+
+  #encode(topicName: TopicName, values: readonly Record<string, unknown>[]): OutgoingRecord[] {
+    const topic = findTopic(topicName);
+    if (topic.value.kind !== 'avro') throw new TypeError(`${topicName} is not a topic of one record type`);
+    const codec = this.#options.registry.codec(topic.value.type);
+    const name = physicalName(topic.name, this.#options.topicPrefix);
+    return values.map((value) => ({
+      topic: name,
+      key: topic.key.of(value),
+      value: codec.encode(value as never),
+    }));
+  }
+
+  async #shutdown(): Promise<void> {
+    let first: Error | undefined;
+    for (const producer of [this.#transactional, this.#producer]) {
+      if (producer === undefined) continue;
+      try {
+        await (await producer).close();
+      } catch (e: unknown) {
+        first ??= toError(e);
+        this.#options.logger.warn({ err: e }, 'a scheduler producer failed to close');
+      }
+    }
+    if (first) throw first;
+  }
+}

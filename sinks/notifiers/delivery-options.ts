@@ -1,0 +1,64 @@
+/**
+ * How hard the delivery runner tries before parking an alert, and how often it probes a receiver that
+ * is down: public options (documented, with defaults) → compiled (defaults applied, checked, frozen;
+ * durations in ms).
+ */
+import { ConfigError } from '../../runtime/errors.ts';
+
+export interface DeliveryPolicy {
+  /** Attempts at one alert (the first included) before it is parked. Default 5. */
+  readonly maxAttempts?: number;
+  /** Wait after the first failed attempt, in ms. Default 1 000. */
+  readonly initialBackoffMs?: number;
+  /** Longest wait between two attempts, in ms. Default 30 000. */
+  readonly maxBackoffMs?: number;
+  /** Each wait is the previous one times this. Default 2. */
+  readonly backoffMultiplier?: number;
+  /**
+   * Most time spent on one alert (attempts and waits, Retry-After included) before it is parked, in
+   * ms: a Retry-After beyond what is left parks the alert at once. Default 120 000.
+   */
+  readonly maxElapsedMs?: number;
+  /**
+   * How long a destination that made an alert park is left alone before its oldest parked alert is
+   * tried again (the probe), in ms. Alerts for it that arrive meanwhile are parked without an attempt.
+   * Default 30 000.
+   */
+  readonly probeIntervalMs?: number;
+}
+
+export type CompiledDeliveryPolicy = Required<{ readonly [K in keyof DeliveryPolicy]-?: number }>;
+
+export const DELIVERY_DEFAULTS: CompiledDeliveryPolicy = Object.freeze({
+  maxAttempts: 5,
+  initialBackoffMs: 1_000,
+  maxBackoffMs: 30_000,
+  backoffMultiplier: 2,
+  maxElapsedMs: 120_000,
+  probeIntervalMs: 30_000,
+});
+
+/** Applies the defaults and checks the values. @throws ConfigError listing every problem. */
+export function compileDeliveryPolicy(policy: DeliveryPolicy = {}): CompiledDeliveryPolicy {
+  const compiled: CompiledDeliveryPolicy = { ...DELIVERY_DEFAULTS, ...stripUndefined(policy) };
+  const problems: string[] = [];
+  const check = (key: keyof CompiledDeliveryPolicy, ok: boolean, expected: string) => {
+    if (!ok) problems.push(`delivery.${key}: expected ${expected}, found ${String(compiled[key])}`);
+  };
+  check(
+    'maxAttempts',
+    Number.isInteger(compiled.maxAttempts) && compiled.maxAttempts >= 1,
+    'a whole number ≥ 1',
+  );
+  check('initialBackoffMs', compiled.initialBackoffMs >= 0, 'a duration ≥ 0');
+  check('maxBackoffMs', compiled.maxBackoffMs >= compiled.initialBackoffMs, 'a duration ≥ initialBackoffMs');
+  check('backoffMultiplier', compiled.backoffMultiplier >= 1, 'a number ≥ 1');
+  check('maxElapsedMs', compiled.maxElapsedMs >= 0, 'a duration ≥ 0');
+  check('probeIntervalMs', compiled.probeIntervalMs > 0, 'a positive duration');
+  if (problems.length > 0) throw new ConfigError(problems, 'the notifiers’ delivery policy');
+  return Object.freeze(compiled);
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,8 @@
+export {
+  ALERTMANAGER_INSTALL,
+  findAlertmanager,
+  freePort,
+  startAlertmanager,
+  type AlertmanagerProcess,
+  type StartAlertmanagerOptions,
+} from './alertmanager.ts';
