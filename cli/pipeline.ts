@@ -78,6 +78,7 @@ async function startHeartbeat(ctx: CliContext, instance: string, prefix?: string
     });
     beating = producer
       .send([{ topic, key: instance, value, timestamp: now }])
+      .then(() => undefined)
       .catch((error: unknown) => ctx.logger.warn({ err: error, topic }, 'could not send the heartbeat'));
   };
   beat();

@@ -90,7 +90,8 @@ export function registerDemoCommand(program: Command, context: (c: Command) => C
       say(`created ${applied.created.length} topics: ${applied.created.join(', ')}`);
 
       say('\n3/5 starting the pipeline: drawdown (portfolio.marks → metrics) and rules (metrics → alerts)…');
-      const running = await startPipeline(ctx, { processors: [...PROCESSOR_NAMES], topicPrefix: prefix });
+      // The demo's story is drawdown alerts: these two processors (`tradewatch run` starts them all).
+      const running = await startPipeline(ctx, { processors: ['drawdown', 'rules'], topicPrefix: prefix });
 
       const marks = demoMarks();
       const topic = findTopic('portfolio.marks');

@@ -276,10 +276,16 @@ function wrapProducer(producer: Producer, where: string): KafkaProducer {
   let closing: Promise<void> | undefined;
   return {
     async send(records) {
-      if (records.length === 0) return;
-      await guard(where, 'produce', () =>
+      if (records.length === 0) return [];
+      const written = await guard(where, 'produce', () =>
         producer.sendBatch({ acks: -1, topicMessages: toTopicMessages(records) }),
       );
+      const last = new Map<string, RecordPosition>();
+      for (const w of written) {
+        const offset = w.baseOffset ?? w.offset ?? '0';
+        last.set(`${w.topicName}/${w.partition}`, { topic: w.topicName, partition: w.partition, offset });
+      }
+      return [...last.values()];
     },
     async sendAtomically(records, options = {}) {
       // Right after a commit the coordinator may still be writing its markers and answers the next

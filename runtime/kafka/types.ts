@@ -83,8 +83,11 @@ export interface KafkaAdmin {
 }
 
 export interface KafkaProducer {
-  /** Sends and waits for the acknowledgement of every record (acks=all, idempotent). */
-  send(records: readonly OutgoingRecord[]): Promise<void>;
+  /**
+   * Sends and waits for the acknowledgement of every record (acks=all, idempotent). Returns, per
+   * partition written, the position of the last batch written there.
+   */
+  send(records: readonly OutgoingRecord[]): Promise<RecordPosition[]>;
   /**
    * Sends all records in one Kafka transaction: read-committed consumers see all of them or none.
    * Needs a producer created with a `transactionalId`. Returns, per partition written, the position of

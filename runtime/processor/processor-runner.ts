@@ -46,6 +46,18 @@ import {
   type SinkRow,
 } from './types.ts';
 
+/**
+ * The key of the restore fence (see `#restore`): a tombstone no state ever has (state keys are the
+ * processors' own and never start with NUL), so restoring it changes nothing.
+ */
+const RESTORE_FENCE_KEY = '\u0000tradewatch.restore-fence';
+
+/**
+ * How long a restore waits for an earlier owner's open transaction to end (the broker aborts it after
+ * the transaction timeout, 15 s by default).
+ */
+const RESTORE_FENCE_WAIT_MS = 60_000;
+
 /** Largest record (one key's state) the changelog topic accepts: 16 MiB. */
 const CHANGELOG_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
@@ -117,6 +129,8 @@ export class ProcessorRunner<In, State> {
   readonly #fatal = Promise.withResolvers<never>();
   #admin: KafkaAdmin | undefined;
   #producer: KafkaProducer | undefined;
+  /** A plain producer for the restore fences (outside the batches' transactions). */
+  #fenceProducer: KafkaProducer | undefined;
   #transactionalId = '';
   #consumer: KafkaConsumer | undefined;
   #closing: Promise<void> | undefined;
@@ -185,6 +199,7 @@ export class ProcessorRunner<In, State> {
     const instanceId = this.#options.instanceId ?? `${hostname()}-${process.pid}`;
     this.#transactionalId = `${this.#groupId}.${instanceId}`;
     this.#producer = await kafka.producer({ transactionalId: this.#transactionalId });
+    this.#fenceProducer = await kafka.producer();
     this.#consumer = await kafka.consumer({
       groupId: this.#groupId,
       topics: this.#inputs.map((i) => i.physical),
@@ -241,6 +256,7 @@ export class ProcessorRunner<In, State> {
     // A tick in hand finishes (or fails) before the producer goes.
     await this.#exclusive;
     await step('close the producer', this.#producer && (() => this.#producer!.close()));
+    await step('close the fence producer', this.#fenceProducer && (() => this.#fenceProducer!.close()));
     await step('close the admin client', this.#admin && (() => this.#admin!.close()));
     this.#log.info({ ...this.#stats }, `${this.#options.processor.name} stopped`);
     if (first) throw first;
@@ -388,9 +404,40 @@ export class ProcessorRunner<In, State> {
     }
   }
 
-  /** Rebuilds the state of `partitions` of `input` from its changelog partitions. */
+  /**
+   * Rebuilds the state of `partitions` of `input` from its changelog partitions.
+   *
+   * The fence: a read-committed reader cannot pass a partition's last stable offset (LSO), the start of
+   * its oldest open transaction, and the broker reports the LSO as the partition's end. A previous owner
+   * that died in a transaction leaves it open until the broker aborts it (the transaction timeout);
+   * state committed after it by a later owner (one that also died: a crash loop) would then lie beyond
+   * the reported end and be missed. So the restore first appends a tombstone of its own to each
+   * partition and waits until readers can see it: every earlier transaction has then ended, and reading
+   * to the end reads all the committed state.
+   */
   async #restore(input: Input, partitions: readonly number[]): Promise<Map<number, PartitionState<State>>> {
     const started = this.#clock.now();
+    const fences = await this.#fenceProducer!.send(
+      partitions.map((partition) => ({
+        topic: input.changelog,
+        partition,
+        key: RESTORE_FENCE_KEY,
+        value: null,
+      })),
+    );
+    const waiting = setTimeout(
+      () =>
+        this.#log.info(
+          { changelog: input.changelog, partitions },
+          'restore: waiting for an earlier owner’s open transaction to end (the broker aborts it after the transaction timeout)',
+        ),
+      1000,
+    );
+    try {
+      await this.#admin!.waitUntilVisible(fences, RESTORE_FENCE_WAIT_MS);
+    } finally {
+      clearTimeout(waiting);
+    }
     const stores = new Map(partitions.map((p) => [p, this.#newStore(p)]));
     let keys = 0;
     await readToEnd(this.#options.kafka, this.#admin!, {

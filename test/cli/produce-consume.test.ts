@@ -43,19 +43,32 @@ describe('produce and consume', () => {
     };
   });
 
-  it.each(TOPICS.map((t) => t.name))('round-trips JSON lines through %s', async (topic) => {
-    const text = await readFile(path.join(FIXTURES, `${topic}.jsonl`), 'utf8');
-    const produced = await runCli(['produce', topic], { env, input: text });
-    expect(produced.stderr).toBe('');
-    expect(produced.code).toBe(0);
-    const expected = jsonLines(text);
-    expect(produced.stdout).toContain(`produced ${expected.length} record(s) to ${prefix}${topic}`);
+  it.each(TOPICS.filter((t) => t.internal !== true).map((t) => t.name))(
+    'round-trips JSON lines through %s',
+    async (topic) => {
+      const text = await readFile(path.join(FIXTURES, `${topic}.jsonl`), 'utf8');
+      const produced = await runCli(['produce', topic], { env, input: text });
+      expect(produced.stderr).toBe('');
+      expect(produced.code).toBe(0);
+      const expected = jsonLines(text);
+      expect(produced.stdout).toContain(`produced ${expected.length} record(s) to ${prefix}${topic}`);
 
-    const consumed = await runCli(['consume', topic, '--from-beginning'], { env });
-    expect(consumed.stderr).toBe('');
-    expect(consumed.code).toBe(0);
-    expect(sortJson(jsonLines(consumed.stdout))).toEqual(sortJson(expected));
-  });
+      const consumed = await runCli(['consume', topic, '--from-beginning'], { env });
+      expect(consumed.stderr).toBe('');
+      expect(consumed.code).toBe(0);
+      expect(sortJson(jsonLines(consumed.stdout))).toEqual(sortJson(expected));
+    },
+  );
+
+  it.each(TOPICS.filter((t) => t.internal === true).map((t) => t.name))(
+    'refuses to produce to the internal topic %s, saying why',
+    async (topic) => {
+      const produced = await runCli(['produce', topic], { env, input: '{}\n' });
+      expect(produced.code).toBe(1);
+      expect(produced.stderr).toContain('TW_INPUT_INVALID');
+      expect(produced.stderr).toContain(`${topic} is an internal topic, written by the processors only`);
+    },
+  );
 
   it('keys records as the catalogue says and reads them from a file with --file and --meta', async () => {
     const file = path.join(FIXTURES, 'metrics.jsonl');
