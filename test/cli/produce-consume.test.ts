@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { TOPICS, physicalName } from '../../topics/index.ts';
+import { TOPICS, physicalName, type TopicDefinition } from '../../topics/index.ts';
 import { jsonLines, runCli, startCli } from '../helpers/cli.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { testAdmin, testKafka } from '../helpers/kafka.ts';
@@ -43,7 +43,7 @@ describe('produce and consume', () => {
     };
   });
 
-  it.each(TOPICS.filter((t) => t.internal !== true).map((t) => t.name))(
+  it.each((TOPICS as readonly TopicDefinition[]).filter((t) => t.internal !== true).map((t) => t.name))(
     'round-trips JSON lines through %s',
     async (topic) => {
       const text = await readFile(path.join(FIXTURES, `${topic}.jsonl`), 'utf8');
@@ -60,7 +60,7 @@ describe('produce and consume', () => {
     },
   );
 
-  it.each(TOPICS.filter((t) => t.internal === true).map((t) => t.name))(
+  it.each((TOPICS as readonly TopicDefinition[]).filter((t) => t.internal === true).map((t) => t.name))(
     'refuses to produce to the internal topic %s, saying why',
     async (topic) => {
       const produced = await runCli(['produce', topic], { env, input: '{}\n' });
