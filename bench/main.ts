@@ -16,6 +16,8 @@ import { CHANGELOG_MAX_MESSAGE_BYTES } from './changelogs.ts';
 import { runInMemory, type InMemoryResult } from './in-memory.ts';
 import { runLatency, type LatencyResult } from './latency.ts';
 import { runProcessorBenches, type ProcessorBenchResult } from './processors.ts';
+import { runNotifierBench, type NotifierBenchResult } from './notifiers.ts';
+import { runRulesBench, type RulesBenchResult } from './rules.ts';
 import { machineInfo } from './machine.ts';
 import { markHistory, portfolioNames } from './marks.ts';
 import { USAGE, UsageError, parseOptions, type BenchOptions } from './options.ts';
@@ -86,6 +88,8 @@ let throughput: ThroughputResult | undefined;
 let inMemory: InMemoryResult | undefined;
 let latency: LatencyResult | undefined;
 let processors: ProcessorBenchResult[] | undefined;
+let rules: RulesBenchResult | undefined;
+let notifiers: NotifierBenchResult | undefined;
 let failure: Error | undefined;
 const { info: machine, stack } = await machineInfo(config, logger);
 progress(
@@ -171,6 +175,12 @@ try {
       timeoutMs: Math.min(opts.timeoutS, 600) * 1000,
     });
   }
+
+  if (!opts.skipAlerting) {
+    progress('phase 5: 1,000 rules over 200,000 metric points, in memory');
+    rules = runRulesBench(200_000);
+    notifiers = await runNotifierBench({ notifications: 2000, progress });
+  }
 } catch (error: unknown) {
   failure = error instanceof Error ? error : new Error(String(error));
   progress(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
@@ -207,6 +217,8 @@ const result: BenchResult = {
     : {}),
   ...(latency ? { latency } : {}),
   ...(processors ? { processors } : {}),
+  ...(rules ? { rules } : {}),
+  ...(notifiers ? { notifiers } : {}),
   notes,
 };
 const file = await writeResult(opts.resultsDir, result);

@@ -28,6 +28,8 @@ export interface BenchOptions {
   readonly skipProcessors: boolean;
   /** Events per processor suite in phase 4. Default 100 000. */
   readonly processorEvents: number;
+  /** Skip phase 5 (the rules engine with 1,000 rules, the notifiers against local receivers). */
+  readonly skipAlerting: boolean;
   /**
    * Leave the changelog topics to the runtime (which creates them itself) instead of creating them with
    * max.message.bytes = 64 MiB first. Default false.
@@ -59,6 +61,7 @@ export const USAGE = `usage: node bench/main.ts [flags]
   --skip-latency          skip phase 3 (latency under a steady rate)
   --skip-processors       skip phase 4 (baseline, freshness, precision@K: in memory and through Kafka)
   --processor-events n    events per processor in phase 4 (default 100000)
+  --skip-alerting         skip phase 5 (1,000 rules over the metrics stream; notifiers against local receivers)
   --as-deployed           let the runtime create its changelog topics (see bench/README.md); default:
                           the bench creates them with max.message.bytes = 64 MiB
   --profile               run the pipelines under node --cpu-prof and summarize their CPU time by
@@ -92,6 +95,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | undefined 
         'skip-latency': { type: 'boolean' },
         'skip-processors': { type: 'boolean' },
         'processor-events': { type: 'string' },
+        'skip-alerting': { type: 'boolean' },
         'as-deployed': { type: 'boolean' },
         profile: { type: 'boolean' },
         keep: { type: 'boolean' },
@@ -126,6 +130,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | undefined 
     skipLatency: v['skip-latency'] ?? false,
     skipProcessors: v['skip-processors'] ?? false,
     processorEvents: int('processor-events', v['processor-events'], 100_000, 1),
+    skipAlerting: v['skip-alerting'] ?? false,
     asDeployed: v['as-deployed'] ?? false,
     profile: v.profile ?? false,
     keep: v.keep ?? false,

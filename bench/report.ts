@@ -4,6 +4,8 @@ import path from 'node:path';
 import type { InMemoryResult } from './in-memory.ts';
 import type { LatencyResult } from './latency.ts';
 import type { ProcessorBenchResult } from './processors.ts';
+import type { NotifierBenchResult } from './notifiers.ts';
+import type { RulesBenchResult } from './rules.ts';
 import type { MachineInfo } from './machine.ts';
 import type { BenchOptions } from './options.ts';
 import { mib, num, ratio } from './progress.ts';
@@ -35,6 +37,10 @@ export interface BenchResult {
   readonly latency?: LatencyResult;
   /** Phase 4: baseline, freshness and precision@K, in memory and through Kafka. */
   readonly processors?: readonly ProcessorBenchResult[];
+  /** Phase 5: the rules engine with 1,000 rules, in memory. */
+  readonly rules?: RulesBenchResult;
+  /** Phase 5: the notifiers against local receivers. */
+  readonly notifiers?: NotifierBenchResult;
   /** What a reader of the figures should know (e.g. what the run left behind). */
   readonly notes: readonly string[];
 }
@@ -127,6 +133,21 @@ export function summary(result: BenchResult): string {
       );
     }
   }
+  const r = result.rules;
+  if (r) {
+    lines.push(
+      '',
+      `5. alerting: ${num(r.rules)} rules over ${num(r.points)} points of ${num(r.series)} series, in memory`,
+      `   ${num(r.withRules.pointsPerSecond)} points/s, ${num(r.evaluationsPerSecond)} rules considered/s, ${num(r.withRules.alerts)} alerts; ` +
+        `a rules processor selecting nothing: ${num(r.reference.pointsPerSecond)} points/s (ratio ${ratio(r.ratio)})`,
+    );
+  }
+  for (const f of result.notifiers?.figures ?? []) {
+    lines.push(
+      `   ${f.notifier} → ${f.receiver}: ${num(f.sent.perSecond)} notifications/s; raw POST loop ${num(f.reference.perSecond)}/s (ratio ${ratio(f.ratio)})`,
+    );
+  }
+  for (const note of result.notifiers?.notes ?? []) lines.push(`   ${note}`);
   for (const note of result.notes) lines.push(`note: ${note}`);
   return lines.join('\n');
 }
