@@ -249,6 +249,26 @@ function processTrade(
       ts: trade.ts,
     },
   });
+  // Every booked fill also lands in QuestDB's `trades` table, which the scheduler's daily PnL
+  // reconciliation reads (a replay upserts the same row: the keys include trade_id).
+  context.emit({
+    kind: 'row',
+    row: {
+      table: 'trades',
+      ts: trade.ts,
+      symbols: {
+        portfolio: trade.portfolio,
+        env: trade.env,
+        trade_id: trade.trade_id,
+        strategy: trade.strategy,
+        asset: trade.asset,
+        side: trade.side,
+        quote_currency: trade.quote_currency,
+        fee_currency: trade.fee_currency,
+      },
+      columns: { quantity: trade.quantity, price: trade.price, notional: trade.notional, fee: trade.fee },
+    },
+  });
   return state;
 }
 

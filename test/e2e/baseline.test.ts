@@ -161,6 +161,8 @@ interface Reference {
   readonly metrics: Metric[];
   readonly alerts: Alert[];
   readonly baselineRows: number;
+  /** Rows of the `trades` table: one per booked fill. */
+  readonly tradeRows: number;
   readonly late: number;
 }
 
@@ -184,7 +186,8 @@ async function referenceRun(s: Scenario): Promise<Reference> {
   return {
     metrics,
     alerts: rules.outputs.flatMap((o) => (o.kind === 'alert' ? [o.alert] : [])),
-    baselineRows: baseline.outputs.filter((o) => o.kind === 'row').length,
+    baselineRows: baseline.outputs.filter((o) => o.kind === 'row' && o.row.table === 'baseline').length,
+    tradeRows: baseline.outputs.filter((o) => o.kind === 'row' && o.row.table === 'trades').length,
     late: baseline.late.length,
   };
 }
@@ -259,7 +262,13 @@ async function outputsOf(prefix: string, s: Scenario, expected: Reference) {
     async () => (await questdbCount(where)) >= expected.baselineRows,
     { timeoutMs: 30_000, intervalMs: 250 },
   );
-  return { metrics, alerts, late, rows: await questdbCount(where) };
+  const trades = `trades WHERE portfolio = '${s.portfolio}'`;
+  await waitFor(
+    `${expected.tradeRows} trades rows`,
+    async () => (await questdbCount(trades)) >= expected.tradeRows,
+    { timeoutMs: 30_000, intervalMs: 250 },
+  );
+  return { metrics, alerts, late, rows: await questdbCount(where), tradeRows: await questdbCount(trades) };
 }
 
 const tag = () => randomBytes(3).toString('hex');
@@ -310,6 +319,7 @@ describe('the baseline processor', { timeout: 120_000 }, () => {
     expect(sortedMetrics(got.metrics)).toEqual(sortedMetrics(expected.metrics));
     expect(sortedAlerts(got.alerts)).toEqual(sortedAlerts(expected.alerts));
     expect(got.rows).toBe(expected.baselineRows);
+    expect(got.tradeRows).toBe(expected.tradeRows);
 
     // Daily realized PnL of strategy B: days 0-3 sum to 1, 2, 3, 10; day 3 is 53/√26 standard deviations
     // off its EWMA baseline (half-life 1 day: mean 17/7, std √26/7) and 15 off its 3-day window (2, 3).
@@ -391,5 +401,6 @@ describe('the baseline processor', { timeout: 120_000 }, () => {
     expect(sortedAlerts(got.alerts)).toEqual(sortedAlerts(expected.alerts));
     expect(got.late).toHaveLength(expected.late);
     expect(got.rows).toBe(expected.baselineRows);
+    expect(got.tradeRows).toBe(expected.tradeRows);
   });
 });

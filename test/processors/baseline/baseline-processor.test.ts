@@ -18,6 +18,7 @@ import {
   metricsOf,
   pnl,
   rowsOf,
+  tradeRowsOf,
   trade,
 } from './helpers.ts';
 
@@ -245,6 +246,24 @@ describe('baseline processor', () => {
         position: { quantity: 0, averageCost: 0, currency: null },
       });
       expect(rowsOf(h.outputs)).toEqual([]);
+      // Each booked fill is a `trades` row, for the scheduler's PnL reconciliation.
+      expect(tradeRowsOf(h.outputs)).toEqual(
+        fills.map((f) => ({
+          table: 'trades',
+          ts: f.ts,
+          symbols: {
+            portfolio: 'alpha',
+            env: 'prod',
+            trade_id: f.trade_id,
+            strategy: 'momentum',
+            asset: 'BTC-USD',
+            side: f.side,
+            quote_currency: 'USD',
+            fee_currency: f.fee_currency,
+          },
+          columns: { quantity: f.quantity, price: f.price, notional: f.notional, fee: f.fee },
+        })),
+      );
     });
 
     it('keeps one position per portfolio, env and asset', () => {
@@ -426,7 +445,8 @@ describe('baseline processor', () => {
         );
         feedTrade(h, trade(i % 3 === 0 ? 'sell' : 'buy', 1 + (i % 2), 100 + i, D0 + i * HOUR));
       }
-      return h.outputs;
+      // Trade ids differ between the two runs (the helper numbers them): compare all but those rows.
+      return h.outputs.filter((o) => !(o.kind === 'row' && o.row.table === 'trades'));
     };
     const outputs = run();
     expect(metricsOf(outputs).some((m) => m.name === 'baseline_zscore_window')).toBe(true);

@@ -110,8 +110,13 @@ export function feedMetric(h: BaselineHarness, m: Metric) {
 export const metricsOf = (outputs: readonly Output[]): Metric[] =>
   outputs.flatMap((o) => (o.kind === 'metric' ? [o.metric] : []));
 
+/** The `baseline` rows (not the `trades` rows every booked fill also writes). */
 export const rowsOf = (outputs: readonly Output[]) =>
-  outputs.flatMap((o) => (o.kind === 'row' ? [o.row] : []));
+  outputs.flatMap((o) => (o.kind === 'row' && o.row.table === 'baseline' ? [o.row] : []));
+
+/** The `trades` rows: one per booked fill. */
+export const tradeRowsOf = (outputs: readonly Output[]) =>
+  outputs.flatMap((o) => (o.kind === 'row' && o.row.table === 'trades' ? [o.row] : []));
 
 /** The state key of a (strategy, env) of inference.cycles. */
 export const cyclesKey = (strategy: string, env: Environment = 'prod') => JSON.stringify([strategy, env]);
