@@ -19,12 +19,18 @@
  * ```
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { LineCounter, isMap, isSeq, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
-import { TradewatchError } from '../runtime/errors.ts';
-import { displayPath } from '../schemas/display-path.ts';
-import { closest, renderValue } from '../schemas/problems.ts';
+import type { TradewatchError } from '../runtime/errors.ts';
+import {
+  invalidFileError,
+  parseYamlConfig,
+  loadYamlFile,
+  unreadableFileError,
+  unknownKey,
+  type YamlPath,
+  type YamlProblem,
+} from '../runtime/yaml-file.ts';
+import { renderValue } from '../schemas/problems.ts';
 import { DURATION_FORMS, parseDuration } from '../scheduler/duration.ts';
 
 /** A validated request; times in epoch ms. */
@@ -116,75 +122,55 @@ const TOP_KEYS = Object.keys(schema.shape);
  * @throws TradewatchError TW_BACKTEST_INVALID listing every problem.
  */
 export function parseBacktestRequest(textContent: string, file: string): BacktestRequest {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(textContent, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw invalid(
-      file,
-      doc.errors.map((e) => {
-        const { line, col } = lineCounter.linePos(e.pos[0]);
-        return `${file}:${line}:${col}: YAML syntax error: ${e.message}`;
-      }),
-    );
-  }
-  const raw = doc.toJS() as unknown;
-  const found: { offset: number; text: string }[] = [];
-  const located = (path: readonly (string | number)[], message: string, onKey = false): string => {
-    const offset = offsetOf(doc, path, onKey);
-    const { line, col } = lineCounter.linePos(offset);
-    const text = `${file}:${line}:${col}: ${path.length === 0 ? '' : `${path.join('.')}: `}${message}`;
-    found.push({ offset, text });
-    return text;
-  };
-  /** The problems located so far, in file order. */
-  const inFileOrder = () => found.sort((a, b) => a.offset - b.offset).map((f) => f.text);
+  return parseYamlConfig(textContent, file, {
+    validate,
+    where: (path) => (path.length === 0 ? '' : `${path.join('.')}: `),
+    error: (problems) => invalid(file, problems),
+    missingAt: 'contents',
+  });
+}
+
+function validate(raw: unknown, problems: YamlProblem[]): BacktestRequest | undefined {
   const result = schema.safeParse(raw ?? undefined, { reportInput: true });
   if (!result.success) {
-    result.error.issues.forEach((issue) => {
+    for (const issue of result.error.issues) {
+      const path = issue.path as (string | number)[];
       if (issue.code === 'unrecognized_keys') {
-        return issue.keys.map((key) => {
-          const known = issue.path.length === 0 ? TOP_KEYS : ['every', 'assets'];
-          const guess = closest(key, known);
-          return located(
-            [...issue.path.map((p) => p as string | number), key],
-            `unknown key "${key}"${guess === undefined ? '' : ` (did you mean "${guess}"?)`}; known keys: ${known.join(', ')}`,
-            true,
-          );
-        });
+        const known = issue.path.length === 0 ? TOP_KEYS : ['every', 'assets'];
+        for (const key of issue.keys) {
+          problems.push({ path: [...path, key], onKey: true, message: unknownKey(key, known) });
+        }
+      } else {
+        const missing = 'input' in issue && issue.input === undefined;
+        problems.push({ path, message: missing ? 'is missing' : issue.message });
       }
-      const missing = 'input' in issue && issue.input === undefined;
-      return [located(issue.path as (string | number)[], missing ? 'is missing' : issue.message)];
-    });
-    throw invalid(file, inFileOrder());
+    }
+    return undefined;
   }
   const r = result.data;
-  const problems: string[] = [];
+  const located = (path: YamlPath, message: string): void => void problems.push({ path, message });
   if (r.to <= r.from) {
-    problems.push(
-      located(
-        ['to'],
-        `must be after from (${new Date(r.from).toISOString()}), found ${new Date(r.to).toISOString()}`,
-      ),
+    located(
+      ['to'],
+      `must be after from (${new Date(r.from).toISOString()}), found ${new Date(r.to).toISOString()}`,
     );
   }
   if (new Set(r.universe).size !== r.universe.length) {
     const dup = r.universe.find((a, i) => r.universe.indexOf(a) !== i);
-    problems.push(located(['universe'], `lists ${renderValue(dup)} more than once`));
+    located(['universe'], `lists ${renderValue(dup)} more than once`);
   }
   const period = Math.max(1, r.to - r.from);
   const sliceMs = r.slice.every ?? period;
-  if (sliceMs <= 0) problems.push(located(['slice', 'every'], 'must be longer than 0'));
+  if (sliceMs <= 0) located(['slice', 'every'], 'must be longer than 0');
   const assetsPerSlice = r.slice.assets ?? r.universe.length;
   const slices = Math.ceil(period / Math.max(1, sliceMs)) * Math.ceil(r.universe.length / assetsPerSlice);
   if (slices > MAX_SLICES) {
-    problems.push(
-      located(
-        ['slice'],
-        `gives ${slices} tasks, more than ${MAX_SLICES}: use longer time slices or more assets per task`,
-      ),
+    located(
+      ['slice'],
+      `gives ${slices} tasks, more than ${MAX_SLICES}: use longer time slices or more assets per task`,
     );
   }
-  if (problems.length > 0) throw invalid(file, inFileOrder());
+  if (problems.length > 0) return undefined;
   const normalized = {
     id: r.id,
     strategy: r.strategy,
@@ -206,27 +192,20 @@ export function parseBacktestRequest(textContent: string, file: string): Backtes
  * @throws TradewatchError TW_BACKTEST_INVALID when it cannot be read or is invalid.
  */
 export async function loadBacktestRequest(file: string): Promise<BacktestRequest> {
-  const shown = displayPath(file);
-  let content: string;
-  try {
-    content = await readFile(file, 'utf8');
-  } catch (e: unknown) {
-    throw new TradewatchError(
-      'TW_BACKTEST_INVALID',
-      `cannot read the backtest request ${shown}: ${e instanceof Error ? e.message : String(e)}`,
-      { cause: e, details: { file: shown } },
-    );
-  }
-  return parseBacktestRequest(content, shown);
+  return loadYamlFile(
+    file,
+    parseBacktestRequest,
+    unreadableFileError('TW_BACKTEST_INVALID', 'the backtest request'),
+  );
 }
 
 function invalid(file: string, problems: readonly string[]): TradewatchError {
-  const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
-  return new TradewatchError(
+  return invalidFileError(
     'TW_BACKTEST_INVALID',
-    `the backtest request ${file} is invalid (${count}):\n${problems.map((p) => `  - ${p}`).join('\n')}\n` +
-      'Fix the request above (format: backtest/request.ts, scheduler/README.md) and try again.',
-    { details: { file, problems } },
+    'the backtest request',
+    file,
+    problems,
+    'Fix the request above (format: backtest/request.ts, scheduler/README.md) and try again.',
   );
 }
 
@@ -238,35 +217,4 @@ function canonicalJson(value: unknown): string {
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
-}
-
-/** The offset of the node at `path` (the nearest existing parent when it is missing). */
-function offsetOf(doc: Document, path: readonly (string | number)[], onKey: boolean): number {
-  let node: unknown = doc.contents;
-  let offset = rangeStart(node) ?? 0;
-  for (const [i, segment] of path.entries()) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => {
-        const key: unknown = p.key;
-        const name = typeof key === 'object' && key !== null && 'value' in key ? key.value : key;
-        return String(name) === String(segment);
-      });
-      if (pair === undefined) break;
-      const target: unknown = onKey && i === path.length - 1 ? pair.key : pair.value;
-      offset = rangeStart(target) ?? rangeStart(pair.key) ?? offset;
-      node = pair.value;
-    } else if (isSeq(node) && typeof segment === 'number') {
-      const item: unknown = node.items[segment];
-      if (item === undefined) break;
-      offset = rangeStart(item) ?? offset;
-      node = item;
-    } else break;
-  }
-  return offset;
-}
-
-function rangeStart(node: unknown): number | undefined {
-  if (typeof node !== 'object' || node === null || !('range' in node)) return undefined;
-  const range = (node as { range?: unknown }).range;
-  return Array.isArray(range) && typeof range[0] === 'number' ? range[0] : undefined;
 }

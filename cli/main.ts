@@ -20,6 +20,8 @@ import { registerRunCommand } from './commands/run.ts';
 import { registerScheduleCommands } from './commands/schedule.ts';
 import { registerBacktestCommands } from './commands/backtest.ts';
 import { registerRulesCommands } from './commands/rules.ts';
+import { registerAlertsCommands } from './commands/alerts.ts';
+import { registerNotifyCommand } from './commands/notify.ts';
 
 const { version: PACKAGE_VERSION } = JSON.parse(
   await readFile(new URL('../package.json', import.meta.url), 'utf8'),
@@ -32,6 +34,8 @@ const BAD_INPUT = new Set<string>([
   'TW_JOB_INVALID',
   'TW_JOB_UNKNOWN',
   'TW_BACKTEST_INVALID',
+  'TW_ALERT_UNKNOWN',
+  'TW_SILENCE_UNKNOWN',
 ]);
 
 const abort = new AbortController();
@@ -82,6 +86,8 @@ registerDemoCommand(program, getContext);
 registerScheduleCommands(program, getContext);
 registerBacktestCommands(program, getContext);
 registerRulesCommands(program);
+registerAlertsCommands(program, getContext);
+registerNotifyCommand(program, getContext);
 
 let exitCode = 0;
 try {

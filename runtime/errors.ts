@@ -73,6 +73,14 @@ export const ERROR_CODES = {
     about:
       'a notification receiver refused an alert for good (bad payload, unknown channel, revoked key): reported on the fallback route',
   },
+  TW_ALERT_UNKNOWN: {
+    retriable: false,
+    about: 'no firing alert has this fingerprint (`tradewatch alerts list --all`)',
+  },
+  TW_SILENCE_UNKNOWN: {
+    retriable: false,
+    about: 'no active or pending silence has this id (`tradewatch alerts silences`)',
+  },
   TW_INTERNAL: { retriable: false, about: 'a bug in tradewatch: please report it with the log' },
 } as const;
 

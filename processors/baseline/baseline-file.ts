@@ -4,21 +4,20 @@
  * (TW_CONFIG_INVALID, exit 2), each with its file, line and column and what is accepted. The format is
  * in README.md in this folder.
  */
-import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ConfigError } from '../../runtime/errors.ts';
-import { ENVIRONMENTS } from '../../schemas/index.ts';
-import { displayPath } from '../../schemas/display-path.ts';
 import {
   found,
   isRecord,
-  locateProblems,
-  parseYaml,
-  unknownKey,
+  parseYamlConfig,
+  loadYamlFile,
+  unknownKeys,
   type YamlPath,
   type YamlProblem,
-} from '../rules/index.ts';
+} from '../../runtime/yaml-file.ts';
+import { ENVIRONMENTS } from '../../schemas/index.ts';
+import { displayPath } from '../../schemas/display-path.ts';
 import { DURATION_EXAMPLES, parseDuration } from './duration.ts';
 import {
   compileBaselineOptions,
@@ -106,16 +105,11 @@ const FIELDS: Record<SettingKey | (typeof SELECTOR_KEYS)[number] | 'as', z.ZodTy
  * @throws ConfigError listing every problem.
  */
 export function parseBaselineOptions(text: string, file: string): BaselineOptions {
-  const result = parseYaml(text, file);
-  if ('syntax' in result) throw fileError(file, result.syntax);
-  const problems: YamlProblem[] = [];
-  const options = validate(result.parsed.root, problems);
-  if (problems.length > 0) {
-    throw fileError(
-      file,
-      locateProblems(result.parsed, file, problems, (path) => (path.length > 0 ? `${showPath(path)}: ` : '')),
-    );
-  }
+  const options = parseYamlConfig(text, file, {
+    validate,
+    where: (path) => (path.length > 0 ? `${showPath(path)}: ` : ''),
+    error: (problems) => fileError(file, problems),
+  });
   // Checks nothing the file validation did not, but guarantees the processor accepts what we return.
   compileBaselineOptions(options);
   return options;
@@ -126,20 +120,18 @@ export function parseBaselineOptions(text: string, file: string): BaselineOption
  * @throws ConfigError when it cannot be read or is invalid (every problem listed).
  */
 export async function loadBaselineOptions(file: string): Promise<BaselineOptions> {
-  const shown = displayPath(file);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e: unknown) {
-    throw new ConfigError(
-      [
-        `cannot read ${shown}: ${e instanceof Error ? e.message : String(e)}. Check the path ` +
-          `(the default configuration is ${displayPath(DEFAULT_BASELINE_FILE)}).`,
-      ],
-      'the baseline configuration',
-    );
-  }
-  return parseBaselineOptions(text, shown);
+  return loadYamlFile(
+    file,
+    parseBaselineOptions,
+    (shown, reason) =>
+      new ConfigError(
+        [
+          `cannot read ${shown}: ${reason}. Check the path ` +
+            `(the default configuration is ${displayPath(DEFAULT_BASELINE_FILE)}).`,
+        ],
+        'the baseline configuration',
+      ),
+  );
 }
 
 function fileError(file: string, problems: readonly string[]): ConfigError {
@@ -297,16 +289,4 @@ function field(
   if (result.success) return result.data;
   for (const issue of result.error.issues) problems.push({ path: [...at, key], message: issue.message });
   return undefined;
-}
-
-function unknownKeys(
-  raw: Record<string, unknown>,
-  known: readonly string[],
-  at: YamlPath,
-  problems: YamlProblem[],
-): void {
-  for (const key of Object.keys(raw)) {
-    if (!known.includes(key))
-      problems.push({ path: [...at, key], onKey: true, message: unknownKey(key, known) });
-  }
 }

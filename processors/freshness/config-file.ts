@@ -5,16 +5,23 @@
  * each with its file, line and column, the field, what was found and what is accepted. See README.md in
  * this folder for the format.
  */
-import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../../runtime/errors.ts';
-import { displayPath } from '../../schemas/display-path.ts';
+import {
+  field,
+  found,
+  isRecord,
+  parseYamlConfig,
+  loadYamlConfig,
+  unknownKeys,
+  type YamlPath,
+  type YamlProblem as Problem,
+} from '../../runtime/yaml-file.ts';
+import { closest } from '../../schemas/problems.ts';
 import { ENVIRONMENTS, type Environment, type RecordTypeName } from '../../schemas/index.ts';
-import { closest, renderValue } from '../../schemas/problems.ts';
 import { TOPICS } from '../../topics/catalogue.ts';
-import { DURATION_FORMAT, parseDuration } from './durations.ts';
+import { DURATION_FORMAT, parseDuration, parseDurationOrNever } from './durations.ts';
 import { keyPattern, regexPattern, type KeyPattern } from './key-pattern.ts';
 import {
   DEFAULT_FRESHNESS_SETTINGS,
@@ -27,7 +34,6 @@ import {
   type SourceSettingsSpec,
   type SourceTopicOptions,
 } from './options.ts';
-import { locate, type YamlPath } from './yaml-locate.ts';
 
 /** The configuration shipped with tradewatch. */
 export const DEFAULT_FRESHNESS_FILE = fileURLToPath(new URL('./default-freshness.yaml', import.meta.url));
@@ -49,15 +55,6 @@ const WATCHABLE = TOPICS.flatMap((t) =>
   t.value.kind === 'avro' ? [{ name: t.name, type: t.value.type }] : [],
 );
 
-interface Problem {
-  readonly path: YamlPath;
-  /** Point at the key of the last path segment (an unknown key) rather than its value. */
-  readonly onKey?: boolean;
-  readonly message: string;
-}
-
-const found = (input: unknown): string => renderValue(input);
-
 const duration = (what: 'positive' | 'non-negative') =>
   z.unknown().transform((value, ctx) => {
     const ms = parseDuration(value);
@@ -73,8 +70,8 @@ const duration = (what: 'positive' | 'non-negative') =>
 
 /** A positive duration, or `never` (also null) for none. */
 const optionalDuration = z.unknown().transform((value, ctx): number | null => {
-  if (value === 'never' || value === null) return null;
-  const ms = parseDuration(value);
+  const ms = parseDurationOrNever(value);
+  if (ms === null) return null;
   if (ms === undefined || ms === 0) {
     ctx.addIssue({
       code: 'custom',
@@ -118,32 +115,12 @@ const SETTING_SCHEMAS = {
  * @throws ConfigError (TW_CONFIG_INVALID) listing every problem.
  */
 export function parseFreshnessConfig(text: string, file: string): FreshnessOptions {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    // The structure of a document with syntax errors is a guess: report the syntax alone.
-    throw configError(
-      file,
-      doc.errors.map((e) => {
-        const { line, col } = lineCounter.linePos(e.pos[0]);
-        return `${file}:${line}:${col}: YAML syntax error: ${e.message}`;
-      }),
-    );
-  }
-  const problems: Problem[] = [];
-  const root = doc.toJS() as unknown;
-  const options = validate(root, file, problems);
-  if (problems.length === 0 && options !== undefined) return options;
-  const located = problems.map((p) => ({ p, offset: locate(doc, p.path, p.onKey === true) }));
-  // In file order (the sort is stable: problems at one place keep the order they were found in).
-  located.sort((a, b) => a.offset - b.offset);
-  throw configError(
-    file,
-    located.map(({ p, offset }) => {
-      const { line, col } = lineCounter.linePos(offset);
-      return `${file}:${line}:${col}: ${where(root, p.path)}${p.message}`;
-    }),
-  );
+  return parseYamlConfig(text, file, {
+    validate: (root, problems) => validate(root, file, problems),
+    where: (path, root) => where(root, path),
+    error: (problems) => configError(file, problems),
+    missingAt: 'contents',
+  });
 }
 
 /**
@@ -151,17 +128,7 @@ export function parseFreshnessConfig(text: string, file: string): FreshnessOptio
  * @throws ConfigError (TW_CONFIG_INVALID) when it cannot be read or is invalid (every problem listed).
  */
 export async function loadFreshnessOptions(file: string): Promise<FreshnessOptions> {
-  const shown = displayPath(file);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e: unknown) {
-    throw configError(shown, [
-      `${shown}: cannot read it: ${e instanceof Error ? e.message : String(e)}. Check the path (the ` +
-        `default configuration is ${displayPath(DEFAULT_FRESHNESS_FILE)}).`,
-    ]);
-  }
-  return parseFreshnessConfig(text, shown);
+  return loadYamlConfig(file, parseFreshnessConfig, configError, DEFAULT_FRESHNESS_FILE);
 }
 
 function configError(file: string, problems: readonly string[]): ConfigError {
@@ -169,44 +136,6 @@ function configError(file: string, problems: readonly string[]): ConfigError {
     problems,
     `the freshness configuration ${file} (format: processors/freshness/README.md)`,
   );
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function unknownKeys(
-  raw: Record<string, unknown>,
-  known: readonly string[],
-  path: YamlPath,
-  problems: Problem[],
-): void {
-  for (const key of Object.keys(raw)) {
-    if (known.includes(key)) continue;
-    const guess = closest(key, known);
-    problems.push({
-      path: [...path, key],
-      onKey: true,
-      message: `unknown key "${key}"${guess === undefined ? '' : ` (did you mean "${guess}"?)`}; known keys: ${known.join(', ')}`,
-    });
-  }
-}
-
-/** Checks `raw[key]` (when present) with `schema`; returns the parsed value or undefined. */
-function field<T>(
-  raw: Record<string, unknown>,
-  key: string,
-  path: YamlPath,
-  schema: z.ZodType<T>,
-  problems: Problem[],
-): T | undefined {
-  if (!Object.hasOwn(raw, key)) return undefined;
-  const result = schema.safeParse(raw[key]);
-  if (result.success) return result.data;
-  for (const issue of result.error.issues) {
-    problems.push({ path: [...path, key, ...(issue.path as (string | number)[])], message: issue.message });
-  }
-  return undefined;
 }
 
 function validate(root: unknown, file: string, problems: Problem[]): FreshnessOptions | undefined {

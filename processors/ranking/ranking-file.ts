@@ -4,21 +4,20 @@
  * listed in ONE ConfigError (TW_CONFIG_INVALID, exit 2), each with its file, line and column, the field,
  * what was found and what is accepted. See README.md in this folder for the format.
  */
-import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ConfigError } from '../../runtime/errors.ts';
-import { displayPath } from '../../schemas/display-path.ts';
 import {
+  field,
   found,
   isRecord,
-  locateProblems,
-  parseYaml,
-  unknownKey,
+  parseYamlConfig,
+  loadYamlConfig,
+  unknownKeys,
   type YamlPath,
   type YamlProblem as Problem,
-} from '../rules/yaml-file.ts';
-import { DURATION_FORMAT, parseDuration } from './durations.ts';
+} from '../../runtime/yaml-file.ts';
+import { DURATION_FORMAT, parseDuration, parseDurationOrNever } from './durations.ts';
 import {
   MAX_K,
   RELEVANCE_MODES,
@@ -54,8 +53,7 @@ const duration = z.unknown().transform((value, ctx) => {
 });
 
 const deadline = z.unknown().transform((value, ctx): number | null => {
-  if (value === 'never' || value === null) return null;
-  const ms = parseDuration(value);
+  const ms = parseDurationOrNever(value);
   if (ms === undefined) {
     ctx.addIssue({
       code: 'custom',
@@ -79,23 +77,22 @@ const k = z
  * @throws ConfigError (TW_CONFIG_INVALID) listing every problem.
  */
 export function parseRankingOptions(text: string, file: string): RankingOptions {
-  const result = parseYaml(text, file);
-  if ('syntax' in result) throw configError(file, result.syntax);
-  const problems: Problem[] = [];
-  const settings = validate(result.parsed.root, problems);
-  if (problems.length === 0) {
-    try {
-      return compileRankingOptions(settings);
-    } catch (e: unknown) {
-      // Every check of the compiler is made above with a location; this is a backstop.
-      if (e instanceof ConfigError) problems.push(...e.problems.map((message) => ({ path: [], message })));
-      else throw e;
-    }
-  }
-  throw configError(
-    file,
-    locateProblems(result.parsed, file, problems, (path) => (path.length > 0 ? `${path.join('.')}: ` : '')),
-  );
+  return parseYamlConfig(text, file, {
+    validate: (root, problems) => {
+      const settings = validate(root, problems);
+      if (problems.length > 0) return undefined;
+      try {
+        return compileRankingOptions(settings);
+      } catch (e: unknown) {
+        // Every check of the compiler is made above with a location; this is a backstop.
+        if (!(e instanceof ConfigError)) throw e;
+        problems.push(...e.problems.map((message) => ({ path: [], message })));
+        return undefined;
+      }
+    },
+    where: (path) => (path.length > 0 ? `${path.join('.')}: ` : ''),
+    error: (problems) => configError(file, problems),
+  });
 }
 
 /**
@@ -103,17 +100,7 @@ export function parseRankingOptions(text: string, file: string): RankingOptions 
  * @throws ConfigError (TW_CONFIG_INVALID) when it cannot be read or is invalid (every problem listed).
  */
 export async function loadRankingOptions(file: string): Promise<RankingOptions> {
-  const shown = displayPath(file);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e: unknown) {
-    throw configError(shown, [
-      `${shown}: cannot read it: ${e instanceof Error ? e.message : String(e)}. Check the path (the ` +
-        `default configuration is ${displayPath(DEFAULT_RANKING_FILE)}).`,
-    ]);
-  }
-  return parseRankingOptions(text, shown);
+  return loadYamlConfig(file, parseRankingOptions, configError, DEFAULT_RANKING_FILE);
 }
 
 function configError(file: string, problems: readonly string[]): ConfigError {
@@ -121,35 +108,6 @@ function configError(file: string, problems: readonly string[]): ConfigError {
     problems,
     `the precision@K configuration ${file} (format: processors/ranking/README.md)`,
   );
-}
-
-function unknownKeys(
-  raw: Record<string, unknown>,
-  known: readonly string[],
-  path: YamlPath,
-  problems: Problem[],
-): void {
-  for (const key of Object.keys(raw)) {
-    if (!known.includes(key))
-      problems.push({ path: [...path, key], onKey: true, message: unknownKey(key, known) });
-  }
-}
-
-/** Checks `raw[key]` (when present) with `schema`; returns the parsed value or undefined. */
-function field<T>(
-  raw: Record<string, unknown>,
-  key: string,
-  path: YamlPath,
-  schema: z.ZodType<T>,
-  problems: Problem[],
-): T | undefined {
-  if (raw[key] === undefined) return undefined;
-  const result = schema.safeParse(raw[key]);
-  if (result.success) return result.data;
-  for (const issue of result.error.issues) {
-    problems.push({ path: [...path, key, ...(issue.path as (string | number)[])], message: issue.message });
-  }
-  return undefined;
 }
 
 /**

@@ -5,10 +5,9 @@
  * duplicate names) is listed in ONE TW_RULES_INVALID error, each with its file, line and column, the rule
  * it is in and how to fix it. See README.md in this folder for the format.
  */
-import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
-import { TradewatchError } from '../../runtime/errors.ts';
+import type { TradewatchError } from '../../runtime/errors.ts';
 import { ENVIRONMENTS, type Environment, type Severity } from '../../schemas/index.ts';
 import { displayPath } from '../../schemas/display-path.ts';
 import { parseDuration } from './duration.ts';
@@ -21,12 +20,14 @@ import type { CompiledRule, CompiledRules, LabelMatcher, Template } from './type
 import {
   found,
   isRecord,
-  locateProblems,
-  parseYaml,
+  invalidFileError,
+  parseYamlConfig,
+  loadYamlFile,
+  unreadableFileError,
   unknownKey,
   type YamlPath as Path,
   type YamlProblem as Problem,
-} from './yaml-file.ts';
+} from '../../runtime/yaml-file.ts';
 
 /** The rules shipped with tradewatch (see the file's header for what they cover). */
 export const DEFAULT_RULES_FILE = fileURLToPath(new URL('./default-rules.yaml', import.meta.url));
@@ -49,21 +50,12 @@ const MATCHER_KEYS = ['regex', 'in'] as const;
  * @throws TradewatchError TW_RULES_INVALID listing every problem.
  */
 export function parseRules(text: string, file: string): CompiledRules {
-  const result = parseYaml(text, file, (source) =>
-    /(^|\s)op:\s*[<>]/.test(source) ? ": quote the operator (op: '>=')" : '',
-  );
-  if ('syntax' in result) throw rulesError(file, result.syntax);
-
-  const { root } = result.parsed;
-  const problems: Problem[] = [];
-  const rules = validate(root, problems);
-  if (problems.length > 0) {
-    throw rulesError(
-      file,
-      locateProblems(result.parsed, file, problems, (path) => where(root, path)),
-    );
-  }
-
+  const rules = parseYamlConfig(text, file, {
+    validate,
+    where: (path, root) => where(root, path),
+    error: (problems) => rulesError(file, problems),
+    hint: (source) => (/(^|\s)op:\s*[<>]/.test(source) ? ": quote the operator (op: '>=')" : ''),
+  });
   return compiledRules(file, rules);
 }
 
@@ -113,28 +105,24 @@ export async function loadRuleFiles(files: readonly string[]): Promise<CompiledR
  * @throws TradewatchError TW_RULES_INVALID when it cannot be read or is invalid (every problem listed).
  */
 export async function loadRules(file: string): Promise<CompiledRules> {
-  const shown = displayPath(file);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e: unknown) {
-    throw new TradewatchError(
+  return loadYamlFile(
+    file,
+    parseRules,
+    unreadableFileError(
       'TW_RULES_INVALID',
-      `cannot read the alert rules file ${shown}: ${e instanceof Error ? e.message : String(e)}. ` +
-        `Check the path (the default rules are in ${displayPath(DEFAULT_RULES_FILE)}).`,
-      { cause: e, details: { file: shown } },
-    );
-  }
-  return parseRules(text, shown);
+      'the alert rules file',
+      `. Check the path (the default rules are in ${displayPath(DEFAULT_RULES_FILE)}).`,
+    ),
+  );
 }
 
 function rulesError(file: string, problems: readonly string[]): TradewatchError {
-  const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
-  return new TradewatchError(
+  return invalidFileError(
     'TW_RULES_INVALID',
-    `the alert rules file ${file} is invalid (${count}):\n${problems.map((p) => `  - ${p}`).join('\n')}\n` +
-      'Fix the rules above (see processors/rules/README.md for the format) and start again.',
-    { details: { file, problems } },
+    'the alert rules file',
+    file,
+    problems,
+    'Fix the rules above (see processors/rules/README.md for the format) and start again.',
   );
 }
 

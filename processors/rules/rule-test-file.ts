@@ -23,10 +23,9 @@
  * This file parses and validates a test file in full, each problem with its file:line:col
  * (TW_RULE_TEST_INVALID); rule-test-run.ts runs it.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { TradewatchError } from '../../runtime/errors.ts';
+import type { TradewatchError } from '../../runtime/errors.ts';
 import {
   ALERT_STATUSES,
   ENVIRONMENTS,
@@ -35,20 +34,23 @@ import {
   type Environment,
   type Severity,
 } from '../../schemas/index.ts';
-import { displayPath } from '../../schemas/display-path.ts';
 import { DURATION_FORMS, parseDuration } from './duration.ts';
 import { LABEL_NAME } from './rule-schema.ts';
 import { expandValues, parseSeries, type Sample } from './series-notation.ts';
 import {
+  check,
   found,
+  invalidFileError,
   locate,
   locateProblems,
   parseYaml,
+  loadYamlFile,
+  unreadableFileError,
   unknownKey,
   type ParsedYaml,
   type YamlPath,
   type YamlProblem,
-} from './yaml-file.ts';
+} from '../../runtime/yaml-file.ts';
 
 /** One input series of a test. */
 export interface TestSeries {
@@ -230,50 +232,25 @@ export function parseRuleTests(text: string, file: string): RuleTestFile {
   return compiled;
 }
 
-/** `value` checked against `schema`, its problems (at `at`) added; undefined when invalid. */
-function check<T>(
-  schema: z.ZodType<T>,
-  value: unknown,
-  at: YamlPath,
-  problems: YamlProblem[],
-): T | undefined {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  for (const issue of result.error.issues) {
-    problems.push({
-      path: [...at, ...issue.path.map((s) => (typeof s === 'number' ? s : String(s)))],
-      message: issue.message,
-    });
-  }
-  return undefined;
-}
-
 /**
  * Reads and validates a rule test file.
  * @throws TradewatchError TW_RULE_TEST_INVALID when it cannot be read or is invalid.
  */
 export async function loadRuleTests(file: string): Promise<RuleTestFile> {
-  const shown = displayPath(file);
-  let content: string;
-  try {
-    content = await readFile(file, 'utf8');
-  } catch (e: unknown) {
-    throw new TradewatchError(
-      'TW_RULE_TEST_INVALID',
-      `cannot read the rule test file ${shown}: ${e instanceof Error ? e.message : String(e)}`,
-      { cause: e, details: { file: shown } },
-    );
-  }
-  return parseRuleTests(content, shown);
+  return loadYamlFile(
+    file,
+    parseRuleTests,
+    unreadableFileError('TW_RULE_TEST_INVALID', 'the rule test file'),
+  );
 }
 
 function testFileError(file: string, problems: readonly string[]): TradewatchError {
-  const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
-  return new TradewatchError(
+  return invalidFileError(
     'TW_RULE_TEST_INVALID',
-    `the rule test file ${file} is invalid (${count}):\n${problems.map((p) => `  - ${p}`).join('\n')}\n` +
-      'Fix the test file (see processors/rules/README.md, "Rule tests") and run it again.',
-    { details: { file, problems } },
+    'the rule test file',
+    file,
+    problems,
+    'Fix the test file (see processors/rules/README.md, "Rule tests") and run it again.',
   );
 }
 

@@ -9,20 +9,20 @@
  * as `{ env: NAME }`, read from the environment map the caller passes (the configuration module owns
  * `process.env`). Problems about a secret never quote its value.
  */
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { durationsWith } from '../../runtime/durations.ts';
 import { ConfigError } from '../../runtime/errors.ts';
-import { displayPath } from '../../schemas/display-path.ts';
-import { SEVERITIES, type Severity } from '../../schemas/index.ts';
 import {
+  field,
   found,
   isRecord,
-  locateProblems,
-  parseYaml,
-  unknownKey,
+  parseYamlConfig,
+  loadYamlConfig,
+  unknownKeys,
   type YamlPath,
   type YamlProblem,
-} from '../../processors/rules/yaml-file.ts';
+} from '../../runtime/yaml-file.ts';
+import { SEVERITIES, type Severity } from '../../schemas/index.ts';
 import type { AlertmanagerNotifierOptions } from './alertmanager-notifier.ts';
 import type { DeliveryPolicy } from './delivery-options.ts';
 import type { EmailNotifierOptions } from './email-notifier.ts';
@@ -86,17 +86,11 @@ const NAME = /^[a-z][a-z0-9_-]*$/;
 const CHANNEL = /^[a-z0-9][a-z0-9._-]*$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
-const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-
 /** `500ms`, `30s`, `5m`, `24h`, `7d` in ms; undefined if not a duration. */
-export function parseDuration(value: unknown): number | undefined {
-  if (typeof value !== 'string') return undefined;
-  const match = DURATION.exec(value.trim());
-  if (match === null) return undefined;
-  const ms = Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
-  return Number.isSafeInteger(ms) ? ms : undefined;
-}
+export const { parseDuration } = durationsWith(
+  { units: ['d', 'h', 'm', 's', 'ms'], fractions: true },
+  { style: 'largest' },
+);
 
 const duration = (what: 'positive' | 'non-negative') =>
   z.unknown().transform((value, ctx) => {
@@ -201,21 +195,13 @@ class Checker {
       this.problem(path, `expected a mapping (${what}), found ${raw === null ? 'nothing' : found(raw)}`);
       return undefined;
     }
-    for (const key of Object.keys(raw)) {
-      if (!keys.includes(key)) this.problem([...path, key], unknownKey(key, keys), true);
-    }
+    unknownKeys(raw, keys, path, this.problems);
     return raw;
   }
 
   /** `obj[key]` through `schema` when present; undefined when absent or invalid (problem reported). */
   field<T>(obj: Record<string, unknown>, key: string, path: YamlPath, schema: z.ZodType<T>): T | undefined {
-    if (!Object.hasOwn(obj, key)) return undefined;
-    const result = schema.safeParse(obj[key]);
-    if (result.success) return result.data;
-    for (const issue of result.error.issues) {
-      this.problem([...path, key, ...(issue.path as (string | number)[])], issue.message);
-    }
-    return undefined;
+    return field(obj, key, path, schema, this.problems);
   }
 
   /** Like {@link field} but the key must be there (`example` shows how). */
@@ -303,16 +289,16 @@ function describeShape(value: unknown): string {
  * @throws ConfigError (TW_CONFIG_INVALID) listing every problem.
  */
 export function parseNotifiersConfig(textOf: string, file: string, env: EnvironmentMap): NotifiersConfig {
-  const result = parseYaml(textOf, file);
-  if ('syntax' in result) throw configError(file, result.syntax);
-  const { root } = result.parsed;
-  const check = new Checker(env);
-  const config = validate(root, file, check);
-  if (check.problems.length === 0 && config !== undefined) return config;
-  throw configError(
-    file,
-    locateProblems(result.parsed, file, check.problems, (path) => where(root, path)),
-  );
+  return parseYamlConfig(textOf, file, {
+    validate: (root, problems) => {
+      const check = new Checker(env);
+      const config = validate(root, file, check);
+      problems.push(...check.problems);
+      return config;
+    },
+    where: (path, root) => where(root, path),
+    error: (problems) => configError(file, problems),
+  });
 }
 
 /**
@@ -320,16 +306,7 @@ export function parseNotifiersConfig(textOf: string, file: string, env: Environm
  * @throws ConfigError (TW_CONFIG_INVALID) when it cannot be read or is invalid (every problem listed).
  */
 export async function loadNotifiersConfig(file: string, env: EnvironmentMap): Promise<NotifiersConfig> {
-  const shown = displayPath(file);
-  let content: string;
-  try {
-    content = await readFile(file, 'utf8');
-  } catch (e: unknown) {
-    throw configError(shown, [
-      `${shown}: cannot read it: ${e instanceof Error ? e.message : String(e)}. Check the path.`,
-    ]);
-  }
-  return parseNotifiersConfig(content, shown, env);
+  return loadYamlConfig(file, (text, shown) => parseNotifiersConfig(text, shown, env), configError);
 }
 
 function configError(file: string, problems: readonly string[]): ConfigError {

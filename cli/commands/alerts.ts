@@ -1,0 +1,207 @@
+/**
+ * `tradewatch alerts ...`: the alerts the dispatcher knows (PostgreSQL at DATABASE_URL), their
+ * acknowledgements and the silences (sinks/dispatch/README.md). Exit codes as cli/main.ts: 0 done;
+ * 1 Postgres unavailable; 2 bad input (a bad flag, TW_ALERT_UNKNOWN, TW_SILENCE_UNKNOWN).
+ */
+import { userInfo } from 'node:os';
+import { InvalidArgumentError, type Command } from 'commander';
+import { DURATION_FORMS, parseDuration } from '../../processors/rules/duration.ts';
+import type { LabelMatcher } from '../../processors/rules/types.ts';
+import { systemClock } from '../../runtime/clock.ts';
+import {
+  DispatchStore,
+  parseMatcher,
+  showMatcher,
+  type AlertState,
+  type Silence,
+} from '../../sinks/dispatch/index.ts';
+import type { CliContext } from '../context.ts';
+import { table } from '../table.ts';
+
+type Context = (c: Command) => CliContext;
+
+/** The dispatch store of the configuration (DATABASE_URL), started and closed with the context. */
+async function openStore(context: CliContext): Promise<DispatchStore> {
+  const store = new DispatchStore({ url: context.config.postgres.url, logger: context.logger });
+  context.onClose(() => store.close());
+  await store.start();
+  return store;
+}
+
+function defaultAuthor(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+function collectMatcher(raw: string, previous: LabelMatcher[] = []): LabelMatcher[] {
+  const m = parseMatcher(raw);
+  if ('problem' in m) throw new InvalidArgumentError(m.problem);
+  return [...previous, m];
+}
+
+function parseFor(raw: string): number {
+  const ms = parseDuration(raw);
+  if (ms === undefined || ms <= 0) throw new InvalidArgumentError(`expected ${DURATION_FORMS}, above 0`);
+  return ms;
+}
+
+function parseInstant(raw: string): number {
+  const ms = /^\d{4}-\d{2}-\d{2}T/.test(raw) ? Date.parse(raw) : Number.NaN;
+  if (Number.isNaN(ms)) {
+    throw new InvalidArgumentError('expected an ISO 8601 time such as 2026-01-05T18:00:00Z');
+  }
+  return ms;
+}
+
+function alertRow(a: AlertState): Record<string, unknown> {
+  return {
+    fingerprint: a.fingerprint,
+    status: a.alert.status,
+    severity: a.alert.severity,
+    env: a.alert.env,
+    rule: a.alert.rule,
+    since: iso(a.alert.starts_at),
+    ack: a.ack === null ? '' : `${a.ack.by} ${iso(a.ack.at)}`,
+    silenced: a.suppressed.map((s) => `${s.receiver}: ${s.reason}`).join('; '),
+    summary: a.alert.summary,
+  };
+}
+
+function silenceRow(s: Silence, now: number): Record<string, unknown> {
+  return {
+    id: s.id,
+    matchers: s.matchers.map(showMatcher).join(' '),
+    state: s.endsAt <= now ? 'ended' : s.startsAt > now ? 'pending' : 'active',
+    starts: iso(s.startsAt),
+    ends: iso(s.endsAt),
+    author: s.author,
+    comment: s.comment,
+  };
+}
+
+export function registerAlertsCommands(program: Command, context: Context): void {
+  const alerts = program
+    .command('alerts')
+    .description('alerts, acknowledgements and silences of the dispatcher (PostgreSQL at DATABASE_URL)');
+
+  alerts
+    .command('list')
+    .description('the firing alerts: status, acknowledgement, and receivers held back (silenced, inhibited)')
+    .option('--all', 'resolved alerts too')
+    .option('--json', 'one JSON object per line')
+    .action(async (flags: { all?: boolean; json?: boolean }, cmd: Command) => {
+      const store = await openStore(context(cmd));
+      const list = await store.listAlerts({ all: flags.all === true });
+      if (flags.json === true) {
+        for (const a of list) {
+          process.stdout.write(
+            `${JSON.stringify({ fingerprint: a.fingerprint, alert: a.alert, ack: a.ack, suppressed: a.suppressed })}\n`,
+          );
+        }
+      } else if (list.length === 0) {
+        process.stdout.write(flags.all === true ? 'no alerts\n' : 'no firing alerts\n');
+      } else process.stdout.write(`${table(list.map(alertRow))}\n`);
+    });
+
+  alerts
+    .command('ack')
+    .description('acknowledge a firing alert: it stops repeating until it resolves (the resolve is notified)')
+    .argument('<fingerprint>', 'the alert (see `alerts list`)')
+    .option('--author <name>', 'who acknowledges (default: the user name)')
+    .option('--comment <text>', 'why', '')
+    .action(async (fingerprint: string, flags: { author?: string; comment: string }, cmd: Command) => {
+      const store = await openStore(context(cmd));
+      const a = await store.acknowledge(
+        fingerprint,
+        flags.author ?? defaultAuthor(),
+        flags.comment,
+        systemClock.now(),
+      );
+      process.stdout.write(
+        `acknowledged ${a.fingerprint} (${a.alert.rule}, ${a.alert.env}) by ${a.ack?.by ?? ''}\n`,
+      );
+    });
+
+  alerts
+    .command('silence')
+    .description(
+      'silence the alerts every matcher holds for (on labels and rule, env, severity); prints its id',
+    )
+    .requiredOption(
+      '--match <matcher>',
+      'label=value, label=~regex (whole value) or label=[a,b]; repeat for several (all must hold)',
+      collectMatcher,
+    )
+    .option('--for <duration>', 'how long from the start, e.g. 2h', parseFor)
+    .option('--until <time>', 'when it ends, ISO 8601', parseInstant)
+    .option('--start <time>', 'when it starts, ISO 8601 (default now)', parseInstant)
+    .option('--author <name>', 'who silences (default: the user name)')
+    .option('--comment <text>', 'why', '')
+    .action(
+      async (
+        flags: {
+          match: LabelMatcher[];
+          for?: number;
+          until?: number;
+          start?: number;
+          author?: string;
+          comment: string;
+        },
+        cmd: Command,
+      ) => {
+        const now = systemClock.now();
+        const start = flags.start ?? now;
+        if ((flags.for === undefined) === (flags.until === undefined)) {
+          cmd.error('error: give exactly one of --for <duration> and --until <time>', { exitCode: 2 });
+        }
+        const end = flags.until ?? start + (flags.for ?? 0);
+        if (end <= start || end <= now) {
+          cmd.error(`error: the silence would end (${iso(end)}) before it starts or before now`, {
+            exitCode: 2,
+          });
+        }
+        const store = await openStore(context(cmd));
+        const silence = await store.addSilence(
+          {
+            matchers: flags.match,
+            startsAt: start,
+            endsAt: end,
+            author: flags.author ?? defaultAuthor(),
+            comment: flags.comment,
+          },
+          now,
+        );
+        process.stdout.write(`${silence.id}\n`);
+      },
+    );
+
+  alerts
+    .command('unsilence')
+    .description('end a silence now (its alerts still firing are notified on the dispatcher’s next tick)')
+    .argument('<id>', 'the silence (see `alerts silences`)')
+    .action(async (id: string, _flags: unknown, cmd: Command) => {
+      const store = await openStore(context(cmd));
+      await store.removeSilence(id, systemClock.now());
+      process.stdout.write(`ended silence ${id}\n`);
+    });
+
+  alerts
+    .command('silences')
+    .description('the active and pending silences')
+    .option('--all', 'ended silences too')
+    .option('--json', 'one JSON object per line')
+    .action(async (flags: { all?: boolean; json?: boolean }, cmd: Command) => {
+      const store = await openStore(context(cmd));
+      const now = systemClock.now();
+      const list = await store.listSilences(now, { all: flags.all === true });
+      if (flags.json === true) {
+        for (const s of list) process.stdout.write(`${JSON.stringify(s)}\n`);
+      } else if (list.length === 0) process.stdout.write('no silences\n');
+      else process.stdout.write(`${table(list.map((s) => silenceRow(s, now)))}\n`);
+    });
+}

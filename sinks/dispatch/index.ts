@@ -1,0 +1,49 @@
+export {
+  DEFAULT_ROUTING_FILE,
+  DIGEST_DEFAULTS,
+  DIGEST_RECEIVER,
+  ROUTING_DEFAULTS,
+  checkReceivers,
+  loadRouting,
+  parseRouting,
+  routeAlert,
+  routingReceivers,
+  type CompiledInhibitRule,
+  type CompiledRoute,
+  type DigestConfig,
+  type RouteTarget,
+  type RoutingConfig,
+} from './routing.ts';
+export {
+  compileMatcher,
+  matchLabels,
+  parseMatcher,
+  showMatcher,
+  storeMatcher,
+  type StoredMatcher,
+} from './matchers.ts';
+export { DISPATCH_MIGRATIONS, migrateDispatch } from './migrations.ts';
+export {
+  DispatchStore,
+  type AlertState,
+  type DispatchStoreOptions,
+  type NotificationRecord,
+  type Silence,
+} from './store.ts';
+export {
+  DIGEST_MAX_ALERTS,
+  DIGEST_REASON,
+  decideDigest,
+  digestAlerts,
+  duePeriod,
+  zonedInstant,
+} from './digest.ts';
+export { isTimeZone } from './time-zone.ts';
+export { Dispatcher, type Decision, type DispatcherOptions } from './dispatcher.ts';
+export { OutboxDelivery, type DeliveryRound, type OutboxDeliveryOptions } from './delivery.ts';
+export {
+  DispatchRunner,
+  dispatchGroup,
+  type DispatchRunnerOptions,
+  type DispatchRunnerStats,
+} from './dispatch-runner.ts';
