@@ -5,13 +5,9 @@
  * append a new one.
  */
 import type pg from 'pg';
+import { applyMigrations, type Migration } from '../runtime/postgres-migrations.ts';
 
-export interface Migration {
-  /** 1, 2, 3... in order, without gaps. */
-  readonly version: number;
-  readonly name: string;
-  readonly sql: string;
-}
+export type { Migration } from '../runtime/postgres-migrations.ts';
 
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -57,39 +53,10 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-/** An arbitrary constant: the advisory lock key of migrations. */
+/** An arbitrary constant: the advisory lock key of these migrations. */
 const MIGRATION_LOCK = 740_211_006;
 
 /** Applies the migrations `client`'s database lacks; returns the versions applied. */
-export async function migrate(client: pg.ClientBase, migrations = MIGRATIONS): Promise<number[]> {
-  const applied: number[] = [];
-  await client.query('BEGIN');
-  try {
-    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-    await client.query(`
-      CREATE TABLE IF NOT EXISTS tw_scheduler_migrations (
-        version integer PRIMARY KEY,
-        name text NOT NULL,
-        applied_at timestamptz NOT NULL DEFAULT now()
-      )`);
-    const done = new Set(
-      (await client.query<{ version: number }>('SELECT version FROM tw_scheduler_migrations')).rows.map(
-        (r) => r.version,
-      ),
-    );
-    for (const migration of migrations) {
-      if (done.has(migration.version)) continue;
-      await client.query(migration.sql);
-      await client.query('INSERT INTO tw_scheduler_migrations (version, name) VALUES ($1, $2)', [
-        migration.version,
-        migration.name,
-      ]);
-      applied.push(migration.version);
-    }
-    await client.query('COMMIT');
-  } catch (e: unknown) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw e;
-  }
-  return applied;
+export function migrate(client: pg.ClientBase, migrations = MIGRATIONS): Promise<number[]> {
+  return applyMigrations(client, { table: 'tw_scheduler_migrations', lock: MIGRATION_LOCK, migrations });
 }

@@ -22,7 +22,7 @@ import type { SinkRow } from '../../runtime/processor/types.ts';
 import type { Metric } from '../../schemas/index.ts';
 import { at, epochMs, inList, nameList, num, text, timezoneParam } from './sql.ts';
 import type { JobTemplate, TemplateContext } from './types.ts';
-import { addDays, isoDate, localDateTime, startOfDay } from './zoned-time.ts';
+import { addDays, isoDate, localDateTime, startOfDay } from '../../runtime/zoned-time.ts';
 
 const params = z.strictObject({
   portfolios: nameList('Portfolios to reconcile (default: every portfolio with a mark in the job’s env)'),

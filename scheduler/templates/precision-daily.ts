@@ -11,7 +11,7 @@ import type { SinkRow } from '../../runtime/processor/types.ts';
 import type { Metric } from '../../schemas/index.ts';
 import { at, inList, nameList, num, timezoneParam } from './sql.ts';
 import type { JobTemplate } from './types.ts';
-import { addDays, isoDate, localDateTime, startOfDay } from './zoned-time.ts';
+import { addDays, isoDate, localDateTime, startOfDay } from '../../runtime/zoned-time.ts';
 
 const params = z.strictObject({
   days: z

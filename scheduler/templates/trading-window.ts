@@ -26,7 +26,7 @@ import type { SinkRow } from '../../runtime/processor/types.ts';
 import { formatDuration } from '../duration.ts';
 import { at, durationParam, epochMs, num, text, timezoneParam } from './sql.ts';
 import type { JobTemplate } from './types.ts';
-import { addDays, localDateTime, parseClock, zonedToUtc } from './zoned-time.ts';
+import { addDays, localDateTime, parseClock, zonedToUtc } from '../../runtime/zoned-time.ts';
 
 const clock = z
   .string()

@@ -14,7 +14,7 @@ import type pg from 'pg';
 import type { Alert } from '../../schemas/index.ts';
 import type { Decision } from './dispatcher.ts';
 import { DIGEST_RECEIVER, type DigestConfig } from './routing.ts';
-import { formatter } from './time-zone.ts';
+import { localDateTime, zonedToUtc } from '../../runtime/zoned-time.ts';
 
 /** The most alerts a digest notification lists; beyond them, one last entry says how many more. */
 export const DIGEST_MAX_ALERTS = 50;
@@ -24,36 +24,6 @@ export const DIGEST_REASON = 'digest';
 
 /** An arbitrary constant: the transaction-scoped advisory lock taken while deciding a digest. */
 const DIGEST_LOCK = 740_211_107;
-
-interface LocalTime {
-  readonly year: number;
-  readonly month: number;
-  readonly day: number;
-  readonly hour: number;
-  readonly minute: number;
-  readonly second: number;
-}
-
-function localTime(t: number, timezone: string): LocalTime {
-  const parts: Record<string, number> = {};
-  for (const p of formatter(timezone).formatToParts(new Date(t))) {
-    if (p.type !== 'literal') parts[p.type] = Number(p.value);
-  }
-  return {
-    year: parts.year ?? 0,
-    month: parts.month ?? 1,
-    day: parts.day ?? 1,
-    hour: parts.hour ?? 0,
-    minute: parts.minute ?? 0,
-    second: parts.second ?? 0,
-  };
-}
-
-/** The zone's offset from UTC at instant `t` (ms; +3_600_000 for BST). */
-function offsetAt(t: number, timezone: string): number {
-  const l = localTime(t, timezone);
-  return Date.UTC(l.year, l.month - 1, l.day, l.hour, l.minute, l.second) - Math.floor(t / 1000) * 1000;
-}
 
 /**
  * The instant of local date `year-month-day` at `hour:minute` in `timezone`. A time the clocks repeat
@@ -68,17 +38,12 @@ export function zonedInstant(
   minute: number,
   timezone: string,
 ): number {
-  const naive = Date.UTC(year, month - 1, day, hour, minute);
-  // The offsets in effect before and after any change of that day (changes are hours apart at most).
-  const before = naive - offsetAt(naive - 12 * 3_600_000, timezone);
-  const after = naive - offsetAt(naive + 12 * 3_600_000, timezone);
-  const valid = [before, after].filter((t) => t + offsetAt(t, timezone) === naive);
-  return valid.length > 0 ? Math.min(...valid) : before;
+  return zonedToUtc({ year, month, day, hour, minute }, timezone);
 }
 
 /** The latest period whose digest is due at or before `now`: its name and due instant. */
 export function duePeriod(now: number, schedule: DigestConfig): { period: string; dueAt: number } {
-  const today = localTime(now, schedule.timezone);
+  const today = localDateTime(now, schedule.timezone);
   const dueOn = (year: number, month: number, day: number) => {
     // Normalises day 0 to the last day of the previous month.
     const date = new Date(Date.UTC(year, month - 1, day));

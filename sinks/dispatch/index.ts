@@ -38,7 +38,7 @@ export {
   duePeriod,
   zonedInstant,
 } from './digest.ts';
-export { isTimeZone } from './time-zone.ts';
+export { isTimeZone } from '../../runtime/zoned-time.ts';
 export { Dispatcher, type Decision, type DispatcherOptions } from './dispatcher.ts';
 export { OutboxDelivery, type DeliveryRound, type OutboxDeliveryOptions } from './delivery.ts';
 export {

@@ -6,12 +6,9 @@
  * (`bigint`) from the injected clock, never `now()`. Never edit a published migration: append one.
  */
 import type pg from 'pg';
+import { applyMigrations, type Migration } from '../../runtime/postgres-migrations.ts';
 
-export interface Migration {
-  readonly version: number;
-  readonly name: string;
-  readonly sql: string;
-}
+export type { Migration } from '../../runtime/postgres-migrations.ts';
 
 export const DISPATCH_MIGRATIONS: readonly Migration[] = [
   {
@@ -97,38 +94,6 @@ export const DISPATCH_MIGRATIONS: readonly Migration[] = [
 const MIGRATION_LOCK = 740_211_105;
 
 /** Applies the migrations `client`'s database lacks; returns the versions applied. */
-export async function migrateDispatch(
-  client: pg.ClientBase,
-  migrations = DISPATCH_MIGRATIONS,
-): Promise<number[]> {
-  const applied: number[] = [];
-  await client.query('BEGIN');
-  try {
-    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-    await client.query(`
-      CREATE TABLE IF NOT EXISTS tw_dispatch_migrations (
-        version integer PRIMARY KEY,
-        name text NOT NULL,
-        applied_at timestamptz NOT NULL DEFAULT now()
-      )`);
-    const done = new Set(
-      (await client.query<{ version: number }>('SELECT version FROM tw_dispatch_migrations')).rows.map(
-        (r) => r.version,
-      ),
-    );
-    for (const migration of migrations) {
-      if (done.has(migration.version)) continue;
-      await client.query(migration.sql);
-      await client.query('INSERT INTO tw_dispatch_migrations (version, name) VALUES ($1, $2)', [
-        migration.version,
-        migration.name,
-      ]);
-      applied.push(migration.version);
-    }
-    await client.query('COMMIT');
-  } catch (e: unknown) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw e;
-  }
-  return applied;
+export function migrateDispatch(client: pg.ClientBase, migrations = DISPATCH_MIGRATIONS): Promise<number[]> {
+  return applyMigrations(client, { table: 'tw_dispatch_migrations', lock: MIGRATION_LOCK, migrations });
 }

@@ -17,7 +17,7 @@ import {
 } from '../../processors/rules/yaml-file.ts';
 import { ConfigError, TradewatchError, toError } from '../../runtime/errors.ts';
 import type { Alert } from '../../schemas/index.ts';
-import { isTimeZone } from './time-zone.ts';
+import { isTimeZone } from '../../runtime/zoned-time.ts';
 import { matchesAll, matchLabels, type LabelMatcher } from './matchers.ts';
 
 /** The shipped routing: the defaults of issue 5 (README.md, "Routing"). */

@@ -1,7 +1,8 @@
 /**
  * Local dates and times in an IANA time zone, with the runtime's Intl data (no extra dependency):
- * what the templates need to turn "yesterday in New York" or "the 09:30-16:00 window" into UTC
- * instants, daylight saving time included.
+ * what the scheduler's templates and the dispatcher's daily digest need to turn "yesterday in New
+ * York", "the 09:30-16:00 window" or "08:00 Europe/London" into UTC instants, daylight saving time
+ * included.
  */
 
 export interface LocalDateTime {
@@ -97,4 +98,14 @@ export function isoDate(date: Pick<LocalDateTime, 'year' | 'month' | 'day'>): st
 export function parseClock(text: string): number | undefined {
   const m = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(text);
   return m === null ? undefined : Number(m[1]) * 60 + Number(m[2]);
+}
+
+/** Whether `timezone` is an IANA time zone this runtime knows. */
+export function isTimeZone(timezone: string): boolean {
+  try {
+    formatter(timezone);
+    return true;
+  } catch {
+    return false;
+  }
 }
