@@ -77,6 +77,7 @@ function benchAlerts(count: number, now: number): Alert[] {
     status: i % 2 === 0 ? 'firing' : 'resolved',
     env: 'prod',
     summary: `bench portfolio ${i} drawdown 12.4% exceeds 10%`,
+    description: null,
     labels: { portfolio: `p${i % 50}`, strategy: 'momentum' },
     value: 0.124,
     threshold: 0.1,

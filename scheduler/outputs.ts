@@ -3,7 +3,13 @@
  * (metric points, run events, backtest tasks). Producers are created on first use; `close()` releases
  * them and the QuestDB sink in reverse order, running every step and keeping the first error.
  */
-import type { KafkaClient, KafkaProducer, OutgoingRecord, RecordPosition } from '../runtime/kafka/index.ts';
+import type {
+  KafkaAdmin,
+  KafkaClient,
+  KafkaProducer,
+  OutgoingRecord,
+  RecordPosition,
+} from '../runtime/kafka/index.ts';
 import { TradewatchError, toError } from '../runtime/errors.ts';
 import type { Logger } from '../runtime/logger.ts';
 import type { SinkRow } from '../runtime/processor/types.ts';
@@ -27,6 +33,7 @@ export class SchedulerOutputs {
   readonly #options: SchedulerOutputsOptions;
   #producer: Promise<KafkaProducer> | undefined;
   #transactional: Promise<KafkaProducer> | undefined;
+  #admin: Promise<KafkaAdmin> | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(options: SchedulerOutputsOptions) {
@@ -59,7 +66,11 @@ export class SchedulerOutputs {
     await (await this.#producer).send(records);
   }
 
-  /** Like {@link records}, in one Kafka transaction: read-committed consumers see all or none. */
+  /**
+   * Like {@link records}, in one Kafka transaction: read-committed consumers see all or none. Returns
+   * once they can see them (the commit markers are written after the commit returns), so that a
+   * reader started right after, e.g. `consume backtest.tasks`, finds every record.
+   */
   async recordsAtomically(
     topic: TopicName,
     values: readonly Record<string, unknown>[],
@@ -67,7 +78,10 @@ export class SchedulerOutputs {
     if (values.length === 0) return [];
     const records = this.#encode(topic, values);
     this.#transactional ??= this.#options.kafka.producer({ transactionalId: this.#options.transactionalId });
-    return (await this.#transactional).sendAtomically(records);
+    const positions = await (await this.#transactional).sendAtomically(records);
+    this.#admin ??= this.#options.kafka.admin();
+    await (await this.#admin).waitUntilVisible(positions);
+    return positions;
   }
 
   /** Closes the producers it opened. Idempotent. The QuestDB sink belongs to the caller. */
@@ -97,10 +111,10 @@ export class SchedulerOutputs {
 
   async #shutdown(): Promise<void> {
     let first: Error | undefined;
-    for (const producer of [this.#transactional, this.#producer]) {
-      if (producer === undefined) continue;
+    for (const client of [this.#transactional, this.#producer, this.#admin]) {
+      if (client === undefined) continue;
       try {
-        await (await producer).close();
+        await (await client).close();
       } catch (e: unknown) {
         first ??= toError(e);
         this.#options.logger.warn({ err: e }, 'a scheduler producer failed to close');

@@ -44,6 +44,8 @@ export interface Alert {
   env: Environment;
   /** One human-readable line for notifications (e.g. "momentum-main drawdown 12.4% exceeds 10%"). */
   summary: string;
+  /** The rule's description, rendered for this alert (what happened, why it matters, what to look at); null when the rule has none. Added in version 2. */
+  description: string | null;
   /** Labels identifying what the alert is about (portfolio, strategy, ingest, ...); part of the fingerprint. May be empty. */
   labels: Record<string, string>;
   /** Observed value that triggered the rule; null for rules without a numeric value (e.g. silence of a source). */

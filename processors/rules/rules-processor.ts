@@ -222,6 +222,7 @@ function buildAlert(
     status,
     env,
     summary: renderRuleTemplate(rule.summary, rule, metric, env),
+    description: rule.description === null ? null : renderRuleTemplate(rule.description, rule, metric, env),
     labels,
     value: metric.value,
     threshold: rule.kind === 'threshold' ? rule.threshold : null,

@@ -75,8 +75,8 @@ interface RuleBase {
   /** The alert's `summary`. */
   readonly summary: Template;
   /**
-   * The rule's description, a template rendered like the summary. The Alert record has no field for it
-   * yet: `rules test` checks it, see README.md. Null when not given.
+   * The rule's description, a template rendered like the summary into the alert's `description` (which
+   * the notifiers show under the summary). Null when not given.
    */
   readonly description: Template | null;
   /** Static labels added to the alert's labels (they win over the metric's labels of the same name). */

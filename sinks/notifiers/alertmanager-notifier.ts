@@ -77,6 +77,7 @@ export function alertmanagerAlert(
     env: alert.env,
   });
   const annotations: Record<string, string> = { summary: alert.summary };
+  if (alert.description) annotations['description'] = alert.description;
   if (alert.value !== null) annotations['value'] = formatValue(alert.value);
   if (alert.threshold !== null) annotations['threshold'] = formatValue(alert.threshold);
   const endsAt = alert.status === 'resolved' ? (alert.ends_at ?? alert.ts) : now + firingTtlMs;

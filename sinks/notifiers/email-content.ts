@@ -62,6 +62,7 @@ export function emailContent(notification: Notification, subjectPrefix: string):
   if (failure !== undefined) textParts.push(`⚠ ${failure}`, '');
   for (const alert of notification.alerts) {
     textParts.push(`${symbolOf(alert)} ${alert.summary}`);
+    if (alert.description) textParts.push(`  ${alert.description}`);
     for (const [name, value] of facts(alert)) textParts.push(`  ${name}: ${value}`);
     textParts.push('');
   }
@@ -76,6 +77,7 @@ export function emailContent(notification: Notification, subjectPrefix: string):
     htmlParts.push(
       `<div style="border-left: 6px solid ${styleOf(alert).color}; padding: 4px 12px; margin: 12px 0">`,
       `<p style="margin: 4px 0"><strong>${symbolOf(alert)} ${escapeHtml(alert.summary)}</strong></p>`,
+      ...(alert.description ? [`<p style="margin: 4px 0">${escapeHtml(alert.description)}</p>`] : []),
       '<table style="border-collapse: collapse">',
       ...facts(alert).map(
         ([name, value]) =>

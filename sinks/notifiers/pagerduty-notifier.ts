@@ -95,6 +95,7 @@ export function pagerDutyEvent(
         rule: alert.rule,
         env: alert.env,
         fingerprint: alert.fingerprint,
+        ...(alert.description ? { description: alert.description } : {}),
         labels: alert.labels,
         value: alert.value,
         threshold: alert.threshold,

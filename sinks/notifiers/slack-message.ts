@@ -113,7 +113,10 @@ function alertBlocks(alert: Alert): SlackBlock[] {
   return [
     {
       type: 'section',
-      text: mrkdwn(`${emoji} *${escapeMrkdwn(alert.rule)}*\n${escapeMrkdwn(alert.summary)}`),
+      text: mrkdwn(
+        `${emoji} *${escapeMrkdwn(alert.rule)}*\n${escapeMrkdwn(alert.summary)}` +
+          (alert.description ? `\n_${escapeMrkdwn(alert.description)}_` : ''),
+      ),
       fields,
     },
     {

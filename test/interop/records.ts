@@ -41,6 +41,8 @@ const EDGE_CASES: Samples = {
       ...sample('Alert', 0),
       severity: 'error',
       summary: 'momentum-main drawdown 12.4% exceeds 10% 📉',
+      description:
+        'A portfolio lost more than 10% of its peak equity since the start of the day — look at its fills.',
       labels: { portfolio: 'momentum-main' },
     },
     {
@@ -50,6 +52,7 @@ const EDGE_CASES: Samples = {
       status: 'firing',
       env: 'paper',
       summary: LONG_TEXT,
+      description: null,
       labels: { 'team name ✓': '' },
       value: Number.NaN,
       threshold: Number.POSITIVE_INFINITY,

@@ -38,6 +38,7 @@ describe('rules processor', () => {
       status: 'firing',
       env: 'prod',
       summary: 'alpha (prod) is down 6.20% (threshold 5.00%)',
+      description: null,
       labels: { portfolio: 'alpha' },
       value: 0.062,
       threshold: 0.05,
@@ -49,6 +50,7 @@ describe('rules processor', () => {
       ...firing,
       status: 'resolved',
       summary: 'alpha (prod) is down 3.00% (threshold 5.00%)',
+      description: null,
       value: 0.03,
       starts_at: T0 + 2 * MINUTE,
       ends_at: T0 + 10 * MINUTE,
@@ -323,6 +325,19 @@ match:
         'resolved',
         'alpha (prod) is down 2.10% over the last hour (threshold 5.00%)',
       ],
+    ]);
+  });
+
+  it('renders the rule’s description into each alert’s description', () => {
+    const h = harness(
+      oneRule(
+        "clear: 0.04\ndescription: '{{labels.portfolio}} lost {{value | pct 1}} of its hourly peak: check its fills'",
+      ),
+    );
+    h.pushAll([point(0.062, 0), point(0.03, 1)]);
+    expect(h.alerts().map((a) => [a.status, a.description])).toEqual([
+      ['firing', 'alpha lost 6.2% of its hourly peak: check its fills'],
+      ['resolved', 'alpha lost 3.0% of its hourly peak: check its fills'],
     ]);
   });
 });

@@ -39,6 +39,7 @@ export function alert(overrides: Partial<Alert> = {}): Alert {
     status: 'firing',
     env: 'prod',
     summary: 'momentum-main drawdown 6.2% exceeds 5%',
+    description: null,
     labels: { portfolio: 'momentum-main' },
     value: 0.062,
     threshold: 0.05,

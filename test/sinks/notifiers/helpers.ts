@@ -25,6 +25,7 @@ export function alert(overrides: Partial<Alert> = {}): Alert {
     status: 'firing',
     env: 'prod',
     summary: 'momentum-main drawdown 12.4% exceeds 10%',
+    description: null,
     labels: { portfolio: 'momentum-main' },
     value: 0.124,
     threshold: 0.1,
