@@ -12,5 +12,6 @@ export type {
 } from './types.ts';
 export { LATE_PREFIX, inMemorySource, isRejection } from './types.ts';
 export { ProcessorRunner, changelogsOf, type RunnerStats } from './processor-runner.ts';
+export { runInMemory } from './in-memory.ts';
 export type { RunnerOptions } from './runner-options.ts';
 export { PartitionState } from './state-store.ts';
