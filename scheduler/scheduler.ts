@@ -558,7 +558,8 @@ function holds(current: RunRecord | undefined, execution: Execution, instanceId:
   );
 }
 
-function pendingRun(jobId: string, at: number, trigger: RunRecord['trigger'], now: number): RunRecord {
+/** A new run row of an occurrence, not yet claimed. */
+export function pendingRun(jobId: string, at: number, trigger: RunRecord['trigger'], now: number): RunRecord {
   return {
     jobId,
     scheduledAt: at,

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { TradewatchError } from '../../runtime/errors.ts';
 import type { JobStore } from '../../scheduler/store.ts';
 import type { RunRecord } from '../../scheduler/types.ts';
+import { pendingRun } from '../../scheduler/scheduler.ts';
 import {
   MINUTE,
   ManualClock,
@@ -21,21 +22,7 @@ import {
 const iso = (t: number) => new Date(t).toISOString();
 
 function pending(jobId: string, at: number): RunRecord {
-  return {
-    jobId,
-    scheduledAt: at,
-    trigger: 'schedule',
-    state: 'pending',
-    attempt: 0,
-    nextAttemptAt: at,
-    leaseOwner: null,
-    leaseExpiresAt: null,
-    startedAt: null,
-    finishedAt: null,
-    error: null,
-    summary: {},
-    createdAt: at,
-  };
+  return pendingRun(jobId, at, 'schedule', at);
 }
 
 /** Everything a test needs: a fresh store, a clock at T0, templates, events, one scheduler. */
