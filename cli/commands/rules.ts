@@ -35,8 +35,13 @@ export function registerRulesCommands(program: Command): void {
           const loaded = await loadRules(file);
           const expressions = loaded.rules.filter((r) => r.kind === 'expr').length;
           const count = loaded.rules.length === 1 ? '1 rule' : `${loaded.rules.length} rules`;
+          const overRecords = [...loaded.byTopic.values()].reduce((n, list) => n + list.length, 0);
+          const records =
+            overRecords === 0
+              ? ''
+              : `; ${overRecords} over records of ${[...loaded.byTopic.keys()].join(', ')}`;
           process.stdout.write(
-            `${loaded.file}: OK, ${count} (${loaded.rules.length - expressions} threshold, ${expressions} expr)\n`,
+            `${loaded.file}: OK, ${count} (${loaded.rules.length - expressions} threshold, ${expressions} expr${records})\n`,
           );
         } catch (e: unknown) {
           invalid = true;

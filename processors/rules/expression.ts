@@ -6,18 +6,27 @@
  * is loaded, so a syntax or type error stops start-up with its file and line; at run time an
  * expression can still fail on data (a missing map key, a division by zero): see {@link evaluateCondition}.
  *
- * Variables, for a metric point:
+ * Variables, for a metric point (a rule with `metric:`):
  * - `value` (double): the point's value;
  * - `labels` (map<string, string>): its labels, env included (`labels.portfolio`, `"venue" in labels`);
  * - `name` (string): the metric name;
  * - `ts` (int): its event time, epoch milliseconds;
  * - `time` (timestamp): the same instant as a CEL timestamp (`time.getHours("America/New_York")`).
+ *
+ * For a record (a rule with `record: <topic>`, see record-inputs.ts):
+ * - `record`: the record, typed after its Avro schema (`record.rows`, `record.status`): a field that
+ *   does not exist is an error at load; ints, longs and timestamps are CEL ints, optional fields are
+ *   dyn (null when absent: `record.error != null`);
+ * - `labels` (map<string, string>): its label fields as text, env included;
+ * - `env` (string), `ts` (int: its event time, epoch ms), `time` (timestamp);
+ * - `value` (double): only when the rule names a numeric `field`, that field's value.
  */
 import { Environment, type ParseResult } from '@marcbachmann/cel-js';
 import type { Metric } from '../../schemas/index.ts';
 import { closest } from '../../schemas/problems.ts';
+import { toCelValue, type RecordShape } from './record-inputs.ts';
 
-/** The variables of a condition and their CEL types, in the order shown in messages. */
+/** The variables of a condition over metric points and their CEL types, in the order shown in messages. */
 export const EXPRESSION_VARIABLES = {
   value: 'double',
   labels: 'map<string, string>',
@@ -26,6 +35,29 @@ export const EXPRESSION_VARIABLES = {
   time: 'google.protobuf.Timestamp',
 } as const;
 
+/** What an expression is evaluated on: metric points, or the records of one type. */
+export interface ExpressionScope {
+  /** The record type of a rule over records; null for metric points. */
+  readonly record: RecordShape | null;
+  /** Whether `value` exists (always for metric points; with `field` for records). */
+  readonly value: boolean;
+}
+
+export const METRIC_SCOPE: ExpressionScope = Object.freeze({ record: null, value: true });
+
+/** The variables of a scope and their CEL types, in the order shown in messages. */
+export function scopeVariables(scope: ExpressionScope): Readonly<Record<string, string>> {
+  if (scope.record === null) return EXPRESSION_VARIABLES;
+  return {
+    record: scope.record.type,
+    labels: 'map<string, string>',
+    env: 'string',
+    ts: 'int',
+    time: 'google.protobuf.Timestamp',
+    ...(scope.value ? { value: 'double' } : {}),
+  };
+}
+
 /** A compiled condition: evaluating it cannot fail on types, only on data. */
 export interface Condition {
   /** The CEL text as written in the rules file. */
@@ -33,10 +65,15 @@ export interface Condition {
   readonly evaluate: ParseResult;
 }
 
-// One environment for every rule: creating one is the expensive part, and it holds no state between
-// evaluations. Limits keep a hostile or mistaken expression small.
-const environment = (() => {
-  let env = new Environment({
+// One environment per scope, shared by its rules: creating one is the expensive part, and it holds no
+// state between evaluations. Limits keep a hostile or mistaken expression small.
+const environments = new Map<string, Environment>();
+
+function environmentOf(scope: ExpressionScope): Environment {
+  const id = `${scope.record?.type ?? 'Metric'}|${scope.value}`;
+  let env = environments.get(id);
+  if (env !== undefined) return env;
+  env = new Environment({
     limits: {
       maxAstNodes: 1000,
       maxDepth: 32,
@@ -45,9 +82,15 @@ const environment = (() => {
       maxCallArguments: 8,
     },
   });
-  for (const [name, type] of Object.entries(EXPRESSION_VARIABLES)) env = env.registerVariable(name, type);
+  if (scope.record !== null) {
+    env = env.registerType(scope.record.type, {
+      fields: Object.fromEntries(scope.record.fields.map((f) => [f.name, f.celType])),
+    });
+  }
+  for (const [name, type] of Object.entries(scopeVariables(scope))) env = env.registerVariable(name, type);
+  environments.set(id, env);
   return env;
-})();
+}
 
 /** Where in the expression a problem is (0-based character offset) and what it is. */
 export interface ExpressionProblem {
@@ -56,12 +99,16 @@ export interface ExpressionProblem {
 }
 
 /** The compiled condition, or why it does not compile (syntax, unknown variable, types, not a bool). */
-export function compileCondition(source: string): Condition | ExpressionProblem {
+export function compileCondition(
+  source: string,
+  scope: ExpressionScope = METRIC_SCOPE,
+): Condition | ExpressionProblem {
+  const environment = environmentOf(scope);
   const checked = environment.check(source);
   if (!checked.valid) {
     const error = checked.error;
     const summary = error?.summary ?? error?.message ?? 'invalid expression';
-    return { offset: error?.range?.start ?? 0, message: `${summary}${hintFor(summary)}` };
+    return { offset: error?.range?.start ?? 0, message: `${summary}${hintFor(summary, scope)}` };
   }
   if (checked.type !== 'bool') {
     return {
@@ -77,14 +124,29 @@ export function compileCondition(source: string): Condition | ExpressionProblem 
   }
 }
 
-function hintFor(summary: string): string {
+function hintFor(summary: string, scope: ExpressionScope): string {
+  const variables = Object.keys(scopeVariables(scope));
   const unknown = /^Unknown variable: (\S+)$/.exec(summary)?.[1];
   if (unknown !== undefined) {
-    const guess = closest(unknown, Object.keys(EXPRESSION_VARIABLES));
+    const guess = closest(unknown, variables);
     return (
       (guess === undefined ? '' : ` (did you mean "${guess}"?)`) +
-      `; variables: ${Object.keys(EXPRESSION_VARIABLES).join(', ')}`
+      `; variables: ${variables.join(', ')}` +
+      (unknown === 'value' && scope.record !== null
+        ? ' (a rule over records has a value only when it names a numeric field: field: <name>)'
+        : '')
     );
+  }
+  const key = /^No such key: (\S+)$/.exec(summary)?.[1];
+  if (key !== undefined && scope.record !== null) {
+    const fields = scope.record.fields.map((f) => f.name);
+    if (!fields.includes(key)) {
+      const guess = closest(key, fields);
+      return (
+        (guess === undefined ? '' : ` (did you mean "${guess}"?)`) +
+        `: ${scope.record.type} records have the fields ${fields.join(', ')}`
+      );
+    }
   }
   if (/no such overload: (double \S+ int|int \S+ double)/.test(summary)) {
     return ': CEL does not mix double and int in arithmetic or ==; write the number with a decimal point (3.0)';
@@ -96,6 +158,19 @@ function hintFor(summary: string): string {
     return ': only the functions of the CEL standard library exist (see processors/rules/README.md)';
   }
   return '';
+}
+
+/** The CEL variables of a record (see the module comment); `value` only when the rule names a field. */
+export function recordVariables(
+  shape: RecordShape,
+  record: Readonly<Record<string, unknown>>,
+  labels: Readonly<Record<string, string>>,
+  env: string,
+  ts: number,
+): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  for (const field of shape.fields) fields[field.name] = toCelValue(field.node, record[field.name]);
+  return { record: fields, labels, env, ts: BigInt(ts), time: new Date(ts) };
 }
 
 /** The CEL variables of a metric point. */

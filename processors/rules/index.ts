@@ -1,5 +1,6 @@
 /**
- * The rules processor: alert rules from a YAML file, evaluated on the `metrics` topic, alerts out;
+ * The rules processor: alert rules from a YAML file, evaluated on the `metrics` topic (and on the records
+ * of the topics rules over records name), alerts out;
  * and the rules tooling (`tradewatch rules check | test | schema`).
  *
  * ```ts
@@ -14,13 +15,26 @@ export {
   alertLabels,
   alertRow,
   createRulesProcessor,
+  metricObservation,
+  recordEntryKey,
   renderRuleTemplate,
   templateValues,
 } from './rules-processor.ts';
+export type { Observation, RuleRecord, RulesInputValue } from './rules-processor.ts';
+export { RECORD_TOPICS, RECORD_TOPIC_NAMES, recordShape, recordTopic } from './record-inputs.ts';
+export type { RecordShape, RecordTopic, RuleField } from './record-inputs.ts';
 export { RULES_FILE_SCHEMA, rulesJsonSchema } from './rule-schema.ts';
 export { DURATION_FORMS, formatDuration, parseDuration } from './duration.ts';
-export { EXPRESSION_VARIABLES, compileCondition, evaluateCondition, metricVariables } from './expression.ts';
-export type { Condition, ExpressionProblem } from './expression.ts';
+export {
+  EXPRESSION_VARIABLES,
+  METRIC_SCOPE,
+  compileCondition,
+  evaluateCondition,
+  metricVariables,
+  recordVariables,
+  scopeVariables,
+} from './expression.ts';
+export type { Condition, ExpressionProblem, ExpressionScope } from './expression.ts';
 export { expandValues, parseSeries } from './series-notation.ts';
 export type { Sample, SeriesSelector } from './series-notation.ts';
 export { loadRuleTests, parseRuleTests } from './rule-test-file.ts';
@@ -39,6 +53,7 @@ export type {
   LabelMatcher,
   NumberFormat,
   Operator,
+  RuleInput,
   RuleSeriesState,
   RulesState,
   Template,

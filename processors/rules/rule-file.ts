@@ -10,13 +10,15 @@ import type { z } from 'zod';
 import type { TradewatchError } from '../../runtime/errors.ts';
 import { ENVIRONMENTS, type Environment, type Severity } from '../../schemas/index.ts';
 import { displayPath } from '../../schemas/display-path.ts';
+import { closest } from '../../schemas/problems.ts';
 import { parseDuration } from './duration.ts';
-import { compileCondition, type Condition } from './expression.ts';
+import { compileCondition, METRIC_SCOPE, type Condition, type ExpressionScope } from './expression.ts';
 import { compileRegex } from './matchers.ts';
 import { clearIsSafe, type Operator } from './operators.ts';
+import { isNumeric, recordShape, recordTopic, type RecordShape, type RecordTopic } from './record-inputs.ts';
 import { LABEL_NAME, RULE_FIELDS, RULE_KEYS, type RuleKey } from './rule-schema.ts';
 import { compileTemplate } from './template.ts';
-import type { CompiledRule, CompiledRules, LabelMatcher, Template } from './types.ts';
+import type { CompiledRule, CompiledRules, LabelMatcher, RuleInput, Template } from './types.ts';
 import {
   found,
   isRecord,
@@ -38,7 +40,6 @@ const TOP_KEYS = ['version', 'rules'] as const;
 /** Required keys with an example, for "missing" messages (the condition's keys are checked apart). */
 const REQUIRED: Partial<Record<RuleKey, string>> = {
   name: 'name: portfolio_drawdown_1h',
-  metric: 'metric: drawdown_1h',
   severity: 'severity: critical',
   summary: "summary: '{{labels.portfolio}} is down {{value | pct}}'",
 };
@@ -61,8 +62,13 @@ export function parseRules(text: string, file: string): CompiledRules {
 
 function compiledRules(file: string, rules: CompiledRule[]): CompiledRules {
   const byMetric = new Map<string, CompiledRule[]>();
-  for (const rule of rules) byMetric.set(rule.metric, [...(byMetric.get(rule.metric) ?? []), rule]);
-  return Object.freeze({ file, rules: Object.freeze(rules), byMetric });
+  const byTopic = new Map<string, CompiledRule[]>();
+  for (const rule of rules) {
+    const [map, id] =
+      rule.input.kind === 'metric' ? [byMetric, rule.input.metric] : [byTopic, rule.input.topic.topic];
+    map.set(id, [...(map.get(id) ?? []), rule]);
+  }
+  return Object.freeze({ file, rules: Object.freeze(rules), byMetric, byTopic });
 }
 
 /**
@@ -183,7 +189,7 @@ function validateRule(raw: unknown, index: number, problems: Problem[]): Compile
   if (!isRecord(raw)) {
     problems.push({
       path: at(),
-      message: `expected a mapping (name, metric, op, threshold or expr, severity, summary, ...), found ${found(raw)}`,
+      message: `expected a mapping (name, metric or record, op, threshold or expr, severity, summary, ...), found ${found(raw)}`,
     });
     return undefined;
   }
@@ -214,6 +220,8 @@ function validateRule(raw: unknown, index: number, problems: Problem[]): Compile
 
   const isExpression = raw['expr'] !== undefined;
   checkConditionKeys(raw, at, problems);
+  const input = ruleInput(raw, valid, at, problems);
+  const shape = input?.kind === 'record' ? input.shape : null;
 
   const op = valid.op as Operator | undefined;
   const threshold = valid.threshold as number | undefined;
@@ -231,10 +239,12 @@ function validateRule(raw: unknown, index: number, problems: Problem[]): Compile
     });
   }
 
-  const expr = compileExpression(valid.expr, at('expr'), problems);
-  const clearExpr = compileExpression(valid.clear_expr, at('clear_expr'), problems);
+  const scope: ExpressionScope =
+    shape === null ? METRIC_SCOPE : { record: shape, value: valid.field !== undefined };
+  const expr = compileExpression(valid.expr, at('expr'), scope, problems);
+  const clearExpr = compileExpression(valid.clear_expr, at('clear_expr'), scope, problems);
 
-  const templateOptions = { threshold: !isExpression };
+  const templateOptions = { threshold: !isExpression, value: scope.value, record: shape };
   const template = (key: 'summary' | 'description'): Template | undefined => {
     if (typeof valid[key] !== 'string') return undefined;
     const result = compileTemplate(valid[key], templateOptions);
@@ -249,18 +259,25 @@ function validateRule(raw: unknown, index: number, problems: Problem[]): Compile
 
   const match = raw['match'] === undefined ? [] : validateMatch(raw['match'], at('match'), problems);
   const labels = raw['labels'] === undefined ? {} : validateLabels(raw['labels'], at('labels'), problems);
+  if (input?.kind === 'record') checkRecordLabels(input.topic, input.shape, raw, valid, at, problems);
 
-  if (problems.length > before || summary === undefined) return undefined;
+  if (problems.length > before || summary === undefined || input === undefined) return undefined;
+  const groupBy =
+    valid.group_by !== undefined
+      ? Object.freeze([...(valid.group_by as string[])])
+      : input.kind === 'record'
+        ? Object.freeze([input.topic.keyField])
+        : null;
   const base = {
     name: valid.name as string,
-    metric: valid.metric as string,
+    input,
     match: Object.freeze(match),
     environments: Object.freeze((valid.environments as Environment[] | undefined) ?? [...ENVIRONMENTS]),
     severity: valid.severity as Severity,
     summary,
     description,
     labels: Object.freeze(labels),
-    groupBy: valid.group_by === undefined ? null : Object.freeze([...(valid.group_by as string[])]),
+    groupBy,
     consecutive: (valid.consecutive as number | undefined) ?? 1,
     forMs: durationMs(valid.for),
     keepFiringForMs: durationMs(valid.keep_firing_for),
@@ -320,10 +337,140 @@ function checkConditionKeys(
   }
 }
 
+/**
+ * What the rule watches: `metric` or `record` (exactly one), with `field` only on records (required by
+ * the threshold form there, and numeric). Undefined with its problems otherwise.
+ */
+function ruleInput(
+  raw: Record<string, unknown>,
+  valid: Partial<Record<RuleKey, unknown>>,
+  at: (...rest: (string | number)[]) => Path,
+  problems: Problem[],
+): RuleInput | undefined {
+  if (raw['metric'] !== undefined && raw['record'] !== undefined) {
+    problems.push({
+      path: at('record'),
+      onKey: true,
+      message:
+        '"record" does not go with "metric": a rule watches the points of one metric or the records of one topic',
+    });
+    return undefined;
+  }
+  if (raw['record'] === undefined) {
+    if (raw['field'] !== undefined) {
+      problems.push({
+        path: at('field'),
+        onKey: true,
+        message: '"field" goes with "record": the value of a rule over metric points is the point\'s value',
+      });
+    }
+    if (raw['metric'] === undefined) {
+      problems.push({
+        path: at(),
+        message:
+          '"metric" is missing (e.g. metric: drawdown_1h), or "record" for a rule over the records of a topic (e.g. record: ingest.runs)',
+      });
+    }
+    return typeof valid.metric === 'string' ? { kind: 'metric', metric: valid.metric } : undefined;
+  }
+  const topic = typeof valid.record === 'string' ? recordTopic(valid.record) : undefined;
+  if (topic === undefined) return undefined;
+  const shape = recordShape(topic.type);
+  const fieldName = valid.field as string | undefined;
+  if (raw['field'] === undefined && raw['expr'] === undefined) {
+    problems.push({
+      path: at(),
+      message: `"field" is missing: a threshold rule over records compares one numeric field of the record (e.g. field: ${shape.numberFields[0] ?? 'value'}); numeric fields of ${shape.type}: ${numericFields(shape).join(', ')}`,
+    });
+  }
+  if (fieldName !== undefined) {
+    const field = shape.byName.get(fieldName);
+    if (field === undefined || !isNumeric(field)) {
+      const guess = closest(fieldName, numericFields(shape));
+      problems.push({
+        path: at('field'),
+        message:
+          (field === undefined
+            ? `${shape.type} records (topic ${topic.topic}) have no field "${fieldName}"`
+            : `"${fieldName}" is not a number`) +
+          (guess === undefined || field !== undefined ? '' : ` (did you mean "${guess}"?)`) +
+          `; numeric fields of ${shape.type}: ${numericFields(shape).join(', ')}`,
+      });
+      return undefined;
+    }
+  }
+  return { kind: 'record', topic, shape, field: fieldName ?? null };
+}
+
+function numericFields(shape: RecordShape): string[] {
+  return shape.fields.filter(isNumeric).map((f) => f.name);
+}
+
+/**
+ * A rule over records: its matchers and group_by name label fields of the record; group_by includes
+ * the topic's key field (so one alert's state lives in one partition); a record type without env takes
+ * the rule's one environment.
+ */
+function checkRecordLabels(
+  topic: RecordTopic,
+  shape: RecordShape,
+  raw: Record<string, unknown>,
+  valid: Partial<Record<RuleKey, unknown>>,
+  at: (...rest: (string | number)[]) => Path,
+  problems: Problem[],
+): void {
+  const known = (name: string, path: Path, onKey: boolean): void => {
+    if (shape.labelFields.includes(name)) return;
+    const field = shape.byName.get(name);
+    const guess = field === undefined ? closest(name, shape.labelFields) : undefined;
+    problems.push({
+      path,
+      onKey,
+      message:
+        (field === undefined
+          ? `${shape.type} records (topic ${topic.topic}) have no field "${name}"`
+          : `"${name}" is not a label field (a text, enum, integer or boolean)`) +
+        (guess === undefined ? '' : ` (did you mean "${guess}"?)`) +
+        `; label fields of ${shape.type}: ${shape.labelFields.join(', ')}`,
+    });
+  };
+  if (isRecord(raw['match']))
+    for (const name of Object.keys(raw['match'])) known(name, at('match', name), true);
+  const groupBy = valid.group_by as string[] | undefined;
+  if (groupBy !== undefined) {
+    groupBy.forEach((name, i) => known(name, at('group_by', i), false));
+    if (!groupBy.includes(topic.keyField)) {
+      problems.push({
+        path: at('group_by'),
+        message: `must include "${topic.keyField}", the key of topic ${topic.topic}: the records of one alert must share a partition, where its state lives (e.g. group_by: [${[topic.keyField, ...groupBy].join(', ')}])`,
+      });
+    }
+  }
+  if (!topic.hasEnv) {
+    const environments = valid.environments as Environment[] | undefined;
+    if (raw['environments'] === undefined) {
+      problems.push({
+        path: at(),
+        message: `"environments" is missing: ${shape.type} records (topic ${topic.topic}) have no env, so the rule names the one its alerts belong to (e.g. environments: [prod])`,
+      });
+    } else if (environments !== undefined && environments.length !== 1) {
+      problems.push({
+        path: at('environments'),
+        message: `${shape.type} records have no env: list exactly one environment, the one its alerts belong to (e.g. environments: [prod])`,
+      });
+    }
+  }
+}
+
 /** The compiled condition, or undefined (with its problem, pointing into the expression). */
-function compileExpression(source: unknown, path: Path, problems: Problem[]): Condition | undefined {
+function compileExpression(
+  source: unknown,
+  path: Path,
+  scope: ExpressionScope,
+  problems: Problem[],
+): Condition | undefined {
   if (typeof source !== 'string') return undefined;
-  const compiled = compileCondition(source);
+  const compiled = compileCondition(source, scope);
   if ('evaluate' in compiled) return compiled;
   problems.push({ path, within: compiled.offset, message: compiled.message });
   return undefined;
@@ -430,7 +577,7 @@ function validateLabels(raw: unknown, path: Path, problems: Problem[]): Record<s
     const here = [...path, name];
     const nameProblem =
       name === 'env'
-        ? '"env" cannot be set here: the alert\'s env is the metric\'s env label'
+        ? "\"env\" cannot be set here: the alert's env is the metric's env label (the record's env field)"
         : labelNameProblem(name);
     if (nameProblem !== undefined) problems.push({ path: here, onKey: true, message: nameProblem });
     if (typeof value === 'string') labels[name] = value;

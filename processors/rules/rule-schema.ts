@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { ENVIRONMENTS, SEVERITIES } from '../../schemas/index.ts';
 import { DURATION_FORMS, DURATION_PATTERN } from './duration.ts';
 import { OPERATORS } from './operators.ts';
+import { RECORD_TOPIC_NAMES } from './record-inputs.ts';
 import { found } from './yaml-file.ts';
 
 export const SNAKE_CASE = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/;
@@ -63,6 +64,23 @@ export const RULE_FIELDS = {
       error: (i) => `expected a metric name in snake_case (e.g. drawdown_1h), found ${found(i.input)}`,
     })
     .meta({ description: 'The metric whose series the rule watches (points of the `metrics` topic).' }),
+  record: z
+    .enum(RECORD_TOPIC_NAMES as [string, ...string[]], {
+      error: (i) =>
+        `expected a topic whose records rules can watch (${RECORD_TOPIC_NAMES.join(', ')}), found ${found(i.input)}` +
+        (i.input === 'metrics' ? ': for metric points write metric: <name>' : ''),
+    })
+    .meta({
+      description:
+        'Instead of metric: the topic whose records the rule watches, one by one (processors/rules/README.md, "Rules over records").',
+    }),
+  field: z
+    .string({ error: (i) => `expected a field name, found ${found(i.input)}` })
+    .regex(LABEL_NAME, { error: (i) => `expected a field name, found ${found(i.input)}` })
+    .meta({
+      description:
+        "With record: the record's numeric field that is the alert's value (and `value` in expr and templates). Required with op and threshold.",
+    }),
   match: z
     .record(
       z.string().regex(LABEL_NAME),
@@ -74,7 +92,7 @@ export const RULE_FIELDS = {
     )
     .meta({
       description:
-        'Label matchers, all of which must hold (the label must be present): a value, { regex } (anchored) or { in: [...] }.',
+        "Label matchers, all of which must hold (the label must be present): a value, { regex } (anchored) or { in: [...] }. On records: the record's label fields.",
     }),
   environments: z
     .array(
@@ -88,7 +106,8 @@ export const RULE_FIELDS = {
     .min(1, { error: 'expected at least one environment (leave the key out for all)' })
     .refine((list) => new Set(list).size === list.length, { error: 'an environment is listed twice' })
     .meta({
-      description: "The environments (the series' env label) the rule watches; default all.",
+      description:
+        "The environments (the series' env label, the record's env field) the rule watches; default all. Exactly one for records without env (outcomes, signals).",
       uniqueItems: true,
     }),
   op: z
@@ -106,7 +125,7 @@ export const RULE_FIELDS = {
       'Hysteresis: a firing alert resolves when `value op clear` stops holding. On the safe side of threshold; default threshold.',
   }),
   expr: conditionSchema(
-    'The condition as a CEL expression over value (double), labels (map), name, ts (int, epoch ms) and time (timestamp). Instead of op and threshold.',
+    'The condition as a CEL expression over value (double), labels (map), name, ts (int, epoch ms) and time (timestamp); on records over record, labels, env, ts, time (and value with field). Instead of op and threshold.',
   ),
   clear_expr: conditionSchema(
     'With expr: a firing alert resolves on a point where this holds and expr does not. Default: when expr stops holding.',
@@ -134,7 +153,7 @@ export const RULE_FIELDS = {
     .refine((s) => s.trim() !== '', { error: 'must not be empty' })
     .meta({
       description:
-        "The alert's one line: a template with {{value}}, {{threshold}}, {{clear}}, {{consecutive}}, {{env}}, {{rule}}, {{for}}, {{keep_firing_for}}, {{labels.<name>}}, formatters | pct [digits] and | fixed <digits>.",
+        "The alert's one line: a template with {{value}}, {{threshold}}, {{clear}}, {{consecutive}}, {{env}}, {{rule}}, {{for}}, {{keep_firing_for}}, {{labels.<name>}}, {{record.<field>}} (rules over records), formatters | pct [digits] and | fixed <digits>.",
     }),
   labels: z
     .record(
@@ -159,7 +178,7 @@ export const RULE_FIELDS = {
     .refine((list) => new Set(list).size === list.length, { error: 'a label is listed twice' })
     .meta({
       description:
-        "The series' labels that identify the alert (its labels and fingerprint, with rule and env). Default: all of them.",
+        "The series' labels that identify the alert (its labels and fingerprint, with rule and env). Default: all of them; on records, the topic's key field (which the list must include).",
       uniqueItems: true,
     }),
 } as const;
@@ -170,7 +189,6 @@ export const RULE_KEYS = Object.keys(RULE_FIELDS) as RuleKey[];
 const common = {
   name: RULE_FIELDS.name,
   description: RULE_FIELDS.description.optional(),
-  metric: RULE_FIELDS.metric,
   match: RULE_FIELDS.match.optional(),
   environments: RULE_FIELDS.environments.optional(),
   for: RULE_FIELDS.for.optional(),
@@ -191,25 +209,58 @@ export const RULES_FILE_SCHEMA = z
         z
           .strictObject({
             ...common,
+            metric: RULE_FIELDS.metric,
             op: RULE_FIELDS.op,
             threshold: RULE_FIELDS.threshold,
             clear: RULE_FIELDS.clear.optional(),
           })
-          .meta({ title: 'threshold rule', description: 'A rule whose condition is `value op threshold`.' }),
+          .meta({
+            title: 'threshold rule',
+            description: 'A rule on the points of a metric whose condition is `value op threshold`.',
+          }),
         z
           .strictObject({
             ...common,
+            metric: RULE_FIELDS.metric,
             expr: RULE_FIELDS.expr,
             clear_expr: RULE_FIELDS.clear_expr.optional(),
           })
-          .meta({ title: 'expression rule', description: 'A rule whose condition is a CEL expression.' }),
+          .meta({
+            title: 'expression rule',
+            description: 'A rule on the points of a metric whose condition is a CEL expression.',
+          }),
+        z
+          .strictObject({
+            ...common,
+            record: RULE_FIELDS.record,
+            field: RULE_FIELDS.field,
+            op: RULE_FIELDS.op,
+            threshold: RULE_FIELDS.threshold,
+            clear: RULE_FIELDS.clear.optional(),
+          })
+          .meta({
+            title: 'threshold rule over records',
+            description: 'A rule on the records of a topic whose condition is `record.<field> op threshold`.',
+          }),
+        z
+          .strictObject({
+            ...common,
+            record: RULE_FIELDS.record,
+            field: RULE_FIELDS.field.optional(),
+            expr: RULE_FIELDS.expr,
+            clear_expr: RULE_FIELDS.clear_expr.optional(),
+          })
+          .meta({
+            title: 'expression rule over records',
+            description: 'A rule on the records of a topic whose condition is a CEL expression over record.',
+          }),
       ]),
     ),
   })
   .meta({
     title: 'tradewatch alert rules',
     description:
-      'Alert rules evaluated on the points of the metrics topic. Format and semantics: processors/rules/README.md.',
+      'Alert rules evaluated on the points of the metrics topic and on the records of other topics. Format and semantics: processors/rules/README.md.',
   });
 
 /** The published JSON Schema (draft 2020-12) of rules files, as committed in rules.schema.json. */

@@ -20,6 +20,19 @@
  * Optional in an expected alert, compared when given: labels, summary, description, severity, env,
  * value, starts_at, ends_at (durations from the start, or null).
  *
+ * Rules over records take records in, by topic, each a whole record of the topic's type (defaults merged
+ * under each entry), with `time` setting its event-time field:
+ * ```yaml
+ *     input_records:
+ *       - topic: ingest.runs
+ *         defaults: { ingest: prices, env: prod, run_id: r1, started_at: 0, status: success, rows: 10,
+ *                     duration_ms: 1000, error: null, data_until: null }
+ *         records:
+ *           - { time: 1m, rows: 0 }            # finished_at = 1m
+ *           - { time: 2m, rows: 0, run_id: r2 }
+ * ```
+ * Timestamp fields take durations from the start (`30s`) or epoch ms.
+ *
  * This file parses and validates a test file in full, each problem with its file:line:col
  * (TW_RULE_TEST_INVALID); rule-test-run.ts runs it.
  */
@@ -34,7 +47,11 @@ import {
   type Environment,
   type Severity,
 } from '../../schemas/index.ts';
+import { closest } from '../../schemas/problems.ts';
+import type { RecordTypeName } from '../../schemas/record-types.ts';
+import { checkValue } from '../../schemas/value-check.ts';
 import { DURATION_FORMS, parseDuration } from './duration.ts';
+import { RECORD_TOPIC_NAMES, recordShape, recordTopic } from './record-inputs.ts';
 import { LABEL_NAME } from './rule-schema.ts';
 import { expandValues, parseSeries, type Sample } from './series-notation.ts';
 import {
@@ -64,6 +81,19 @@ export interface TestSeries {
   readonly samples: readonly Sample[];
 }
 
+/** One input record of a test. */
+export interface TestRecord {
+  /** The logical topic. */
+  readonly topic: string;
+  readonly type: RecordTypeName;
+  /** The whole record, checked against its type's schema. */
+  readonly value: Readonly<Record<string, unknown>>;
+  /** Its event time, ms from the start. */
+  readonly time: number;
+  /** `file:line:col` of the entry, for messages. */
+  readonly at: string;
+}
+
 /** One alert a test expects; the fields not given are not compared. */
 export interface ExpectedAlert {
   /** `file:line:col` of the expectation, for messages. */
@@ -77,7 +107,8 @@ export interface ExpectedAlert {
   readonly description?: string;
   readonly severity?: Severity;
   readonly env?: Environment;
-  readonly value?: number;
+  /** Null: the alert has no value (a rule over records without `field`). */
+  readonly value?: number | null;
   readonly starts_at?: number;
   readonly ends_at?: number | null;
 }
@@ -87,6 +118,8 @@ export interface RuleTest {
   readonly name: string;
   readonly index: number;
   readonly series: readonly TestSeries[];
+  /** Fed after the points of the same time, in file order. */
+  readonly records: readonly TestRecord[];
   readonly expected: readonly ExpectedAlert[];
 }
 
@@ -100,8 +133,9 @@ export interface RuleTestFile {
 }
 
 const FILE_KEYS = ['rule_files', 'tests'] as const;
-const TEST_KEYS = ['name', 'interval', 'input_series', 'expected_alerts'] as const;
+const TEST_KEYS = ['name', 'interval', 'input_series', 'input_records', 'expected_alerts'] as const;
 const SERIES_KEYS = ['metric', 'values', 'interval'] as const;
+const RECORDS_KEYS = ['topic', 'defaults', 'records'] as const;
 const ALERT_KEYS = [
   'time',
   'rule',
@@ -150,17 +184,16 @@ const TEST_SCHEMA = z.looseObject(
   {
     name: text('a test name (text)').optional(),
     interval: duration.optional(),
-    input_series: listOf(
-      'input series',
-      '"input_series" is missing: expected a list of series (metric, values)',
-    ),
+    input_series: listOf('input series', '').optional(),
+    input_records: listOf('input records by topic', '').optional(),
     expected_alerts: listOf(
       'alerts',
       '"expected_alerts" is missing: list the alerts the input must produce ([] for none)',
     ),
   },
   {
-    error: (i) => `expected a test (name, interval, input_series, expected_alerts), found ${found(i.input)}`,
+    error: (i) =>
+      `expected a test (name, interval, input_series and/or input_records, expected_alerts), found ${found(i.input)}`,
   },
 );
 
@@ -173,6 +206,29 @@ const SERIES_SCHEMA = z.looseObject(
     interval: duration.optional(),
   },
   { error: (i) => `expected a series (metric, values), found ${found(i.input)}` },
+);
+
+const RECORDS_SCHEMA = z.looseObject(
+  {
+    topic: text(`a topic (${RECORD_TOPIC_NAMES.join(', ')})`),
+    defaults: z
+      .record(z.string(), z.unknown(), {
+        error: (i) => `expected a mapping of field values, found ${found(i.input)}`,
+      })
+      .optional(),
+    records: z.array(
+      z.record(z.string(), z.unknown(), {
+        error: (i) => `expected a record (time and field values), found ${found(i.input)}`,
+      }),
+      {
+        error: (i) =>
+          i.input === undefined
+            ? '"records" is missing: expected a list of records (time and field values)'
+            : `expected a list of records, found ${found(i.input)}`,
+      },
+    ),
+  },
+  { error: (i) => `expected records of a topic (topic, defaults, records), found ${found(i.input)}` },
 );
 
 const ALERT_SCHEMA = z.looseObject(
@@ -191,7 +247,12 @@ const ALERT_SCHEMA = z.looseObject(
         error: (i) => `expected one of ${ENVIRONMENTS.join(', ')}, found ${found(i.input)}`,
       })
       .optional(),
-    value: z.number({ error: (i) => `expected a number, found ${found(i.input)}` }).optional(),
+    value: z
+      .number({
+        error: (i) => `expected a number (or null for an alert without value), found ${found(i.input)}`,
+      })
+      .nullable()
+      .optional(),
     starts_at: duration.optional(),
     ends_at: z
       .union([z.string(), z.literal(0), z.null()], {
@@ -206,6 +267,7 @@ const ALERT_SCHEMA = z.looseObject(
 function knownKeys(at: YamlPath): readonly string[] {
   if (at.length === 0) return FILE_KEYS;
   if (at.length === 2) return TEST_KEYS;
+  if (at[2] === 'input_records') return RECORDS_KEYS;
   return at[2] === 'input_series' ? SERIES_KEYS : ALERT_KEYS;
 }
 
@@ -258,7 +320,12 @@ function unknownKeys(value: unknown, at: YamlPath, problems: YamlProblem[]): voi
   if (Array.isArray(value)) {
     // Only the lists of mappings: tests, input_series, expected_alerts.
     const list = at[at.length - 1];
-    if (list === 'tests' || list === 'input_series' || list === 'expected_alerts') {
+    if (
+      list === 'tests' ||
+      list === 'input_series' ||
+      list === 'input_records' ||
+      list === 'expected_alerts'
+    ) {
       value.forEach((item: unknown, i) => unknownKeys(item, [...at, i], problems));
     }
     return;
@@ -268,7 +335,12 @@ function unknownKeys(value: unknown, at: YamlPath, problems: YamlProblem[]): voi
   for (const [key, child] of Object.entries(value)) {
     if (!known.includes(key))
       problems.push({ path: [...at, key], onKey: true, message: unknownKey(key, known) });
-    else if (key === 'tests' || key === 'input_series' || key === 'expected_alerts') {
+    else if (
+      key === 'tests' ||
+      key === 'input_series' ||
+      key === 'input_records' ||
+      key === 'expected_alerts'
+    ) {
       unknownKeys(child, [...at, key], problems);
     }
   }
@@ -303,7 +375,14 @@ function compile(parsed: ParsedYaml, file: string, problems: YamlProblem[]): Rul
     const test = check(TEST_SCHEMA, rawTest, base, problems);
     if (test === undefined) return [];
     const interval = positive(test.interval, ms(DEFAULT_INTERVAL, base), [...base, 'interval']);
-    const series = test.input_series.flatMap((rawSeries, i): TestSeries[] => {
+    if (test.input_series === undefined && test.input_records === undefined) {
+      problems.push({
+        path: base,
+        message:
+          '"input_series" is missing: expected a list of series (metric, values), or input_records for rules over records',
+      });
+    }
+    const series = (test.input_series ?? []).flatMap((rawSeries, i): TestSeries[] => {
       const at = [...base, 'input_series', i];
       const s = check(SERIES_SCHEMA, rawSeries, at, problems);
       if (s === undefined) return [];
@@ -353,9 +432,89 @@ function compile(parsed: ParsedYaml, file: string, problems: YamlProblem[]): Rul
         },
       ];
     });
-    return [{ name: test.name ?? `tests[${index}]`, index, series, expected }];
+    const records = (test.input_records ?? []).flatMap((rawGroup, i): TestRecord[] =>
+      testRecords(rawGroup, [...base, 'input_records', i], ms, position, problems),
+    );
+    return [{ name: test.name ?? `tests[${index}]`, index, series, records, expected }];
   });
   if (raw === undefined) return undefined;
   const folder = path.dirname(file);
   return { file, ruleFiles: raw.rule_files.map((f) => path.resolve(folder, f)), tests };
+}
+
+/** The records of one `input_records` entry, each checked against its type (problems at the entry). */
+function testRecords(
+  raw: unknown,
+  at: YamlPath,
+  ms: (value: string | number, at: YamlPath) => number,
+  position: (at: YamlPath) => string,
+  problems: YamlProblem[],
+): TestRecord[] {
+  const group = check(RECORDS_SCHEMA, raw, at, problems);
+  if (group === undefined) return [];
+  const topic = recordTopic(group.topic);
+  if (topic === undefined) {
+    const guess = closest(group.topic, RECORD_TOPIC_NAMES);
+    problems.push({
+      path: [...at, 'topic'],
+      message:
+        `${found(group.topic)} is not a topic rules over records watch` +
+        (guess === undefined ? '' : ` (did you mean "${guess}"?)`) +
+        `; they are ${RECORD_TOPIC_NAMES.join(', ')}`,
+    });
+    return [];
+  }
+  const shape = recordShape(topic.type);
+  // Timestamp fields may be written as durations from the start.
+  const times = new Set(
+    shape.fields
+      .filter((f) => (f.node.kind === 'optional' ? f.node.type : f.node).kind === 'timestamp')
+      .map((f) => f.name),
+  );
+  const withTimes = (values: Readonly<Record<string, unknown>>, path: YamlPath): Record<string, unknown> => {
+    const out: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(values)) {
+      out[name] = times.has(name) && typeof value === 'string' ? ms(value, [...path, name]) : value;
+    }
+    return out;
+  };
+  const defaults = withTimes(group.defaults ?? {}, [...at, 'defaults']);
+  return group.records.flatMap((entry, i): TestRecord[] => {
+    const here = [...at, 'records', i];
+    if (entry['time'] === undefined) {
+      problems.push({
+        path: here,
+        message: `"time" is missing: when the record happened, from the start (it sets ${topic.timeField})`,
+      });
+      return [];
+    }
+    const rawTime = entry['time'];
+    if (typeof rawTime !== 'string' && rawTime !== 0) {
+      problems.push({
+        path: [...here, 'time'],
+        message: `expected ${DURATION_FORMS}, found ${found(rawTime)}`,
+      });
+      return [];
+    }
+    const time = ms(rawTime, [...here, 'time']);
+    const { time: _time, ...fields } = entry;
+    const value = { ...defaults, ...withTimes(fields, here), [topic.timeField]: time };
+    const wrong = checkValue(shape.model, value);
+    for (const p of wrong) {
+      const field = p.path.split(/[.[]/)[0] ?? '';
+      const path = Object.hasOwn(fields, field) ? [...here, field] : here;
+      const prefix =
+        p.path === field && path.length > here.length ? '' : `${p.path === '' ? 'the record' : p.path}: `;
+      problems.push({
+        path,
+        message: `${prefix}expected ${p.expected}, found ${p.found}${
+          Object.hasOwn(fields, field) || Object.hasOwn(defaults, field) || p.found !== 'nothing (missing)'
+            ? ''
+            : ' (give it in defaults or in the record)'
+        }`,
+      });
+    }
+    if (wrong.length > 0) return [];
+    return [{ topic: topic.topic, type: topic.type, value, time, at: position(here) }];
+  });
 }

@@ -1,9 +1,10 @@
 /**
  * Runs rule unit tests (rule-test-file.ts): each test's input series become metric points at time
  * 0, interval, 2·interval, ... (epoch 1970-01-01T00:00:00Z, so times read as durations from the start),
- * fed in time order (series order at equal times) through the real rules processor, as the runtime
- * would; the alerts it emits are compared with the expected ones, each in full: a test passes when every
- * expected alert was emitted and nothing else was.
+ * and its input records are taken at their `time`; all are fed in time order (series, then records, in
+ * file order at equal times) through the real rules processor, as the runtime would; the alerts it
+ * emits are compared with the expected ones, each in full: a test passes when every expected alert was
+ * emitted and nothing else was.
  */
 import { Writable } from 'node:stream';
 import { ManualClock } from '../../runtime/clock.ts';
@@ -11,12 +12,13 @@ import { TradewatchError } from '../../runtime/errors.ts';
 import { createLogger } from '../../runtime/logger.ts';
 import { inMemorySource, isRejection, type Output } from '../../runtime/processor/types.ts';
 import type { Alert, Metric } from '../../schemas/index.ts';
+import type { RulesInputValue } from './rules-processor.ts';
 import { closest } from '../../schemas/problems.ts';
 import { seriesKey } from '../../topics/catalogue.ts';
 import { formatDuration } from './duration.ts';
 import { loadRuleFiles } from './rule-file.ts';
 import { loadRuleTests, type ExpectedAlert, type RuleTest, type RuleTestFile } from './rule-test-file.ts';
-import { createRulesProcessor, renderRuleTemplate } from './rules-processor.ts';
+import { createRulesProcessor } from './rules-processor.ts';
 import type { CompiledRules, RulesState } from './types.ts';
 
 /** An alert the rules emitted in a test, with its description rendered (the Alert record has none). */
@@ -64,31 +66,64 @@ export function runRuleTests(tests: RuleTestFile, rules: CompiledRules): FileOut
         return `${e.at}: rule: no rule "${e.rule}" in ${rules.file}${guess === undefined ? '' : ` (did you mean "${guess}"?)`}`;
       }),
   );
+  // Records of a topic that no rule watches would pass through unnoticed: most likely a rules file is
+  // missing from rule_files.
+  for (const test of tests.tests) {
+    for (const record of test.records) {
+      if (!rules.byTopic.has(record.topic)) {
+        unknown.push(
+          `${record.at}: input_records: no rule in ${rules.file} watches topic ${record.topic} (record: ${record.topic})`,
+        );
+      }
+    }
+  }
   if (unknown.length > 0) {
     throw new TradewatchError(
       'TW_RULE_TEST_INVALID',
-      `the rule test file ${tests.file} expects alerts of rules that do not exist:\n${unknown.map((p) => `  - ${p}`).join('\n')}`,
+      `the rule test file ${tests.file} refers to rules that do not exist:\n${unknown.map((p) => `  - ${p}`).join('\n')}`,
       { details: { file: tests.file, problems: unknown } },
     );
   }
   return { file: tests.file, outcomes: tests.tests.map((test) => runTest(test, rules)) };
 }
 
-interface Point {
-  readonly metric: Metric;
-  readonly series: number;
+/** One input of a test: a metric point or a record, at its time. */
+interface Input {
+  readonly topic: string;
+  readonly value: RulesInputValue;
+  readonly time: number;
+  /** Series order, then records in file order, at equal times. */
+  readonly order: number;
+  /** For messages. */
+  readonly describe: string;
 }
 
 function runTest(test: RuleTest, rules: CompiledRules): TestOutcome {
-  const points: Point[] = test.series.flatMap((s, series) =>
-    s.samples.flatMap((value, i) =>
-      value === null
-        ? []
-        : [{ series, metric: { name: s.name, labels: s.labels, value, ts: i * s.interval } }],
-    ),
+  const points: Input[] = test.series.flatMap((s, series) =>
+    s.samples.flatMap((value, i): Input[] => {
+      if (value === null) return [];
+      const metric: Metric = { name: s.name, labels: s.labels, value, ts: i * s.interval };
+      return [
+        {
+          topic: 'metrics',
+          value: metric,
+          time: metric.ts,
+          order: series,
+          describe: `point ${seriesKey(metric.name, metric.labels)} ${metric.value}`,
+        },
+      ];
+    }),
   );
-  // Stable: series order at equal times.
-  points.sort((a, b) => a.metric.ts - b.metric.ts || a.series - b.series);
+  const records: Input[] = test.records.map((r, i) => ({
+    topic: r.topic,
+    value: r.value as unknown as RulesInputValue,
+    time: r.time,
+    order: test.series.length + i,
+    describe: `record of ${r.topic} (${r.at})`,
+  }));
+  const inputs = [...points, ...records];
+  // Stable: series order, then records, at equal times.
+  inputs.sort((a, b) => a.time - b.time || a.order - b.order);
 
   const processor = createRulesProcessor(rules);
   const warnings: string[] = [];
@@ -106,33 +141,29 @@ function runTest(test: RuleTest, rules: CompiledRules): TestOutcome {
   const clock = new ManualClock(0);
   const emitted: EmittedAlert[] = [];
   const lines: string[] = [];
-  points.forEach(({ metric }, offset) => {
-    const source = inMemorySource(processor.inputs[0]!, offset, metric.ts);
-    const key = processor.key(metric, source);
+  inputs.forEach(({ topic, value, time, describe }, offset) => {
+    const input = processor.inputs.find((i) => i.topic === topic) ?? processor.inputs[0]!;
+    const source = inMemorySource(input, offset, time);
+    const key = processor.key(value, source);
     const saved = states.get(key);
     // Through JSON, as the changelog would.
     const state =
-      saved === undefined ? processor.initialState(key, metric, source) : (JSON.parse(saved) as RulesState);
+      saved === undefined ? processor.initialState(key, value, source) : (JSON.parse(saved) as RulesState);
     const outputs: Output[] = [];
-    const result = processor.process(metric, state, {
+    const result = processor.process(value, state, {
       clock,
       logger,
       source,
       emit: (o) => void outputs.push(o),
     });
     if (isRejection(result)) {
-      lines.push(
-        `point ${seriesKey(metric.name, metric.labels)} ${metric.value} at ${at(metric.ts)} was rejected: ${result.reject}`,
-      );
+      lines.push(`${describe} at ${at(time)} was rejected: ${result.reject}`);
       return;
     }
     states.set(key, JSON.stringify(result));
     for (const output of outputs) {
-      if (output.kind !== 'alert') continue;
-      const rule = rules.rules.find((r) => r.name === output.alert.rule);
-      const description =
-        rule?.description == null ? '' : renderRuleTemplate(rule.description, rule, metric, output.alert.env);
-      emitted.push({ alert: output.alert, description });
+      if (output.kind === 'alert')
+        emitted.push({ alert: output.alert, description: output.alert.description ?? '' });
     }
   });
 

@@ -1,7 +1,11 @@
 /**
- * The rules processor: evaluates the alert rules on every point of the `metrics` topic and emits one
- * `firing` alert when an episode starts and one `resolved` alert when it ends, with a row for the
- * `alerts` table each time.
+ * The rules processor: evaluates the alert rules on every point of the `metrics` topic (and on every
+ * record of the topics that rules over records watch) and emits one `firing` alert when an episode
+ * starts and one `resolved` alert when it ends, with a row for the `alerts` table each time.
+ *
+ * A record is evaluated as a point would be, for each rule over its topic, in the series that is its
+ * group: its env and the values of the rule's `group_by` fields. Its ts is its event-time field and its
+ * value the rule's `field` (or none); see record-inputs.ts.
  *
  * Per rule and series (the state key is the series, so its state partitions with its input), on each
  * point in event-time order, with "holds" meaning the rule's condition (`value op threshold`, or `expr`):
@@ -19,34 +23,118 @@
  * backwards in event time. None is rejected: they are legitimate metric data, only not evidence for an
  * alert transition. A point with the same ts as the newest one is evaluated.
  */
-import type { Processor, ProcessContext, Rejection, SinkRow } from '../../runtime/processor/types.ts';
+import type { Output, Processor, ProcessContext, Rejection, SinkRow } from '../../runtime/processor/types.ts';
 import {
   ENVIRONMENTS,
   type Alert,
   type AlertStatus,
   type Environment,
   type Metric,
+  type RecordTypeName,
+  type RecordTypes,
 } from '../../schemas/index.ts';
 import { seriesKey } from '../../topics/catalogue.ts';
 import { formatDuration } from './duration.ts';
-import { evaluateCondition, metricVariables } from './expression.ts';
+import { evaluateCondition, metricVariables, recordVariables } from './expression.ts';
 import { alertFingerprint } from './fingerprint.ts';
 import { matchesAll } from './matchers.ts';
 import { holds } from './operators.ts';
+import { recordEnv, recordLabels, recordTopic, type RecordTopic } from './record-inputs.ts';
 import { renderTemplate, type TemplateValues } from './template.ts';
-import type { CompiledRule, CompiledRules, RuleSeriesState, RulesState, Template } from './types.ts';
+import type {
+  CompiledRule,
+  CompiledRules,
+  OpenEpisode,
+  RuleSeriesState,
+  RulesState,
+  Template,
+} from './types.ts';
 
 /** The QuestDB table alert state changes are written to. */
 export const ALERTS_TABLE = 'alerts';
 
-/** The processor that turns metric points into alerts, for `rules` (see {@link loadRules}). */
-export function createRulesProcessor(rules: CompiledRules): Processor<Metric, RulesState> {
+/** A record of a topic that rules over records watch, decoded. */
+export type RuleRecord = Readonly<Record<string, unknown>>;
+
+/** What the rules processor reads: metric points, and the records of the topics its rules name. */
+export type RulesInputValue = RecordTypes[RecordTypeName];
+
+/**
+ * The processor that turns metric points (and records) into alerts, for `rules` (see
+ * {@link loadRules}). It reads `metrics` and every topic a rule over records names.
+ */
+export function createRulesProcessor(rules: CompiledRules): Processor<RulesInputValue, RulesState> {
+  const names: ReadonlySet<string> = new Set(rules.rules.map((r) => r.name));
+  const topics = new Map<string, RecordTopic>();
+  for (const topic of rules.byTopic.keys()) {
+    const spec = recordTopic(topic);
+    if (spec !== undefined) topics.set(topic, spec);
+  }
   return {
     name: 'rules',
-    inputs: [{ topic: 'metrics', type: 'Metric' }],
-    key: (metric) => seriesKey(metric.name, metric.labels),
+    inputs: [
+      // Primary: the metric rules' state keeps its changelog when rules over records come and go.
+      { topic: 'metrics', type: 'Metric', primary: true },
+      ...[...topics.values()].map((t) => ({ topic: t.topic, type: t.type })),
+    ],
+    key: (value, source) => {
+      const topic = topics.get(source.topic);
+      if (topic === undefined) {
+        const metric = value as Metric;
+        return seriesKey(metric.name, metric.labels);
+      }
+      // The topic's key field is what the producer keys its records by (topics/catalogue.ts).
+      return `${topic.topic}|${String((value as unknown as RuleRecord)[topic.keyField])}`;
+    },
     initialState: () => ({}),
-    process: (metric, state, context) => processPoint(rules, metric, state, context),
+    // The open episodes of rules removed from the file are resolved on the next timer tick after a
+    // restore, not only on their series' next point (which may never come).
+    timer: (state) => (hasOrphan(state, names) ? 0 : null),
+    onTimer: (_key, state, context) => {
+      const next: RulesState = {};
+      for (const [entry, entryState] of Object.entries(state)) {
+        if (names.has(ruleOfEntry(entry))) next[entry] = entryState;
+        else resolveOrphan(entry, entryState, null, context);
+      }
+      return next;
+    },
+    process: (value, state, context) => {
+      const topic = topics.get(context.source.topic);
+      return topic === undefined
+        ? processPoint(rules, value as Metric, state, context)
+        : processRecord(
+            rules.byTopic.get(topic.topic) ?? [],
+            topic,
+            value as unknown as RuleRecord,
+            state,
+            context,
+          );
+    },
+  };
+}
+
+/** What the rules see of one point or one record: the same lifecycle applies to both. */
+export interface Observation {
+  /** Event time, epoch ms. */
+  readonly ts: number;
+  /** The point's value, or the record's `field`; null for a rule over records without one. */
+  readonly value: number | null;
+  /** The series' labels (the record's label fields), env included: group_by, templates. */
+  readonly labels: Readonly<Record<string, string>>;
+  /** The record, for `{{record.<field>}}`; null for a metric point. */
+  readonly record: RuleRecord | null;
+  /** The series or record, for logs. */
+  readonly describe: string;
+}
+
+/** A metric point as an observation. */
+export function metricObservation(metric: Metric): Observation {
+  return {
+    ts: metric.ts,
+    value: metric.value,
+    labels: metric.labels,
+    record: null,
+    describe: seriesKey(metric.name, metric.labels),
   };
 }
 
@@ -60,15 +148,20 @@ function processPoint(
   state: RulesState,
   context: ProcessContext,
 ): RulesState | Rejection {
-  const matched = (rules.byMetric.get(metric.name) ?? []).filter((rule) =>
-    matchesAll(rule.match, metric.labels),
+  const env = metric.labels['env'];
+  const matched = (rules.byMetric.get(metric.name) ?? []).filter(
+    (rule) =>
+      matchesAll(rule.match, metric.labels) && (!isEnvironment(env) || rule.environments.includes(env)),
   );
-  // Only rules that match this series keep an entry: one removed from the file, or whose matchers
-  // changed, is forgotten (a firing alert of it is never resolved: see README.md).
+  // Only rules that cover this series keep an entry: the open episode of one removed from the file,
+  // or that no longer covers the series (its matchers or environments changed), is resolved now.
   const next: RulesState = {};
+  const covering = new Set(matched.map((r) => r.name));
+  for (const [name, entry] of Object.entries(state)) {
+    if (!covering.has(name)) resolveOrphan(name, entry, metric.ts, context);
+  }
   if (matched.length === 0) return next;
 
-  const env = metric.labels['env'];
   if (!isEnvironment(env)) {
     return {
       reject:
@@ -78,59 +171,208 @@ function processPoint(
     };
   }
 
+  const observation = metricObservation(metric);
   // The CEL variables of the point, made once for every expression rule.
   let variables: Record<string, unknown> | undefined;
-  const condition = (rule: CompiledRule): Verdict => {
-    if (rule.kind === 'threshold') {
-      return {
-        holds: holds(rule.op, metric.value, rule.threshold),
-        clears: !holds(rule.op, metric.value, rule.clear),
-      };
-    }
-    variables ??= metricVariables(metric);
-    const firing = evaluateCondition(rule.expr, variables);
-    if (typeof firing !== 'boolean') return { error: `expr: ${firing.error}` };
-    if (rule.clearExpr === null) return { holds: firing, clears: !firing };
-    const clearing = evaluateCondition(rule.clearExpr, variables);
-    if (typeof clearing !== 'boolean') return { error: `clear_expr: ${clearing.error}` };
-    // The firing condition wins: contradictory expressions cannot resolve and re-fire on every point.
-    return { holds: firing, clears: clearing && !firing };
-  };
-
   for (const rule of matched) {
-    if (!rule.environments.includes(env)) continue;
     const previous = Object.hasOwn(state, rule.name) ? state[rule.name] : undefined;
-    if (Number.isNaN(metric.value)) {
-      if (previous !== undefined) next[rule.name] = previous;
-      continue;
-    }
-    if (previous !== undefined && metric.ts < previous.last_ts) {
-      context.logger.debug(
-        { rule: rule.name, ts: metric.ts, lastTs: previous.last_ts },
-        'point older than the newest evaluated: ignored for alert state',
-      );
-      next[rule.name] = previous;
-      continue;
-    }
-    const verdict = condition(rule);
-    if ('error' in verdict) {
-      // A rule that cannot be decided on this point (e.g. labels.venue on a series without venue):
-      // no evidence either way. Warned, as the rule most likely needs a has() guard.
-      context.logger.warn(
-        {
-          rule: rule.name,
-          series: seriesKey(metric.name, metric.labels),
-          ts: metric.ts,
-          reason: verdict.error,
-        },
-        'alert rule expression failed on a point: the point is ignored for this rule',
-      );
-      if (previous !== undefined) next[rule.name] = previous;
-      continue;
-    }
-    next[rule.name] = evaluate(rule, metric, env, previous, verdict, context);
+    const updated = observe(rule, observation, env, previous, context, () => {
+      variables ??= metricVariables(metric);
+      return variables;
+    });
+    if (updated !== undefined) next[rule.name] = updated;
   }
   return next;
+}
+
+/**
+ * The state key of one rule and group of a record: the rule name, the group's labels and env
+ * (`ingest_runs_empty{env=prod,ingest=prices}`).
+ */
+export function recordEntryKey(
+  rule: CompiledRule,
+  labels: Readonly<Record<string, string>>,
+  env: string,
+): string {
+  const group: Record<string, string> = { env };
+  for (const name of rule.groupBy ?? []) if (Object.hasOwn(labels, name)) group[name] = labels[name] ?? '';
+  return seriesKey(rule.name, group);
+}
+
+function processRecord(
+  topicRules: readonly CompiledRule[],
+  topic: RecordTopic,
+  record: RuleRecord,
+  state: RulesState,
+  context: ProcessContext,
+): RulesState {
+  // Pending and firing entries of rules still over this topic are kept (other groups of the same key);
+  // inactive ones have nothing to remember, and entries of removed rules are forgotten.
+  const names = new Set(topicRules.map((r) => r.name));
+  const next: RulesState = {};
+  for (const [key, entry] of Object.entries(state)) {
+    if (!names.has(ruleOfEntry(key))) resolveOrphan(key, entry, null, context);
+    else if (entry.firing || entry.streak !== undefined) next[key] = entry;
+  }
+  const first = topicRules[0];
+  if (first === undefined || first.input.kind !== 'record') return next;
+  const shape = first.input.shape;
+  const timeValue = record[topic.timeField];
+  const ts = typeof timeValue === 'number' ? timeValue : NaN;
+  const labels = recordLabels(shape, record);
+  const describe = `${topic.topic}|${labels[topic.keyField] ?? ''}`;
+  let base: Record<string, unknown> | undefined;
+
+  for (const rule of topicRules) {
+    if (rule.input.kind !== 'record' || !matchesAll(rule.match, labels)) continue;
+    const env = recordEnv(topic, record, rule.environments);
+    if (!isEnvironment(env) || !rule.environments.includes(env)) continue;
+    const field = rule.input.field;
+    const raw = field === null ? null : record[field];
+    const value = field === null ? null : typeof raw === 'number' ? raw : NaN;
+    const observation: Observation = {
+      ts,
+      value,
+      labels: topic.hasEnv ? labels : { ...labels, env },
+      record,
+      describe,
+    };
+    const key = recordEntryKey(rule, labels, env);
+    const previous = Object.hasOwn(state, key) ? state[key] : undefined;
+    const updated = observe(rule, observation, env, previous, context, () => {
+      base ??= recordVariables(shape, record, labels, env, ts);
+      const variables = topic.hasEnv ? base : { ...base, labels: observation.labels, env };
+      return value === null ? variables : { ...variables, value };
+    });
+    if (updated === undefined || (!updated.firing && updated.streak === undefined)) delete next[key];
+    else next[key] = updated;
+  }
+  return next;
+}
+
+/** The rule name of a state entry: the whole key (metrics) or what precedes `{` (records). */
+function ruleOfEntry(key: string): string {
+  const brace = key.indexOf('{');
+  return brace === -1 ? key : key.slice(0, brace);
+}
+
+/**
+ * Resolves the open episode of an entry whose rule is gone (or no longer covers the series), at `ts`
+ * (the event time of the point that showed it; null: the wall clock), from the alert as it fired.
+ * Nothing for an entry that is not firing; a firing entry from before `open` was kept is only logged.
+ */
+function resolveOrphan(
+  entry: string,
+  state: RuleSeriesState,
+  ts: number | null,
+  context: {
+    readonly clock: { now(): number };
+    readonly logger: ProcessContext['logger'];
+    emit(o: Output): void;
+  },
+): void {
+  if (!state.firing || state.starts_at === null) return;
+  const rule = ruleOfEntry(entry);
+  const open = state.open;
+  if (open === undefined) {
+    context.logger.warn(
+      { rule, entry },
+      'a firing alert of a rule removed from the rules file (or no longer covering its series) cannot be resolved: its state predates the stored alert; resolve it by hand in the receivers',
+    );
+    return;
+  }
+  const at = ts ?? context.clock.now();
+  context.logger.info(
+    { rule, fingerprint: open.fingerprint },
+    'resolving the open alert of a rule removed from the rules file (or no longer covering its series)',
+  );
+  emitAlert(context, {
+    fingerprint: open.fingerprint,
+    rule,
+    severity: open.severity,
+    status: 'resolved',
+    env: open.env,
+    summary: open.summary,
+    description: `${open.description === null ? '' : `${open.description} `}(Resolved because the rule was removed from the rules file or no longer covers this series.)`,
+    labels: open.labels,
+    value: null,
+    threshold: null,
+    starts_at: state.starts_at,
+    ends_at: at,
+    ts: at,
+  });
+}
+
+/** Whether a state holds the open episode of a rule that is not in `names`. */
+function hasOrphan(state: RulesState, names: ReadonlySet<string>): boolean {
+  for (const [key, entry] of Object.entries(state)) {
+    if (entry.firing && !names.has(ruleOfEntry(key))) return true;
+  }
+  return false;
+}
+
+/** The stored alert of an episode that just opened. */
+function openEpisode(alert: Alert): OpenEpisode {
+  return {
+    fingerprint: alert.fingerprint,
+    severity: alert.severity,
+    env: alert.env,
+    labels: alert.labels,
+    summary: alert.summary,
+    description: alert.description ?? null,
+  };
+}
+
+/**
+ * The rule's next state for one observation of a series (undefined: none), emitting the alert of a
+ * transition. An observation older than the newest evaluated, without a value (NaN, a null field) or on
+ * which an expression fails leaves the state as it was.
+ */
+function observe(
+  rule: CompiledRule,
+  observation: Observation,
+  env: Environment,
+  previous: RuleSeriesState | undefined,
+  context: ProcessContext,
+  variables: () => Record<string, unknown>,
+): RuleSeriesState | undefined {
+  if (Number.isNaN(observation.value) || Number.isNaN(observation.ts)) return previous;
+  if (previous !== undefined && observation.ts < previous.last_ts) {
+    context.logger.debug(
+      { rule: rule.name, ts: observation.ts, lastTs: previous.last_ts },
+      'point older than the newest evaluated: ignored for alert state',
+    );
+    return previous;
+  }
+  const verdict = condition(rule, observation, variables);
+  if ('error' in verdict) {
+    // A rule that cannot be decided on this point (e.g. labels.venue on a series without venue):
+    // no evidence either way. Warned, as the rule most likely needs a has() guard.
+    context.logger.warn(
+      { rule: rule.name, series: observation.describe, ts: observation.ts, reason: verdict.error },
+      'alert rule expression failed on a point: the point is ignored for this rule',
+    );
+    return previous;
+  }
+  return evaluate(rule, observation, env, previous, verdict, context);
+}
+
+function condition(
+  rule: CompiledRule,
+  observation: Observation,
+  variables: () => Record<string, unknown>,
+): Verdict {
+  if (rule.kind === 'threshold') {
+    const value = observation.value ?? NaN;
+    return { holds: holds(rule.op, value, rule.threshold), clears: !holds(rule.op, value, rule.clear) };
+  }
+  const firing = evaluateCondition(rule.expr, variables());
+  if (typeof firing !== 'boolean') return { error: `expr: ${firing.error}` };
+  if (rule.clearExpr === null) return { holds: firing, clears: !firing };
+  const clearing = evaluateCondition(rule.clearExpr, variables());
+  if (typeof clearing !== 'boolean') return { error: `clear_expr: ${clearing.error}` };
+  // The firing condition wins: contradictory expressions cannot resolve and re-fire on every point.
+  return { holds: firing, clears: clearing && !firing };
 }
 
 /** What a point says for a rule: whether the condition holds, and whether it is on the resolving side. */
@@ -138,7 +380,7 @@ type Verdict = { readonly holds: boolean; readonly clears: boolean } | { readonl
 
 function evaluate(
   rule: CompiledRule,
-  metric: Metric,
+  metric: Observation,
   env: Environment,
   previous: RuleSeriesState | undefined,
   verdict: { readonly holds: boolean; readonly clears: boolean },
@@ -154,14 +396,16 @@ function evaluate(
       // Pending: kept in the state only (the Alert record has no pending status).
       return { firing: false, starts_at: null, last_ts: metric.ts, streak, streak_start: streakStart };
     }
-    emitAlert(context, buildAlert(rule, metric, env, 'firing', streakStart));
-    return { firing: true, starts_at: streakStart, last_ts: metric.ts };
+    const alert = buildAlert(rule, metric, env, 'firing', streakStart);
+    emitAlert(context, alert);
+    return { firing: true, starts_at: streakStart, last_ts: metric.ts, open: openEpisode(alert) };
   }
   const startsAt = previous.starts_at ?? metric.ts;
-  if (!verdict.clears) return { firing: true, starts_at: startsAt, last_ts: metric.ts };
+  const open = previous.open === undefined ? {} : { open: previous.open };
+  if (!verdict.clears) return { firing: true, starts_at: startsAt, last_ts: metric.ts, ...open };
   const clearSince = previous.clear_since ?? metric.ts;
   if (metric.ts - clearSince < rule.keepFiringForMs) {
-    return { firing: true, starts_at: startsAt, last_ts: metric.ts, clear_since: clearSince };
+    return { firing: true, starts_at: startsAt, last_ts: metric.ts, clear_since: clearSince, ...open };
   }
   emitAlert(context, buildAlert(rule, metric, env, 'resolved', startsAt));
   return { firing: false, starts_at: null, last_ts: metric.ts };
@@ -182,10 +426,10 @@ export function alertLabels(
   return labels;
 }
 
-/** What the rule's templates are rendered with, for a point of a series. */
-export function templateValues(rule: CompiledRule, metric: Metric, env: string): TemplateValues {
+/** What the rule's templates are rendered with, for a point of a series (or a record). */
+export function templateValues(rule: CompiledRule, observation: Observation, env: string): TemplateValues {
   return {
-    value: metric.value,
+    value: observation.value,
     threshold: rule.kind === 'threshold' ? rule.threshold : null,
     clear: rule.kind === 'threshold' ? rule.clear : null,
     consecutive: rule.consecutive,
@@ -193,23 +437,24 @@ export function templateValues(rule: CompiledRule, metric: Metric, env: string):
     rule: rule.name,
     for: formatDuration(rule.forMs),
     keep_firing_for: formatDuration(rule.keepFiringForMs),
-    labels: { ...metric.labels, ...rule.labels },
+    labels: { ...observation.labels, ...rule.labels },
+    record: observation.record,
   };
 }
 
-/** A template of the rule (its summary or description) rendered for a point of a series. */
+/** A template of the rule (its summary or description) rendered for a point of a series (or a record). */
 export function renderRuleTemplate(
   template: Template,
   rule: CompiledRule,
-  metric: Metric,
+  observation: Observation,
   env: string,
 ): string {
-  return renderTemplate(template, templateValues(rule, metric, env));
+  return renderTemplate(template, templateValues(rule, observation, env));
 }
 
 function buildAlert(
   rule: CompiledRule,
-  metric: Metric,
+  metric: Observation,
   env: Environment,
   status: AlertStatus,
   startsAt: number,
@@ -232,7 +477,7 @@ function buildAlert(
   };
 }
 
-function emitAlert(context: ProcessContext, alert: Alert): void {
+function emitAlert(context: { emit(output: Output): void }, alert: Alert): void {
   context.emit({ kind: 'alert', alert });
   context.emit({ kind: 'row', row: alertRow(alert) });
 }
@@ -256,6 +501,7 @@ export function alertRow(alert: Alert): SinkRow {
       starts_at: alert.starts_at,
       ends_at: alert.ends_at,
       labels: JSON.stringify(alert.labels),
+      description: alert.description,
     },
   };
 }

@@ -4,10 +4,13 @@
  *
  * Placeholders: `value`, `threshold`, `clear`, `consecutive` (numbers), `env`, `rule`, `for`,
  * `keep_firing_for` (text), `labels.<name>` (a label of the metric or of the rule; empty when the metric
- * has no such label). Formatters (numbers only): `pct [digits]` (0.062 → `6.20%`, default 2 digits),
- * `fixed <digits>` (0.0625 → `0.06` with 2). Summaries and descriptions use the same templates.
+ * has no such label), and for rules over records `record.<field>` (a scalar field of the record; empty
+ * when null; timestamps as ISO 8601). Formatters (numbers only): `pct [digits]` (0.062 → `6.20%`,
+ * default 2 digits), `fixed <digits>` (0.0625 → `0.06` with 2). Summaries and descriptions use the same
+ * templates.
  */
 import { closest } from '../../schemas/problems.ts';
+import { isNumeric, type RecordShape } from './record-inputs.ts';
 import type { NumberFormat, Template, TemplatePart } from './types.ts';
 
 const NUMBER_FIELDS = ['value', 'threshold', 'clear', 'consecutive'] as const;
@@ -15,14 +18,19 @@ const STRING_FIELDS = ['env', 'rule', 'for', 'keep_firing_for'] as const;
 /** The number placeholders only rules with `op` and `threshold` have. */
 const THRESHOLD_FIELDS: readonly string[] = ['threshold', 'clear'];
 const FORMATTERS = ['pct', 'fixed'] as const;
-const PLACEHOLDERS = [...NUMBER_FIELDS, ...STRING_FIELDS, 'labels.<name>'];
+const PLACEHOLDERS = [...NUMBER_FIELDS, ...STRING_FIELDS, 'labels.<name>', 'record.<field>'];
 const LABEL_PLACEHOLDER = /^labels\.([A-Za-z_][A-Za-z0-9_]*)$/;
+const RECORD_PLACEHOLDER = /^record\.([A-Za-z_][A-Za-z0-9_]*)$/;
 const MAX_DIGITS = 20;
 
 /** What a template may refer to. */
 export interface TemplateOptions {
   /** Whether `{{threshold}}` and `{{clear}}` exist (rules with `op` and `threshold`). Default true. */
   readonly threshold?: boolean;
+  /** Whether `{{value}}` exists (not for a rule over records that names no `field`). Default true. */
+  readonly value?: boolean;
+  /** The record type of a rule over records, whose fields `{{record.<name>}}` shows. Default none. */
+  readonly record?: RecordShape | null;
 }
 
 /** The template, or the problems found in it (each a sentence naming the placeholder). */
@@ -46,7 +54,7 @@ export function compileTemplate(
       break;
     }
     const inside = source.slice(open + 2, close);
-    const part = compilePlaceholder(inside, problems, options.threshold ?? true);
+    const part = compilePlaceholder(inside, problems, options);
     if (part !== undefined) parts.push(part);
     at = close + 2;
   }
@@ -58,8 +66,10 @@ export function compileTemplate(
 function compilePlaceholder(
   inside: string,
   problems: string[],
-  threshold: boolean,
+  options: TemplateOptions,
 ): TemplatePart | undefined {
+  const threshold = options.threshold ?? true;
+  const record = options.record ?? null;
   const [rawExpression = '', ...pipes] = inside.split('|');
   const expression = rawExpression.trim();
   const shown = `{{${inside}}}`;
@@ -74,6 +84,48 @@ function compilePlaceholder(
       `${shown}: a rule with expr has no ${expression}; write the bound in the text and use {{value}}`,
     );
     return undefined;
+  }
+  if (expression === 'value' && options.value === false) {
+    problems.push(
+      `${shown}: this rule over records has no value: name the numeric field that is its value (field: <name>), or show a field with {{record.<name>}}`,
+    );
+    return undefined;
+  }
+  const recordField = RECORD_PLACEHOLDER.exec(expression)?.[1];
+  if (recordField !== undefined || expression === 'record') {
+    if (record === null) {
+      problems.push(`${shown}: {{record.<field>}} exists in rules over records (record: <topic>) only`);
+      return undefined;
+    }
+    if (recordField === undefined) {
+      problems.push(
+        `${shown}: name the field: {{record.<field>}}, one of ${record.templateFields.join(', ')}`,
+      );
+      return undefined;
+    }
+    const field = record.byName.get(recordField);
+    if (field === undefined || !record.templateFields.includes(field.name)) {
+      const guess = closest(recordField, record.templateFields);
+      problems.push(
+        `${shown}: ` +
+          (field === undefined
+            ? `${record.type} records have no field "${recordField}"`
+            : `"${field.name}" is not a single value (a list or map): use it in expr through record.${field.name}`) +
+          (guess === undefined || field !== undefined ? '' : ` (did you mean "record.${guess}"?)`) +
+          `; fields a template can show: ${record.templateFields.join(', ')}`,
+      );
+      return undefined;
+    }
+    if (formatter !== undefined && !isNumeric(field)) {
+      problems.push(
+        `${shown}: "${field.name}" is not a number; formatters (${FORMATTERS.join(', ')}) apply to numbers only`,
+      );
+      return undefined;
+    }
+    const format = formatter === undefined ? null : compileFormat(formatter, shown, problems);
+    if (format === undefined) return undefined;
+    const inner = field.node.kind === 'optional' ? field.node.type : field.node;
+    return { kind: 'record', name: field.name, format, time: inner.kind === 'timestamp' };
   }
   if ((NUMBER_FIELDS as readonly string[]).includes(expression)) {
     const format =
@@ -143,7 +195,8 @@ function compileFormat(text: string, shown: string, problems: string[]): NumberF
 
 /** What a template is rendered with. */
 export interface TemplateValues {
-  readonly value: number;
+  /** Null for a rule over records that names no field (its templates cannot refer to it). */
+  readonly value: number | null;
   /** Null for rules with `expr` (their templates cannot refer to it). */
   readonly threshold: number | null;
   readonly clear: number | null;
@@ -154,6 +207,8 @@ export interface TemplateValues {
   readonly for: string;
   readonly keep_firing_for: string;
   readonly labels: Readonly<Record<string, string>>;
+  /** The record of a rule over records; null for metric points. */
+  readonly record: Readonly<Record<string, unknown>> | null;
 }
 
 /** The template's text for these values. */
@@ -173,9 +228,23 @@ export function renderTemplate(template: Template, values: TemplateValues): stri
       case 'label':
         text += Object.hasOwn(values.labels, part.name) ? values.labels[part.name] : '';
         break;
+      case 'record':
+        text += recordText(values.record?.[part.name], part);
+        break;
     }
   }
   return text;
+}
+
+function recordText(
+  value: unknown,
+  part: { readonly format: NumberFormat | null; readonly time: boolean },
+): string {
+  if (value === null || value === undefined) return '';
+  if (part.time && typeof value === 'number') return new Date(value).toISOString();
+  if (part.format !== null && typeof value === 'number') return formatNumber(value, part.format);
+  // Template fields are scalars (record-inputs.ts): strings, enums, numbers and booleans.
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 function formatNumber(value: number | null, format: NumberFormat): string {

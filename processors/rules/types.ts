@@ -2,10 +2,12 @@
  * The rules processor's types.
  *
  * Terminology:
- * - rule: one entry of the rules file: a condition on the points of one metric (`value op threshold`,
- *   or a CEL expression) and the alert it raises;
+ * - rule: one entry of the rules file: a condition on the points of one metric, or on the records of one
+ *   topic (`value op threshold`, or a CEL expression), and the alert it raises;
  * - series: one metric name with one set of labels (the Kafka key of the `metrics` topic, see
- *   `seriesKey`); a rule is evaluated on every series whose name and labels it matches;
+ *   `seriesKey`); a rule is evaluated on every series whose name and labels it matches. For a rule over
+ *   records, a series is one group: the records of one env with the same values of the rule's
+ *   `group_by` fields (default: the topic's key field);
  * - episode: the time between a rule starting to fire for a series and resolving; one `firing` alert
  *   opens it, one `resolved` alert closes it, both with the same fingerprint and `starts_at`;
  * - clear: the hysteresis bound: a firing alert resolves when `value op clear` stops holding, so a value
@@ -19,6 +21,7 @@
 import type { Environment, Severity } from '../../schemas/index.ts';
 import type { Condition } from './expression.ts';
 import type { Operator } from './operators.ts';
+import type { RecordShape, RecordTopic } from './record-inputs.ts';
 
 export type { Operator } from './operators.ts';
 
@@ -52,7 +55,19 @@ export type TemplatePart =
   /** `{{env}}`, `{{rule}}`, `{{for}}`, `{{keep_firing_for}}`. */
   | { readonly kind: 'string'; readonly field: 'env' | 'rule' | 'for' | 'keep_firing_for' }
   /** `{{labels.portfolio}}`: the metric's label (or the rule's static label); empty when absent. */
-  | { readonly kind: 'label'; readonly name: string };
+  | { readonly kind: 'label'; readonly name: string }
+  /**
+   * `{{record.error}}`: a field of the record (rules over records only); empty when null. Numbers take
+   * the number formatters; timestamps are shown as ISO 8601.
+   */
+  | {
+      readonly kind: 'record';
+      readonly name: string;
+      /** A number formatter (numeric fields only); null: as JavaScript prints it. */
+      readonly format: NumberFormat | null;
+      /** Whether the field is a timestamp (shown as ISO 8601). */
+      readonly time: boolean;
+    };
 
 /** A template checked at start-up: rendering it cannot fail. */
 export interface Template {
@@ -61,13 +76,29 @@ export interface Template {
   readonly parts: readonly TemplatePart[];
 }
 
+/** What a rule watches. */
+export type RuleInput =
+  /** The points of one metric (`metric:`). */
+  | { readonly kind: 'metric'; readonly metric: string }
+  /** The records of one topic (`record:`). */
+  | {
+      readonly kind: 'record';
+      readonly topic: RecordTopic;
+      readonly shape: RecordShape;
+      /** The numeric field that is the alert's value (`field:`); null: the alert has no value. */
+      readonly field: string | null;
+    };
+
 /** What every validated rule has, whatever the form of its condition. */
 interface RuleBase {
   /** snake_case, unique in the file; the alert's `rule`, part of the fingerprint and of the state. */
   readonly name: string;
-  /** The metric name the rule applies to. */
-  readonly metric: string;
-  /** All must hold for a series to be evaluated (empty: every series of the metric). */
+  /** The metric points or the records the rule is evaluated on. */
+  readonly input: RuleInput;
+  /**
+   * All must hold for a series (a record) to be evaluated (empty: every series of the metric, every
+   * record of the topic). On records they test the label fields.
+   */
   readonly match: readonly LabelMatcher[];
   /** The environments whose series the rule watches (default all: prod, staging, paper). */
   readonly environments: readonly Environment[];
@@ -83,7 +114,8 @@ interface RuleBase {
   readonly labels: Readonly<Record<string, string>>;
   /**
    * The series' labels that identify the alert (with the rule, the env and the static labels): the
-   * alert's labels and its fingerprint. Null (the default): every label of the series but env.
+   * alert's labels and its fingerprint. Null (the default for metrics): every label of the series but
+   * env. Never null for a rule over records (default: the topic's key field).
    */
   readonly groupBy: readonly string[] | null;
   /**
@@ -134,8 +166,23 @@ export interface CompiledRules {
   readonly file: string;
   /** The rules in file order (alerts of one point are emitted in this order). */
   readonly rules: readonly CompiledRule[];
-  /** The rules by metric name, for the processor's lookup. */
+  /** The rules over metric points, by metric name, for the processor's lookup. */
   readonly byMetric: ReadonlyMap<string, readonly CompiledRule[]>;
+  /** The rules over records, by topic (file order): the processor reads these topics too. */
+  readonly byTopic: ReadonlyMap<string, readonly CompiledRule[]>;
+}
+
+/**
+ * The alert of an open episode as it fired: what a `resolved` alert needs once its rule is gone from
+ * the rules file (or no longer covers the series), when the rule cannot render it any more.
+ */
+export interface OpenEpisode {
+  readonly fingerprint: string;
+  readonly severity: Severity;
+  readonly env: Environment;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly summary: string;
+  readonly description: string | null;
 }
 
 /** What the processor remembers about one rule on one series. JSON-serializable. */
@@ -158,11 +205,20 @@ export interface RuleSeriesState {
    * on which the episode would resolve. Absent otherwise.
    */
   clear_since?: number;
+  /**
+   * Firing only: the alert as it fired, so that the episode can be resolved after its rule is removed
+   * (absent in states written before it existed: such an episode is forgotten with a warning).
+   */
+  open?: OpenEpisode;
 }
 
 /**
  * The state of one series (one state key): per rule name that matches the series. Series no rule
  * matches have `{}`. Entries of rules that no longer match (removed or changed in the rules file) are
  * dropped on the series' next point.
+ *
+ * For records, the state key is the topic and Kafka key (`ingest.runs|prices`), and the entries are per
+ * rule and group (`ingest_runs_empty{env=prod,ingest=prices}`, see {@link recordEntryKey}); only pending
+ * and firing entries are kept (an inactive group has nothing to remember).
  */
 export type RulesState = Record<string, RuleSeriesState>;

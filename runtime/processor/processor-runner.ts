@@ -91,15 +91,24 @@ type Pending = OutgoingRecord & { readonly broadcast?: boolean };
 
 /**
  * The changelog topic of each input of `processor` (physical names): one per input, partitioned like it.
+ * The only input of a processor, or its `primary` one, has `tradewatch.<processor>.changelog`; the
+ * others `tradewatch.<processor>.<topic>.changelog`.
  */
 export function changelogsOf(
-  processor: { readonly name: string; readonly inputs: readonly { readonly topic: string }[] },
+  processor: {
+    readonly name: string;
+    readonly inputs: readonly { readonly topic: string; readonly primary?: boolean }[];
+  },
   prefix: string,
 ): { input: string; changelog: string }[] {
   const single = processor.inputs.length === 1;
   return processor.inputs.map((input) => ({
     input: input.topic,
-    changelog: changelogTopic(processor.name, prefix, single ? undefined : input.topic),
+    changelog: changelogTopic(
+      processor.name,
+      prefix,
+      single || input.primary === true ? undefined : input.topic,
+    ),
   }));
 }
 
@@ -148,6 +157,12 @@ export class ProcessorRunner<In, State> {
     this.#clock = options.clock ?? systemClock;
     if (processor.inputs.length === 0) {
       throw new TradewatchError('TW_CONFIG_INVALID', `processor ${processor.name} declares no input`);
+    }
+    if (processor.inputs.filter((i) => i.primary === true).length > 1) {
+      throw new TradewatchError(
+        'TW_CONFIG_INVALID',
+        `processor ${processor.name} declares several primary inputs: at most one input keeps the processor's own changelog name`,
+      );
     }
     const changelogs = changelogsOf(processor, this.#prefix);
     this.#inputs = processor.inputs.map((input, i) => ({

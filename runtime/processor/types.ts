@@ -122,6 +122,15 @@ export interface ProcessorInput {
    * topic), each record being decoded by its writer schema's fingerprint.
    */
   readonly type: RecordTypeName | readonly RecordTypeName[];
+  /**
+   * The processor's main input, whose state keeps the changelog name of a single-input processor
+   * (`tradewatch.<processor>.changelog`) however many other inputs the processor has. For a processor
+   * whose inputs depend on its configuration (the rules processor reads `metrics` plus the topics its
+   * rules over records name): adding or removing an input must not move the main input's state to a new,
+   * empty changelog. At most one input; default false (each input of a processor of several has
+   * `tradewatch.<processor>.<topic>.changelog`).
+   */
+  readonly primary?: boolean;
 }
 
 /**

@@ -38,6 +38,11 @@ export interface QuestDbSinkOptions {
   retryTimeoutMs?: number;
   /** How long `close()` may spend flushing what is pending, in ms. Default 30 000. */
   closeTimeoutMs?: number;
+  /**
+   * How long `create()` waits for QuestDB to apply the columns it added to existing tables (WAL tables
+   * apply an `ALTER TABLE` asynchronously, behind the writes queued before it), in ms. Default 30 000.
+   */
+  alterTimeoutMs?: number;
   /** Time source for `shouldFlush()`'s age of pending rows (tests inject one). Default the system clock. */
   clock?: Clock;
 }
@@ -52,6 +57,7 @@ export interface CompiledQuestDbSinkOptions {
   readonly requestTimeoutMs: number;
   readonly retryTimeoutMs: number;
   readonly closeTimeoutMs: number;
+  readonly alterTimeoutMs: number;
   readonly clock: Clock;
 }
 
@@ -61,6 +67,7 @@ export const QUESTDB_SINK_DEFAULTS = Object.freeze({
   requestTimeoutMs: 10_000,
   retryTimeoutMs: 10_000,
   closeTimeoutMs: 30_000,
+  alterTimeoutMs: 30_000,
 });
 
 /** Applies the defaults and checks every option; a ConfigError lists every problem. */
@@ -74,11 +81,18 @@ export function compileOptions(options: QuestDbSinkOptions): CompiledQuestDbSink
     requestTimeoutMs: options.requestTimeoutMs ?? QUESTDB_SINK_DEFAULTS.requestTimeoutMs,
     retryTimeoutMs: options.retryTimeoutMs ?? QUESTDB_SINK_DEFAULTS.retryTimeoutMs,
     closeTimeoutMs: options.closeTimeoutMs ?? QUESTDB_SINK_DEFAULTS.closeTimeoutMs,
+    alterTimeoutMs: options.alterTimeoutMs ?? QUESTDB_SINK_DEFAULTS.alterTimeoutMs,
     clock: options.clock ?? systemClock,
   };
   const problems: string[] = [];
   if (typeof compiled.httpUrl !== 'string' || compiled.httpUrl === '') problems.push('httpUrl is required');
-  const positive = ['maxRows', 'requestTimeoutMs', 'retryTimeoutMs', 'closeTimeoutMs'] as const;
+  const positive = [
+    'maxRows',
+    'requestTimeoutMs',
+    'retryTimeoutMs',
+    'closeTimeoutMs',
+    'alterTimeoutMs',
+  ] as const;
   for (const key of positive) {
     if (!Number.isSafeInteger(compiled[key]) || compiled[key] < 1) {
       problems.push(`${key} must be a positive integer, got ${compiled[key]}`);

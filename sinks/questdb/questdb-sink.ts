@@ -63,9 +63,11 @@ export class QuestDbSink {
   }
 
   /**
-   * Connects to QuestDB, creates every table of the catalogue that is missing and checks the others
-   * match it. Throws TW_CONFIG_INVALID (bad options, or tables that differ: each difference listed) or
-   * TW_QUESTDB_UNAVAILABLE (retriable) when QuestDB does not answer.
+   * Connects to QuestDB, creates every table of the catalogue that is missing, adds to existing tables
+   * the nullable columns the catalogue gained (each logged at info) and checks they all match it. Throws
+   * TW_CONFIG_INVALID (bad options, or tables that differ otherwise: each difference listed, with its
+   * fix), TW_QUESTDB_UNAVAILABLE (retriable) when QuestDB does not answer, or TW_TIMEOUT (retriable) when
+   * an added column is not applied within `alterTimeoutMs`.
    */
   static async create(options: QuestDbSinkOptions): Promise<QuestDbSink> {
     const compiled = compileOptions(options);
@@ -79,7 +81,11 @@ export class QuestDbSink {
     try {
       const execOptions = { agent, timeoutMs: compiled.requestTimeoutMs };
       const protocolVersion = await ilpProtocolVersion(endpoint, execOptions);
-      await ensureTables(endpoint, compiled.tables, execOptions);
+      await ensureTables(endpoint, compiled.tables, {
+        exec: execOptions,
+        logger,
+        alterTimeoutMs: compiled.alterTimeoutMs,
+      });
       const config = senderConfig(endpoint, {
         protocol_version: protocolVersion,
         // Node's http transport (not undici) so that the sink's agent is used and a refused connection

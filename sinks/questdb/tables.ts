@@ -38,7 +38,11 @@ export interface TableDefinition {
   readonly name: string;
   /** What a row of the table is. */
   readonly doc: string;
-  /** Columns besides the designated timestamp `ts`, in table order. */
+  /**
+   * Columns besides the designated timestamp `ts`, in table order. A column added later goes at the end:
+   * `create()` appends it to existing tables (`ALTER TABLE ... ADD COLUMN`), so old and new tables then
+   * have the same order. Only a nullable column can be added that way: not a key, not BOOLEAN.
+   */
   readonly columns: readonly ColumnDefinition[];
   /** Dedup upsert keys besides `ts`: names of columns above. A row must give every key. */
   readonly keys: readonly string[];
@@ -89,6 +93,11 @@ export const TABLES: readonly TableDefinition[] = [
       { name: 'starts_at', type: 'TIMESTAMP' },
       { name: 'ends_at', type: 'TIMESTAMP' },
       { name: 'labels', type: 'VARCHAR', doc: 'labels as a JSON object' },
+      {
+        name: 'description',
+        type: 'VARCHAR',
+        doc: "the rule's rendered description; null when the rule has none",
+      },
     ],
     keys: ['fingerprint', 'status'],
   },

@@ -28,19 +28,7 @@ export async function waitForRows(
   const started = performance.now();
   const countSql = `SELECT count() n FROM ${table}${where === undefined ? '' : ` WHERE ${where}`}`;
   for (;;) {
-    const wal = (
-      await query(
-        `SELECT suspended, writerTxn, sequencerTxn, errorMessage FROM wal_tables() WHERE name = '${table}'`,
-      )
-    ).rows[0];
-    if (wal?.['suspended'] === true) {
-      throw new TradewatchError(
-        'TW_QUESTDB_UNAVAILABLE',
-        `QuestDB suspended WAL apply of table "${table}": ${String(wal['errorMessage'])}; ` +
-          `resume it with ALTER TABLE ${table} RESUME WAL once the cause is fixed`,
-        { details: { table } },
-      );
-    }
+    const wal = await walState(query, table);
     const n = Number((await query(countSql)).rows[0]?.['n'] ?? 0);
     const applied = wal !== undefined && wal['writerTxn'] === wal['sequencerTxn'];
     if (applied && n >= count) return n;
@@ -54,4 +42,29 @@ export async function waitForRows(
     }
     await sleep(POLL_MS);
   }
+}
+
+/**
+ * The table's row of `wal_tables()` (`writerTxn`, `sequencerTxn`; undefined when there is none). Throws
+ * TW_QUESTDB_UNAVAILABLE if QuestDB suspended the table's WAL apply, with its error message: nothing
+ * written or altered after that becomes visible until someone resumes it.
+ */
+export async function walState(
+  query: (sql: string) => Promise<QueryResult>,
+  table: string,
+): Promise<Record<string, unknown> | undefined> {
+  const wal = (
+    await query(
+      `SELECT suspended, writerTxn, sequencerTxn, errorMessage FROM wal_tables() WHERE name = '${table}'`,
+    )
+  ).rows[0];
+  if (wal?.['suspended'] === true) {
+    throw new TradewatchError(
+      'TW_QUESTDB_UNAVAILABLE',
+      `QuestDB suspended WAL apply of table "${table}": ${String(wal['errorMessage'])}; ` +
+        `resume it with ALTER TABLE ${table} RESUME WAL once the cause is fixed`,
+      { details: { table } },
+    );
+  }
+  return wal;
 }

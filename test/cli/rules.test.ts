@@ -8,6 +8,7 @@ import { runCli } from '../helpers/cli.ts';
 
 const DEFAULT_RULES = 'processors/rules/default-rules.yaml';
 const EXAMPLES = 'processors/rules/examples/expression-rules.yaml';
+const RECORD_EXAMPLES = 'processors/rules/examples/record-rules.yaml';
 const BROKEN = 'test/fixtures/rules/broken.yaml';
 const SHIPPED_TESTS = [
   'processors/rules/tests/baseline.yaml',
@@ -17,7 +18,7 @@ const SHIPPED_TESTS = [
 
 describe('tradewatch rules check', () => {
   it('exits 0 with one line per valid file', async () => {
-    const result = await runCli(['rules', 'check', DEFAULT_RULES, EXAMPLES]);
+    const result = await runCli(['rules', 'check', DEFAULT_RULES, EXAMPLES, RECORD_EXAMPLES]);
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
     const lines = result.stdout.trimEnd().split('\n');
@@ -26,6 +27,7 @@ describe('tradewatch rules check', () => {
         /^processors\/rules\/default-rules\.yaml: OK, \d+ rules \(\d+ threshold, 0 expr\)$/,
       ),
       'processors/rules/examples/expression-rules.yaml: OK, 2 rules (0 threshold, 2 expr)',
+      'processors/rules/examples/record-rules.yaml: OK, 6 rules (2 threshold, 4 expr; 6 over records of ingest.runs, trades, inference.cycles, jobs.runs, outcomes)',
     ]);
   });
 

@@ -11,7 +11,7 @@ describe('the default precision@K rule', () => {
     const rules = await loadRules(DEFAULT_RULES_FILE);
     const rule = rules.rules.find((r) => r.name === 'ranking_precision_at_5_low');
     expect(rule).toMatchObject({
-      metric: 'precision_at_k_7d',
+      input: { kind: 'metric', metric: 'precision_at_k_7d' },
       op: '<',
       threshold: 0.2,
       clear: 0.25,

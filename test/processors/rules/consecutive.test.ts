@@ -3,6 +3,9 @@ import { TradewatchError } from '../../../runtime/errors.ts';
 import { parseRules, type RulesState } from '../../../processors/rules/index.ts';
 import { MINUTE, T0, harness, oneRule, series } from './harness.ts';
 
+/** A firing entry's stored alert (its content is checked in rules-processor.test.ts). */
+const OPEN: unknown = expect.objectContaining({ fingerprint: expect.any(String) as unknown });
+
 const KEY = 'drawdown_1h{env=prod,portfolio=alpha}';
 
 /** The problem lines of the TW_RULES_INVALID error for `yaml`. */
@@ -69,7 +72,14 @@ describe('rules: consecutive', () => {
       ['firing', T0, T0 + 2 * MINUTE],
     ]);
     // Once firing, the streak is no longer kept.
-    expect(second.states.get(KEY)).toEqual({ dd: { firing: true, starts_at: T0, last_ts: T0 + 2 * MINUTE } });
+    expect(second.states.get(KEY)).toEqual({
+      dd: {
+        firing: true,
+        starts_at: T0,
+        last_ts: T0 + 2 * MINUTE,
+        open: OPEN,
+      },
+    });
   });
 
   it('resolves as without it, and needs a new full streak to fire again', () => {

@@ -11,10 +11,14 @@ import {
   evaluateCondition,
   metricVariables,
   parseRules,
+  metricObservation,
   renderRuleTemplate,
 } from '../../../processors/rules/index.ts';
 import type { Metric } from '../../../schemas/index.ts';
 import { MINUTE, T0, harness, point } from './harness.ts';
+
+/** A firing entry's stored alert (its content is checked in rules-processor.test.ts). */
+const OPEN: unknown = expect.objectContaining({ fingerprint: expect.any(String) as unknown });
 
 const exprRule = (expr: string, extra = '') =>
   `rules:
@@ -81,7 +85,14 @@ describe('rules: expressions', () => {
       emit: (o: Output) => void outputs.push(o),
     };
     const withVenue = processor.process(point(0.06, 0, { venue: 'binance' }), {}, context);
-    expect(withVenue).toEqual({ dd: { firing: true, starts_at: T0, last_ts: T0 } });
+    expect(withVenue).toEqual({
+      dd: {
+        firing: true,
+        starts_at: T0,
+        last_ts: T0,
+        open: OPEN,
+      },
+    });
     // No venue label: the expression fails; the state of the series stays as it was ({} here).
     const without = processor.process(point(0.06, 1), {}, context);
     expect(without).toEqual({});
@@ -181,7 +192,7 @@ describe('rules: description and duration placeholders', () => {
     );
     const rule = rules.rules[0]!;
     expect([rule.forMs, rule.keepFiringForMs]).toEqual([90 * MINUTE, 0]);
-    expect(renderRuleTemplate(rule.description!, rule, point(0.0625, 0), 'prod')).toBe(
+    expect(renderRuleTemplate(rule.description!, rule, metricObservation(point(0.0625, 0)), 'prod')).toBe(
       'alpha over 5% for 1h30m (kept 0s), now 6.3%',
     );
   });

@@ -9,7 +9,12 @@ import {
   type Rejection,
 } from '../../../runtime/processor/types.ts';
 import type { Alert, Metric } from '../../../schemas/index.ts';
-import { createRulesProcessor, parseRules, type RulesState } from '../../../processors/rules/index.ts';
+import {
+  createRulesProcessor,
+  parseRules,
+  type RulesInputValue,
+  type RulesState,
+} from '../../../processors/rules/index.ts';
 
 export const T0 = Date.UTC(2026, 0, 5, 14, 0, 0);
 export const MINUTE = 60_000;
@@ -19,6 +24,8 @@ export interface Harness {
   push(metric: Metric): Rejection | undefined;
   /** Processes points in order. */
   pushAll(metrics: readonly Metric[]): void;
+  /** Processes one record of `topic` (an input of the processor); returns the Rejection if there was one. */
+  pushRecord(topic: string, record: RulesInputValue): Rejection | undefined;
   readonly outputs: Output[];
   /** The alerts emitted so far. */
   alerts(): Alert[];
@@ -30,23 +37,24 @@ export interface Harness {
 export function harness(yaml: string, states = new Map<string, RulesState>()): Harness {
   const processor = createRulesProcessor(parseRules(yaml, 'test.yaml'));
   const outputs: Output[] = [];
-  const source = inMemorySource(processor.inputs[0]!);
-  const context: ProcessContext = {
-    clock: new ManualClock(T0),
-    logger: silentLogger(),
-    source,
-    emit: (output) => outputs.push(output),
-  };
-  const push = (metric: Metric): Rejection | undefined => {
-    const key = processor.key(metric, source);
-    const state = states.get(key) ?? processor.initialState(key, metric, source);
-    const result = processor.process(metric, state, context);
+  const clock = new ManualClock(T0);
+  const logger = silentLogger();
+  const run = (topic: string, value: RulesInputValue): Rejection | undefined => {
+    const input = processor.inputs.find((i) => i.topic === topic);
+    if (input === undefined) throw new Error(`the rules processor does not read ${topic}`);
+    const source = inMemorySource(input);
+    const context: ProcessContext = { clock, logger, source, emit: (output) => outputs.push(output) };
+    const key = processor.key(value, source);
+    const state = states.get(key) ?? processor.initialState(key, value, source);
+    const result = processor.process(value, state, context);
     if (isRejection(result)) return result;
     states.set(key, result);
     return undefined;
   };
+  const push = (metric: Metric): Rejection | undefined => run('metrics', metric);
   return {
     push,
+    pushRecord: run,
     pushAll: (metrics) => {
       for (const m of metrics) {
         const rejection = push(m);

@@ -10,6 +10,9 @@ import { seriesKey } from '../../../topics/catalogue.ts';
 import { ProcessorHarness } from '../../helpers/processor-harness.ts';
 import { MINUTE, T0, oneRule } from './harness.ts';
 
+/** A firing entry's stored alert (its content is checked in rules-processor.test.ts). */
+const OPEN: unknown = expect.objectContaining({ fingerprint: expect.any(String) as unknown });
+
 const KEY = 'drawdown_1h{env=prod,portfolio=alpha}';
 
 function run(yaml: string) {
@@ -97,10 +100,23 @@ describe('rules: keep_firing_for', () => {
     const r = run(oneRule('keep_firing_for: 10m'));
     r.series([0.06, 0.01, 0.02]);
     expect(r.state()).toEqual({
-      dd: { firing: true, starts_at: T0, last_ts: T0 + 2 * MINUTE, clear_since: T0 + MINUTE },
+      dd: {
+        firing: true,
+        starts_at: T0,
+        last_ts: T0 + 2 * MINUTE,
+        clear_since: T0 + MINUTE,
+        open: OPEN,
+      },
     });
     r.feed(0.07, 3);
-    expect(r.state()).toEqual({ dd: { firing: true, starts_at: T0, last_ts: T0 + 3 * MINUTE } });
+    expect(r.state()).toEqual({
+      dd: {
+        firing: true,
+        starts_at: T0,
+        last_ts: T0 + 3 * MINUTE,
+        open: OPEN,
+      },
+    });
   });
 
   it('works with for: pending, firing, kept firing, resolved', () => {

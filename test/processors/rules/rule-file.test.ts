@@ -36,7 +36,7 @@ describe('rules file', () => {
         .filter((r) => shipped.includes(r.name))
         .map((r) => [
           r.name,
-          r.metric,
+          r.input.kind === 'metric' ? r.input.metric : r.input.topic.topic,
           r.kind === 'threshold' ? r.op : r.kind,
           r.kind === 'threshold' ? r.threshold : null,
           r.severity,

@@ -24,9 +24,15 @@ async function rejection(promise: Promise<unknown>): Promise<TradewatchError> {
 }
 
 describe('rule tests', () => {
-  it('the shipped rule tests pass (drawdown, flapping, baseline, for, keep_firing_for, group_by)', async () => {
+  it('the shipped rule tests pass (drawdown, flapping, baseline, for, keep_firing_for, group_by, records)', async () => {
     const files = (await readdir(SHIPPED)).filter((f) => f.endsWith('.yaml')).sort();
-    expect(files).toEqual(['baseline.yaml', 'drawdown.yaml', 'expression-rules.yaml']);
+    expect(files).toEqual([
+      'baseline.yaml',
+      'drawdown.yaml',
+      'expression-rules.yaml',
+      'ingest-records.yaml',
+      'record-rules.yaml',
+    ]);
     for (const file of files) {
       const outcome = await runRuleTestFile(path.join(SHIPPED, file));
       for (const o of outcome.outcomes)
@@ -128,5 +134,80 @@ tests:
         },
       ],
     });
+  });
+
+  it('parses input records: defaults merged under each record, time setting the event-time field, durations for timestamps', () => {
+    const parsed = parseRuleTests(
+      `rule_files: [rules.yaml]
+tests:
+  - input_records:
+      - topic: jobs.runs
+        defaults: { job: nightly, template: risk_check, env: prod, scheduled_at: 0, trigger: schedule, attempt: 1,
+                    max_attempts: 3, instance: i1, started_at: 10s, outcome: failed, final: true, next_attempt_at: null,
+                    error: boom, duration_ms: 5, delay_ms: 0, summary: {} }
+        records:
+          - { time: 1m, attempt: 2 }
+    expected_alerts: []
+`,
+      'dir/tests.yaml',
+    );
+    expect(parsed.tests[0]?.series).toEqual([]);
+    expect(parsed.tests[0]?.records).toEqual([
+      {
+        topic: 'jobs.runs',
+        type: 'JobRun',
+        time: 60_000,
+        at: 'dir/tests.yaml:9:13',
+        value: expect.objectContaining({
+          attempt: 2,
+          started_at: 10_000,
+          finished_at: 60_000,
+          job: 'nightly',
+        }) as unknown,
+      },
+    ]);
+  });
+
+  it('rejects input records of an unknown topic, with missing or wrong fields, or that no rule watches', async () => {
+    const invalid = (yaml: string): string[] => {
+      try {
+        parseRuleTests(yaml, 't.yaml');
+      } catch (e) {
+        if (e instanceof TradewatchError) return e.details['problems'] as string[];
+        throw e;
+      }
+      throw new Error('expected TW_RULE_TEST_INVALID');
+    };
+    expect(
+      invalid(`rule_files: [r.yaml]
+tests:
+  - input_records:
+      - { topic: ingest.run, records: [] }
+      - topic: outcomes
+        records:
+          - { asset: BTC, horizon_ms: 1, forward_return: '0.1' }
+          - { time: 1m, asset: BTC, horizon_ms: 1, forward_return: '0.1' }
+          - { time: 1m, asset: BTC, horizon_ms: 1, forward_return: 0.1, venue: x }
+          - { time: 1m, asset: BTC }
+    expected_alerts: []
+  - expected_alerts: []
+`),
+    ).toEqual([
+      't.yaml:4:18: tests[0].input_records[0].topic: "ingest.run" is not a topic rules over records watch (did you mean "ingest.runs"?); they are portfolio.marks, trades, inference.cycles, outcomes, ingest.runs, signals, jobs.runs',
+      't.yaml:7:13: tests[0].input_records[1].records[0]: "time" is missing: when the record happened, from the start (it sets as_of)',
+      't.yaml:8:68: tests[0].input_records[1].records[1].forward_return: expected double (a number), found "0.1"',
+      expect.stringMatching(
+        /^t\.yaml:9:80: tests\[0\]\.input_records\[1\]\.records\[2\]\.venue: expected no field of this name/,
+      ),
+      't.yaml:10:13: tests[0].input_records[1].records[3]: horizon_ms: expected long (an integer within ±9007199254740991), found nothing (missing) (give it in defaults or in the record)',
+      't.yaml:10:13: tests[0].input_records[1].records[3]: forward_return: expected double (a number), found nothing (missing) (give it in defaults or in the record)',
+      't.yaml:12:5: tests[1]: "input_series" is missing: expected a list of series (metric, values), or input_records for rules over records',
+    ]);
+
+    const noRule = await rejection(runRuleTestFile(path.join(FIXTURES, 'unwatched-records-tests.yaml')));
+    expect(noRule.code).toBe('TW_RULE_TEST_INVALID');
+    expect(noRule.message).toMatch(
+      /unwatched-records-tests\.yaml:7:13: input_records: no rule in .*default-rules\.yaml watches topic trades \(record: trades\)/,
+    );
   });
 });

@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../../schemas/index.ts';
 import { seriesKey } from '../../../topics/catalogue.ts';
-import { inMemorySource } from '../../../runtime/processor/types.ts';
+import { ManualClock } from '../../../runtime/clock.ts';
+import { silentLogger } from '../../../runtime/logger.ts';
+import { inMemorySource, type Output } from '../../../runtime/processor/types.ts';
 import {
   DEFAULT_RULES_FILE,
   loadRules,
   createRulesProcessor,
+  parseRules,
   type RulesState,
 } from '../../../processors/rules/index.ts';
 import { readFile } from 'node:fs/promises';
@@ -13,13 +16,16 @@ import { checkRow, prepareTable } from '../../../sinks/questdb/row-check.ts';
 import { TABLES } from '../../../sinks/questdb/tables.ts';
 import { MINUTE, T0, harness, oneRule, point, series } from './harness.ts';
 
+/** A firing entry's stored alert (its content is checked in rules-processor.test.ts). */
+const OPEN: unknown = expect.objectContaining({ fingerprint: expect.any(String) as unknown });
+
 const statuses = (alerts: Alert[]) => alerts.map((a) => a.status);
 
 describe('rules processor', () => {
   it('is named rules, reads metrics, and keys state by the series key of the metrics topic', async () => {
     const processor = createRulesProcessor(await loadRules(DEFAULT_RULES_FILE));
     expect(processor.name).toBe('rules');
-    expect(processor.inputs).toEqual([{ topic: 'metrics', type: 'Metric' }]);
+    expect(processor.inputs).toEqual([{ topic: 'metrics', type: 'Metric', primary: true }]);
     const metric = point(0.01, 0, { strategy: 'momentum' });
     const source = inMemorySource(processor.inputs[0]!);
     expect(processor.key(metric, source)).toBe(seriesKey(metric.name, metric.labels));
@@ -76,6 +82,7 @@ describe('rules processor', () => {
           starts_at: T0 + 2 * MINUTE,
           ends_at: null,
           labels: '{"portfolio":"alpha"}',
+          description: null,
         },
       },
     });
@@ -272,7 +279,12 @@ match:
     h.pushAll([point(NaN, 0), point(0.06, 1), point(NaN, 2), point(0.07, 3)]);
     expect(statuses(h.alerts())).toEqual(['firing']);
     expect(h.states.get('drawdown_1h{env=prod,portfolio=alpha}')).toEqual({
-      dd: { firing: true, starts_at: T0 + MINUTE, last_ts: T0 + 3 * MINUTE },
+      dd: {
+        firing: true,
+        starts_at: T0 + MINUTE,
+        last_ts: T0 + 3 * MINUTE,
+        open: OPEN,
+      },
     });
   });
 
@@ -294,16 +306,84 @@ match:
     expect(h.states.get('drawdown_1h{portfolio=alpha}')).toBeUndefined();
   });
 
-  it('forgets the state of rules that no longer match the series', () => {
-    const h = harness(oneRule());
+  it('resolves the open alert of a rule removed from the file (or no longer covering the series) on the next point, and forgets its state', () => {
+    const h = harness(oneRule('description: Down.'));
     h.push(point(0.06, 0));
+    const [firing] = h.alerts();
     const state = h.states.get('drawdown_1h{env=prod,portfolio=alpha}');
+    expect(state).toEqual({
+      dd: {
+        firing: true,
+        starts_at: T0,
+        last_ts: T0,
+        open: {
+          fingerprint: firing?.fingerprint,
+          severity: 'critical',
+          env: 'prod',
+          labels: { portfolio: 'alpha' },
+          summary: 'alpha (prod) is down 6.00% (threshold 5.00%)',
+          description: 'Down.',
+        },
+      },
+    });
     const other = harness(oneRule().replace('name: dd', 'name: dd_renamed'), new Map(h.states));
     other.push(point(0.01, 1));
     expect(other.states.get('drawdown_1h{env=prod,portfolio=alpha}')).toEqual({
       dd_renamed: { firing: false, starts_at: null, last_ts: T0 + MINUTE },
     });
-    expect(state).toEqual({ dd: { firing: true, starts_at: T0, last_ts: T0 } });
+    expect(other.alerts()).toEqual([
+      {
+        ...firing,
+        status: 'resolved',
+        value: null,
+        threshold: null,
+        description:
+          'Down. (Resolved because the rule was removed from the rules file or no longer covers this series.)',
+        ends_at: T0 + MINUTE,
+        ts: T0 + MINUTE,
+      },
+    ]);
+    // A rule whose environments no longer cover the series resolves it too; an inactive entry emits nothing.
+    const narrowed = harness(oneRule('environments: [paper]'), new Map(h.states));
+    narrowed.push(point(0.07, 2));
+    expect(narrowed.alerts().map((a) => [a.status, a.fingerprint])).toEqual([
+      ['resolved', firing?.fingerprint],
+    ]);
+    expect(narrowed.states.get('drawdown_1h{env=prod,portfolio=alpha}')).toEqual({});
+  });
+
+  it('resolves the open alerts of removed rules on a timer after a restore, without waiting for a point', () => {
+    const h = harness(oneRule());
+    h.push(point(0.06, 0));
+    const processor = createRulesProcessor(
+      parseRules(oneRule().replace('name: dd', 'name: other'), 'r.yaml'),
+    );
+    const key = 'drawdown_1h{env=prod,portfolio=alpha}';
+    const state = h.states.get(key)!;
+    expect(processor.timer?.(state)).toBe(0);
+    expect(createRulesProcessor(parseRules(oneRule(), 'r.yaml')).timer?.(state)).toBeNull();
+    const outputs: Output[] = [];
+    const clock = new ManualClock(T0 + 60 * MINUTE);
+    const next = processor.onTimer!(key, state, {
+      clock,
+      logger: silentLogger(),
+      topic: 'metrics',
+      partition: 0,
+      emit: (o) => void outputs.push(o),
+    });
+    expect(next).toEqual({});
+    expect(processor.timer?.(next)).toBeNull();
+    expect(outputs.map((o) => o.kind)).toEqual(['alert', 'row']);
+    expect(outputs[0]).toMatchObject({
+      kind: 'alert',
+      alert: {
+        rule: 'dd',
+        status: 'resolved',
+        starts_at: T0,
+        ends_at: T0 + 60 * MINUTE,
+        ts: T0 + 60 * MINUTE,
+      },
+    });
   });
 
   it('runs the default rules on the fixture metrics', async () => {

@@ -11,6 +11,7 @@ const VALUES: TemplateValues = {
   for: '5m',
   keep_firing_for: '0s',
   labels: { portfolio: 'alpha', env: 'prod' },
+  record: null,
 };
 
 function render(source: string, values: TemplateValues = VALUES): string {

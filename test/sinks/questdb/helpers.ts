@@ -1,5 +1,6 @@
+import { Writable } from 'node:stream';
 import { inject, onTestFinished } from 'vitest';
-import { silentLogger } from '../../../runtime/logger.ts';
+import { createLogger, silentLogger, type Logger } from '../../../runtime/logger.ts';
 import type { SinkRow } from '../../../runtime/processor/types.ts';
 import { parseEndpoint } from '../../../sinks/questdb/endpoint.ts';
 import { exec, type QueryResult } from '../../../sinks/questdb/exec.ts';
@@ -23,6 +24,20 @@ export function uniqueTables(): { tables: TableDefinition[]; name: (catalogueNam
   const suffix = uniqueName('t').replaceAll('-', '_');
   const tables = TABLES.map((t) => ({ ...t, name: `${t.name}_${suffix}` }));
   return { tables, name: (catalogueName) => `${catalogueName}_${suffix}` };
+}
+
+/** A logger whose lines are kept, parsed, in `lines`. */
+export function capturedLogger(): { logger: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+      }
+      done();
+    },
+  });
+  return { logger: createLogger({ level: 'debug', destination }), lines };
 }
 
 /** Queries on the shared QuestDB directly (not through a test's proxy). */

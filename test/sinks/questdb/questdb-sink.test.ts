@@ -1,11 +1,13 @@
 import net from 'node:net';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { ManualClock } from '../../../runtime/clock.ts';
 import { TradewatchError } from '../../../runtime/errors.ts';
 import { silentLogger } from '../../../runtime/logger.ts';
 import type { SinkRow } from '../../../runtime/processor/types.ts';
 import { QuestDbSink, type TableDefinition } from '../../../sinks/questdb/index.ts';
+import { uniqueName } from '../../helpers/unique.ts';
 import {
+  capturedLogger,
   directQuestDb,
   dropWhenFinished,
   marks,
@@ -70,28 +72,243 @@ describe('QuestDbSink', () => {
     expect(ddl).toContain('DEDUP UPSERT KEYS(ts,portfolio,env)');
   });
 
-  it('create() accepts tables that already match, and names the table and column of one that does not', async () => {
+  it('create() adds the columns an existing table lacks, and still refuses other differences with the fix named', async () => {
     const { tables, name } = uniqueTables();
     dropWhenFinished(tables);
+    const direct = directQuestDb();
+    const columnsOf = async (table: string): Promise<Record<string, unknown>[]> => [
+      ...(await direct.query(`SELECT "column", type, upsertKey FROM table_columns('${table}')`)).rows,
+    ];
     await (await QuestDbSink.create({ httpUrl: questdbUrl(), logger: silentLogger(), tables })).close();
-    const again = await QuestDbSink.create({ httpUrl: questdbUrl(), logger: silentLogger(), tables });
-    await again.query(`ALTER TABLE ${name('drawdown')} DROP COLUMN peak_daily`);
-    await again.query(`ALTER TABLE ${name('metrics')} DEDUP DISABLE`);
+    await (await QuestDbSink.create({ httpUrl: questdbUrl(), logger: silentLogger(), tables })).close();
+    // Tables as an older catalogue left them (a column fewer), and two changed by hand.
+    await direct.query(`ALTER TABLE ${name('drawdown')} DROP COLUMN peak_daily`);
+    await direct.query(`ALTER TABLE ${name('alerts')} DROP COLUMN description`);
+    await direct.query(`ALTER TABLE ${name('trades')} ALTER COLUMN fee TYPE FLOAT`);
+    await direct.query(`ALTER TABLE ${name('metrics')} DEDUP DISABLE`);
     // ALTERs of WAL tables are applied asynchronously too.
-    await again.waitForRows(name('drawdown'), undefined, 0);
-    await again.waitForRows(name('metrics'), undefined, 0);
-    await again.close();
+    for (const table of ['drawdown', 'alerts', 'trades', 'metrics']) {
+      await direct.waitForRows(name(table), undefined, 0);
+    }
 
     const error = await rejection(
       QuestDbSink.create({ httpUrl: questdbUrl(), logger: silentLogger(), tables }),
     );
     expect(error.code).toBe('TW_CONFIG_INVALID');
     expect(error.message).toContain(
-      `table "${name('drawdown')}", column "peak_daily" is missing (expected DOUBLE)`,
+      `table "${name('trades')}", column "fee" is FLOAT, expected DOUBLE; ` +
+        `fix: ALTER TABLE ${name('trades')} ALTER COLUMN fee TYPE DOUBLE`,
     );
-    expect(error.message).toContain(`ALTER TABLE ${name('drawdown')} ADD COLUMN peak_daily DOUBLE`);
-    expect(error.message).toContain(`table "${name('metrics')}": the dedup upsert keys are (none)`);
-    expect(error.message).not.toContain(name('alerts'));
+    expect(error.message).toContain(
+      `table "${name('metrics')}": the dedup upsert keys are (none), expected (ts, name, series); ` +
+        `fix: ALTER TABLE ${name('metrics')} DEDUP ENABLE UPSERT KEYS(ts, name, series)`,
+    );
+    expect(error.message).toContain(
+      'Once nothing else differs, the missing nullable columns are added at start: ' +
+        `${name('drawdown')}.peak_daily DOUBLE, ${name('alerts')}.description VARCHAR.`,
+    );
+    expect(error.details['problems']).toHaveLength(2);
+    // A start that fails alters nothing.
+    expect((await columnsOf(name('drawdown'))).map((c) => c['column'])).not.toContain('peak_daily');
+
+    // The fixes the error names, run as given.
+    await direct.query(`ALTER TABLE ${name('trades')} ALTER COLUMN fee TYPE DOUBLE`);
+    await direct.query(`ALTER TABLE ${name('metrics')} DEDUP ENABLE UPSERT KEYS(ts, name, series)`);
+    await direct.waitForRows(name('trades'), undefined, 0);
+    await direct.waitForRows(name('metrics'), undefined, 0);
+
+    const { logger, lines } = capturedLogger();
+    const sink = await QuestDbSink.create({ httpUrl: questdbUrl(), logger, tables });
+    onTestFinished(() => sink.close().catch(() => undefined));
+    const added = lines.filter((l) => l['msg'] === 'added a missing column to a QuestDB table');
+    expect(added.map((l) => [l['level'], l['table'], l['column'], l['type']])).toEqual([
+      [30, name('drawdown'), 'peak_daily', 'DOUBLE'],
+      [30, name('alerts'), 'description', 'VARCHAR'],
+    ]);
+    // Visible at once (create() waited for the WAL apply), appended, and not a dedup key.
+    expect((await columnsOf(name('drawdown'))).at(-1)).toEqual({
+      column: 'peak_daily',
+      type: 'DOUBLE',
+      upsertKey: false,
+    });
+    expect((await columnsOf(name('alerts'))).at(-1)).toEqual({
+      column: 'description',
+      type: 'VARCHAR',
+      upsertKey: false,
+    });
+
+    const ts = Date.UTC(2025, 0, 2, 12);
+    sink.write([
+      {
+        table: name('drawdown'),
+        ts,
+        symbols: { portfolio: 'p1', env: 'live' },
+        columns: { equity: 90, peak_daily: 100 },
+      },
+      {
+        table: name('alerts'),
+        ts,
+        symbols: { fingerprint: 'fp1', rule: 'dd', severity: 'page', status: 'firing', env: 'live' },
+        columns: { summary: 'p1 is down', description: 'Drawdown of p1 is 10 %.', labels: '{}' },
+      },
+    ]);
+    await sink.flush();
+    await sink.waitForRows(name('drawdown'), undefined, 1);
+    await sink.waitForRows(name('alerts'), undefined, 1);
+    expect((await sink.query(`SELECT equity, peak_daily FROM ${name('drawdown')}`)).rows).toEqual([
+      { equity: 90, peak_daily: 100 },
+    ]);
+    expect((await sink.query(`SELECT summary, description FROM ${name('alerts')}`)).rows).toEqual([
+      { summary: 'p1 is down', description: 'Drawdown of p1 is 10 %.' },
+    ]);
+
+    // Once added, a start finds nothing to do.
+    const quiet = capturedLogger();
+    await (await QuestDbSink.create({ httpUrl: questdbUrl(), logger: quiet.logger, tables })).close();
+    expect(quiet.lines.filter((l) => l['level'] === 30)).toEqual([]);
+  });
+
+  it('create() refuses to add a dedup key or a BOOLEAN column to an existing table, and alters nothing', async () => {
+    const table = uniqueName('evolve').replaceAll('-', '_');
+    const v1: TableDefinition = {
+      name: table,
+      doc: 'a table of an older catalogue',
+      columns: [
+        { name: 'portfolio', type: 'SYMBOL' },
+        { name: 'value', type: 'DOUBLE' },
+      ],
+      keys: ['portfolio'],
+    };
+    const v2: TableDefinition = {
+      ...v1,
+      columns: [
+        ...v1.columns,
+        { name: 'venue', type: 'SYMBOL' },
+        { name: 'flagged', type: 'BOOLEAN' },
+        { name: 'note', type: 'VARCHAR' },
+      ],
+      keys: ['portfolio', 'venue'],
+    };
+    dropWhenFinished([v1]);
+    await (await QuestDbSink.create({ httpUrl: questdbUrl(), logger: silentLogger(), tables: [v1] })).close();
+
+    const error = await rejection(
+      QuestDbSink.create({ httpUrl: questdbUrl(), logger: silentLogger(), tables: [v2] }),
+    );
+    expect(error.code).toBe('TW_CONFIG_INVALID');
+    expect(error.message).toContain(
+      `table "${table}", column "venue" is missing (expected SYMBOL); it is a dedup key, and the rows ` +
+        'already there would have no value for it, so it is not added; fix: drop the table',
+    );
+    expect(error.message).toContain(
+      `table "${table}", column "flagged" is missing (expected BOOLEAN); QuestDB has no null BOOLEAN, so ` +
+        `the rows already there would read false, and it is not added; fix: if false is right for them, ` +
+        `run ALTER TABLE ${table} ADD COLUMN flagged BOOLEAN`,
+    );
+    // The missing key is reported once, not also as a DEDUP ENABLE that would fail.
+    expect(error.message).not.toContain('DEDUP ENABLE');
+    expect(error.message).toContain(`missing nullable columns are added at start: ${table}.note VARCHAR.`);
+    expect(error.details['problems']).toHaveLength(2);
+    const columns = (await directQuestDb().query(`SELECT "column" FROM table_columns('${table}')`)).rows;
+    expect(columns.map((c) => c['column'])).toEqual(['ts', 'portfolio', 'value']);
+  });
+
+  it('create() on several instances at once: all add the missing columns, and all start', async () => {
+    const table = uniqueName('concurrent').replaceAll('-', '_');
+    const v1: TableDefinition = {
+      name: table,
+      doc: 'a table of an older catalogue',
+      columns: [
+        { name: 'portfolio', type: 'SYMBOL' },
+        { name: 'value', type: 'DOUBLE' },
+      ],
+      keys: ['portfolio'],
+    };
+    const v2: TableDefinition = {
+      ...v1,
+      columns: [
+        ...v1.columns,
+        { name: 'venue', type: 'SYMBOL' },
+        { name: 'note', type: 'VARCHAR' },
+        { name: 'seen_at', type: 'TIMESTAMP' },
+      ],
+    };
+    dropWhenFinished([v1]);
+    const old = await QuestDbSink.create({ httpUrl: questdbUrl(), logger: silentLogger(), tables: [v1] });
+    old.write([{ table, ts: Date.UTC(2025, 0, 2), symbols: { portfolio: 'p1' }, columns: { value: 1 } }]);
+    await old.close();
+
+    const sinks = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        QuestDbSink.create({ httpUrl: questdbUrl(), logger: silentLogger(), tables: [v2] }),
+      ),
+    );
+    for (const sink of sinks) onTestFinished(() => sink.close().catch(() => undefined));
+    const columns = (await directQuestDb().query(`SELECT "column", type FROM table_columns('${table}')`))
+      .rows;
+    expect(columns).toEqual([
+      { column: 'ts', type: 'TIMESTAMP' },
+      { column: 'portfolio', type: 'SYMBOL' },
+      { column: 'value', type: 'DOUBLE' },
+      { column: 'venue', type: 'SYMBOL' },
+      { column: 'note', type: 'VARCHAR' },
+      { column: 'seen_at', type: 'TIMESTAMP' },
+    ]);
+
+    const [first] = sinks;
+    if (first === undefined) throw new Error('no sink');
+    const ts = Date.UTC(2025, 0, 2, 1);
+    first.write([
+      {
+        table,
+        ts,
+        symbols: { portfolio: 'p1', venue: 'x' },
+        columns: { value: 2, note: 'new', seen_at: ts - 1_000 },
+      },
+    ]);
+    await first.flush();
+    await first.waitForRows(table, undefined, 2);
+    expect((await first.query(`SELECT value, venue, note, seen_at FROM ${table} ORDER BY ts`)).rows).toEqual([
+      { value: 1, venue: null, note: null, seen_at: null },
+      { value: 2, venue: 'x', note: 'new', seen_at: '2025-01-02T00:59:59.000000Z' },
+    ]);
+  });
+
+  it('create() on instances whose catalogues disagree on a new column: one adds it, the other is refused', async () => {
+    const table = uniqueName('disagree').replaceAll('-', '_');
+    const v1: TableDefinition = {
+      name: table,
+      doc: 'a table of an older catalogue',
+      columns: [{ name: 'portfolio', type: 'SYMBOL' }],
+      keys: ['portfolio'],
+    };
+    const withNote = (type: 'VARCHAR' | 'DOUBLE'): TableDefinition => ({
+      ...v1,
+      columns: [...v1.columns, { name: 'note', type }],
+    });
+    dropWhenFinished([v1]);
+    await (await QuestDbSink.create({ httpUrl: questdbUrl(), logger: silentLogger(), tables: [v1] })).close();
+
+    const results = await Promise.allSettled(
+      (['VARCHAR', 'DOUBLE'] as const).map((type) =>
+        QuestDbSink.create({ httpUrl: questdbUrl(), logger: silentLogger(), tables: [withNote(type)] }),
+      ),
+    );
+    for (const r of results) {
+      if (r.status === 'fulfilled') onTestFinished(() => r.value.close().catch(() => undefined));
+    }
+    const winner = results.findIndex((r) => r.status === 'fulfilled');
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const added = winner === 0 ? 'VARCHAR' : 'DOUBLE';
+    const wanted = winner === 0 ? 'DOUBLE' : 'VARCHAR';
+    const loser = results[1 - winner];
+    expect(loser?.status === 'rejected' && loser.reason).toMatchObject({
+      code: 'TW_CONFIG_INVALID',
+      message: expect.stringContaining(
+        `table "${table}", column "note" is ${added}, expected ${wanted}; ` +
+          `fix: ALTER TABLE ${table} ALTER COLUMN note TYPE ${wanted}`,
+      ) as unknown,
+    });
   });
 
   it('writes rows of every table, with TIMESTAMP columns from epoch ms and nulls left empty', async () => {
@@ -125,6 +342,7 @@ describe('QuestDbSink', () => {
           starts_at: ts - 1_234,
           ends_at: null,
           labels,
+          description: 'Drawdown of p1 from its 1 h peak is 10 %.',
         },
       },
       {
@@ -156,6 +374,7 @@ describe('QuestDbSink', () => {
       starts_at: '2025-01-02T11:59:58.766000Z',
       ends_at: null,
       labels,
+      description: 'Drawdown of p1 from its 1 h peak is 10 %.',
     });
     const equities = (await sink.query(`SELECT equity FROM ${name('portfolio_marks')} ORDER BY ts`)).rows;
     expect(equities).toEqual([{ equity: 100 }, { equity: 101 }]);

@@ -28,6 +28,16 @@ describe('the QuestDB table catalogue', () => {
     );
   });
 
+  it('gives alerts a nullable description, last, as create() appends it to an existing table', () => {
+    const alerts = TABLES.find((t) => t.name === 'alerts');
+    expect(alerts?.columns.at(-1)).toEqual({
+      name: 'description',
+      type: 'VARCHAR',
+      doc: "the rule's rendered description; null when the rule has none",
+    });
+    expect(alerts?.keys).not.toContain('description');
+  });
+
   it('lists every problem of a bad catalogue', () => {
     const problems = checkTables([
       { name: 'ok', doc: '', columns: [{ name: 'a', type: 'SYMBOL' }], keys: ['a'] },
