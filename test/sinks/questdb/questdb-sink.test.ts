@@ -46,6 +46,19 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+/** A table as an older catalogue declared it: portfolio (its dedup key) and value. */
+function olderTable(name: string): TableDefinition {
+  return {
+    name,
+    doc: 'a table of an older catalogue',
+    columns: [
+      { name: 'portfolio', type: 'SYMBOL' },
+      { name: 'value', type: 'DOUBLE' },
+    ],
+    keys: ['portfolio'],
+  };
+}
+
 describe('QuestDbSink', () => {
   it('creates every table as a WAL table, partitioned by day, with its dedup keys and column types', async () => {
     const { sink, tables } = await testSink();
@@ -170,15 +183,7 @@ describe('QuestDbSink', () => {
 
   it('create() refuses to add a dedup key or a BOOLEAN column to an existing table, and alters nothing', async () => {
     const table = uniqueName('evolve').replaceAll('-', '_');
-    const v1: TableDefinition = {
-      name: table,
-      doc: 'a table of an older catalogue',
-      columns: [
-        { name: 'portfolio', type: 'SYMBOL' },
-        { name: 'value', type: 'DOUBLE' },
-      ],
-      keys: ['portfolio'],
-    };
+    const v1 = olderTable(table);
     const v2: TableDefinition = {
       ...v1,
       columns: [
@@ -215,15 +220,7 @@ describe('QuestDbSink', () => {
 
   it('create() on several instances at once: all add the missing columns, and all start', async () => {
     const table = uniqueName('concurrent').replaceAll('-', '_');
-    const v1: TableDefinition = {
-      name: table,
-      doc: 'a table of an older catalogue',
-      columns: [
-        { name: 'portfolio', type: 'SYMBOL' },
-        { name: 'value', type: 'DOUBLE' },
-      ],
-      keys: ['portfolio'],
-    };
+    const v1 = olderTable(table);
     const v2: TableDefinition = {
       ...v1,
       columns: [
