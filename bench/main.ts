@@ -17,7 +17,12 @@ import { runInMemory, type InMemoryResult } from './in-memory.ts';
 import { runLatency, type LatencyResult } from './latency.ts';
 import { runProcessorBenches, type ProcessorBenchResult } from './processors.ts';
 import { runNotifierBench, type NotifierBenchResult } from './notifiers.ts';
-import { runRulesBench, type RulesBenchResult } from './rules.ts';
+import {
+  runRecordRulesBench,
+  runRulesBench,
+  type RecordRulesBenchResult,
+  type RulesBenchResult,
+} from './rules.ts';
 import { machineInfo } from './machine.ts';
 import { markHistory, portfolioNames } from './marks.ts';
 import { USAGE, UsageError, parseOptions, type BenchOptions } from './options.ts';
@@ -89,6 +94,7 @@ let inMemory: InMemoryResult | undefined;
 let latency: LatencyResult | undefined;
 let processors: ProcessorBenchResult[] | undefined;
 let rules: RulesBenchResult | undefined;
+let recordRules: RecordRulesBenchResult | undefined;
 let notifiers: NotifierBenchResult | undefined;
 let failure: Error | undefined;
 const { info: machine, stack } = await machineInfo(config, logger);
@@ -179,6 +185,8 @@ try {
   if (!opts.skipAlerting) {
     progress('phase 5: 1,000 rules over 200,000 metric points, in memory');
     rules = runRulesBench(200_000);
+    progress('phase 5: 100 rules over 200,000 trades records, in memory');
+    recordRules = runRecordRulesBench(200_000);
     notifiers = await runNotifierBench({ notifications: 2000, progress });
   }
 } catch (error: unknown) {
@@ -218,6 +226,7 @@ const result: BenchResult = {
   ...(latency ? { latency } : {}),
   ...(processors ? { processors } : {}),
   ...(rules ? { rules } : {}),
+  ...(recordRules ? { recordRules } : {}),
   ...(notifiers ? { notifiers } : {}),
   notes,
 };

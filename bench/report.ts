@@ -5,7 +5,7 @@ import type { InMemoryResult } from './in-memory.ts';
 import type { LatencyResult } from './latency.ts';
 import type { ProcessorBenchResult } from './processors.ts';
 import type { NotifierBenchResult } from './notifiers.ts';
-import type { RulesBenchResult } from './rules.ts';
+import type { RecordRulesBenchResult, RulesBenchResult } from './rules.ts';
 import type { MachineInfo } from './machine.ts';
 import type { BenchOptions } from './options.ts';
 import { mib, num, ratio } from './progress.ts';
@@ -39,6 +39,8 @@ export interface BenchResult {
   readonly processors?: readonly ProcessorBenchResult[];
   /** Phase 5: the rules engine with 1,000 rules, in memory. */
   readonly rules?: RulesBenchResult;
+  /** Phase 5: 100 rules over trades records, in memory. */
+  readonly recordRules?: RecordRulesBenchResult;
   /** Phase 5: the notifiers against local receivers. */
   readonly notifiers?: NotifierBenchResult;
   /** What a reader of the figures should know (e.g. what the run left behind). */
@@ -140,6 +142,14 @@ export function summary(result: BenchResult): string {
       `5. alerting: ${num(r.rules)} rules over ${num(r.points)} points of ${num(r.series)} series, in memory`,
       `   ${num(r.withRules.pointsPerSecond)} points/s, ${num(r.evaluationsPerSecond)} rules considered/s, ${num(r.withRules.alerts)} alerts; ` +
         `a rules processor selecting nothing: ${num(r.reference.pointsPerSecond)} points/s (ratio ${ratio(r.ratio)})`,
+    );
+  }
+  const rr = result.recordRules;
+  if (rr) {
+    lines.push(
+      `   rules over records: ${num(rr.rules)} rules over ${num(rr.records)} trades of ${num(rr.groups)} portfolio × venue groups: ` +
+        `${num(rr.withRules.recordsPerSecond)} records/s, ${num(rr.withRules.alerts)} alerts; ` +
+        `a rules processor selecting no record: ${num(rr.reference.recordsPerSecond)} records/s (ratio ${ratio(rr.ratio)})`,
     );
   }
   for (const f of result.notifiers?.figures ?? []) {

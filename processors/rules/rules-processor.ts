@@ -23,7 +23,14 @@
  * backwards in event time. None is rejected: they are legitimate metric data, only not evidence for an
  * alert transition. A point with the same ts as the newest one is evaluated.
  */
-import type { Output, Processor, ProcessContext, Rejection, SinkRow } from '../../runtime/processor/types.ts';
+import {
+  isRejection,
+  type Output,
+  type Processor,
+  type ProcessContext,
+  type Rejection,
+  type SinkRow,
+} from '../../runtime/processor/types.ts';
 import {
   ENVIRONMENTS,
   type Alert,
@@ -37,7 +44,7 @@ import { seriesKey } from '../../topics/catalogue.ts';
 import { formatDuration } from './duration.ts';
 import { evaluateCondition, metricVariables, recordVariables } from './expression.ts';
 import { alertFingerprint } from './fingerprint.ts';
-import { matchesAll } from './matchers.ts';
+import { matchesAll, RuleIndex } from './matchers.ts';
 import { holds } from './operators.ts';
 import { recordEnv, recordLabels, recordTopic, type RecordTopic } from './record-inputs.ts';
 import { renderTemplate, type TemplateValues } from './template.ts';
@@ -65,20 +72,32 @@ export type RulesInputValue = RecordTypes[RecordTypeName];
  */
 export function createRulesProcessor(rules: CompiledRules): Processor<RulesInputValue, RulesState> {
   const names: ReadonlySet<string> = new Set(rules.rules.map((r) => r.name));
-  const topics = new Map<string, RecordTopic>();
-  for (const topic of rules.byTopic.keys()) {
-    const spec = recordTopic(topic);
-    if (spec !== undefined) topics.set(topic, spec);
+  const metricIndexes = new Map(
+    [...rules.byMetric].map(([metric, list]) => [metric, new RuleIndex(list)] as const),
+  );
+  /** States returned by process or onTimer: they hold no entry of a rule missing from `rules`. */
+  const clean = new WeakSet<RulesState>();
+  const topics = new Map<string, TopicRules>();
+  for (const [name, list] of rules.byTopic) {
+    const topic = recordTopic(name);
+    if (topic === undefined) continue;
+    topics.set(name, {
+      topic,
+      rules: list,
+      index: new RuleIndex(list),
+      names: new Set(list.map((r) => r.name)),
+      pruned: new WeakSet(),
+    });
   }
   return {
     name: 'rules',
     inputs: [
       // Primary: the metric rules' state keeps its changelog when rules over records come and go.
       { topic: 'metrics', type: 'Metric', primary: true },
-      ...[...topics.values()].map((t) => ({ topic: t.topic, type: t.type })),
+      ...[...topics.values()].map(({ topic }) => ({ topic: topic.topic, type: topic.type })),
     ],
     key: (value, source) => {
-      const topic = topics.get(source.topic);
+      const topic = topics.get(source.topic)?.topic;
       if (topic === undefined) {
         const metric = value as Metric;
         return seriesKey(metric.name, metric.labels);
@@ -88,27 +107,26 @@ export function createRulesProcessor(rules: CompiledRules): Processor<RulesInput
     },
     initialState: () => ({}),
     // The open episodes of rules removed from the file are resolved on the next timer tick after a
-    // restore, not only on their series' next point (which may never come).
-    timer: (state) => (hasOrphan(state, names) ? 0 : null),
+    // restore, not only on their series' next point (which may never come). A state this processor
+    // returned holds no such entry (process and onTimer leave none), so only restored ones are looked at.
+    timer: (state) => (!clean.has(state) && hasOrphan(state, names) ? 0 : null),
     onTimer: (_key, state, context) => {
       const next: RulesState = {};
       for (const [entry, entryState] of Object.entries(state)) {
         if (names.has(ruleOfEntry(entry))) next[entry] = entryState;
         else resolveOrphan(entry, entryState, null, context);
       }
+      clean.add(next);
       return next;
     },
     process: (value, state, context) => {
       const topic = topics.get(context.source.topic);
-      return topic === undefined
-        ? processPoint(rules, value as Metric, state, context)
-        : processRecord(
-            rules.byTopic.get(topic.topic) ?? [],
-            topic,
-            value as unknown as RuleRecord,
-            state,
-            context,
-          );
+      const next =
+        topic === undefined
+          ? processPoint(metricIndexes, value as Metric, state, context)
+          : processRecord(topic, value as unknown as RuleRecord, state, context);
+      if (!isRejection(next)) clean.add(next);
+      return next;
     },
   };
 }
@@ -143,13 +161,13 @@ function isEnvironment(value: unknown): value is Environment {
 }
 
 function processPoint(
-  rules: CompiledRules,
+  indexes: ReadonlyMap<string, RuleIndex<CompiledRule>>,
   metric: Metric,
   state: RulesState,
   context: ProcessContext,
 ): RulesState | Rejection {
   const env = metric.labels['env'];
-  const matched = (rules.byMetric.get(metric.name) ?? []).filter(
+  const matched = (indexes.get(metric.name)?.candidates(metric.labels) ?? []).filter(
     (rule) =>
       matchesAll(rule.match, metric.labels) && (!isEnvironment(env) || rule.environments.includes(env)),
   );
@@ -199,23 +217,39 @@ export function recordEntryKey(
   return seriesKey(rule.name, group);
 }
 
+/** What the processor keeps per topic of rules over records, made once. */
+interface TopicRules {
+  readonly topic: RecordTopic;
+  readonly rules: readonly CompiledRule[];
+  /** The same rules, indexed by a label they match exactly. */
+  readonly index: RuleIndex<CompiledRule>;
+  /** Their names: a state entry of any other rule is an orphan. */
+  readonly names: ReadonlySet<string>;
+  /** States already pruned of orphans and inactive entries (kept up to date in place from then on). */
+  readonly pruned: WeakSet<RulesState>;
+}
+
 function processRecord(
-  topicRules: readonly CompiledRule[],
-  topic: RecordTopic,
+  topicRules: TopicRules,
   record: RuleRecord,
   state: RulesState,
   context: ProcessContext,
 ): RulesState {
-  // Pending and firing entries of rules still over this topic are kept (other groups of the same key);
-  // inactive ones have nothing to remember, and entries of removed rules are forgotten.
-  const names = new Set(topicRules.map((r) => r.name));
-  const next: RulesState = {};
-  for (const [key, entry] of Object.entries(state)) {
-    if (!names.has(ruleOfEntry(key))) resolveOrphan(key, entry, null, context);
-    else if (entry.firing || entry.streak !== undefined) next[key] = entry;
+  const { topic } = topicRules;
+  // The state is updated in place. Once per state object (e.g. after a restore): entries of removed
+  // rules are resolved and forgotten, inactive ones dropped. From then on, entries are only kept while
+  // pending or firing (other groups of the same key), so a record costs O(its rules), not O(the state).
+  if (!topicRules.pruned.has(state)) {
+    for (const [key, entry] of Object.entries(state)) {
+      if (!topicRules.names.has(ruleOfEntry(key))) {
+        resolveOrphan(key, entry, null, context);
+        delete state[key];
+      } else if (!entry.firing && entry.streak === undefined) delete state[key];
+    }
+    topicRules.pruned.add(state);
   }
-  const first = topicRules[0];
-  if (first === undefined || first.input.kind !== 'record') return next;
+  const first = topicRules.rules[0];
+  if (first === undefined || first.input.kind !== 'record') return state;
   const shape = first.input.shape;
   const timeValue = record[topic.timeField];
   const ts = typeof timeValue === 'number' ? timeValue : NaN;
@@ -223,7 +257,7 @@ function processRecord(
   const describe = `${topic.topic}|${labels[topic.keyField] ?? ''}`;
   let base: Record<string, unknown> | undefined;
 
-  for (const rule of topicRules) {
+  for (const rule of topicRules.index.candidates(labels)) {
     if (rule.input.kind !== 'record' || !matchesAll(rule.match, labels)) continue;
     const env = recordEnv(topic, record, rule.environments);
     if (!isEnvironment(env) || !rule.environments.includes(env)) continue;
@@ -244,10 +278,10 @@ function processRecord(
       const variables = topic.hasEnv ? base : { ...base, labels: observation.labels, env };
       return value === null ? variables : { ...variables, value };
     });
-    if (updated === undefined || (!updated.firing && updated.streak === undefined)) delete next[key];
-    else next[key] = updated;
+    if (updated === undefined || (!updated.firing && updated.streak === undefined)) delete state[key];
+    else state[key] = updated;
   }
-  return next;
+  return state;
 }
 
 /** The rule name of a state entry: the whole key (metrics) or what precedes `{` (records). */
