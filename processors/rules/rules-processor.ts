@@ -85,7 +85,7 @@ export function createRulesProcessor(rules: CompiledRules): Processor<RulesInput
       topic,
       rules: list,
       index: new RuleIndex(list),
-      names: new Set(list.map((r) => r.name)),
+      byName: new Map(list.map((r) => [r.name, r])),
       pruned: new WeakSet(),
     });
   }
@@ -204,8 +204,9 @@ function processPoint(
 }
 
 /**
- * The state key of one rule and group of a record: the rule name, the group's labels and env
- * (`ingest_runs_empty{env=prod,ingest=prices}`).
+ * The state key of one rule and group of a record: the rule name and the group's labels with env, as
+ * JSON with sorted keys (`ingest_runs_empty{"env":"prod","ingest":"prices"}`), so that the labels can
+ * be read back whatever characters their values hold (see {@link isStaleGroup}).
  */
 export function recordEntryKey(
   rule: CompiledRule,
@@ -214,7 +215,30 @@ export function recordEntryKey(
 ): string {
   const group: Record<string, string> = { env };
   for (const name of rule.groupBy ?? []) if (Object.hasOwn(labels, name)) group[name] = labels[name] ?? '';
-  return seriesKey(rule.name, group);
+  const sorted: Record<string, string> = {};
+  for (const name of Object.keys(group).sort()) sorted[name] = group[name] ?? '';
+  return `${rule.name}${JSON.stringify(sorted)}`;
+}
+
+/**
+ * Whether a record state entry was keyed by other group labels than its rule's current `group_by`
+ * (the rule's group_by changed): such an entry is never reached again, and its open episode would stay
+ * open, so it is resolved like that of a removed rule. Stale: a label outside env + group_by, or one
+ * missing that every record has (a field that cannot be null; a null one is left out of the key).
+ */
+function isStaleGroup(entry: string, rule: CompiledRule | undefined): boolean {
+  if (rule === undefined || rule.input.kind !== 'record') return true;
+  const { shape } = rule.input;
+  const allowed = ['env', ...(rule.groupBy ?? [])];
+  // A group label from a field that cannot be null is in every key of the rule.
+  const required = allowed.filter((n) => n === 'env' || shape.byName.get(n)?.node.kind !== 'optional');
+  try {
+    const labels = JSON.parse(entry.slice(entry.indexOf('{'))) as Record<string, unknown>;
+    const names = Object.keys(labels);
+    return names.some((n) => !allowed.includes(n)) || required.some((n) => !names.includes(n));
+  } catch {
+    return true;
+  }
 }
 
 /** What the processor keeps per topic of rules over records, made once. */
@@ -223,8 +247,8 @@ interface TopicRules {
   readonly rules: readonly CompiledRule[];
   /** The same rules, indexed by a label they match exactly. */
   readonly index: RuleIndex<CompiledRule>;
-  /** Their names: a state entry of any other rule is an orphan. */
-  readonly names: ReadonlySet<string>;
+  /** The rules by name: a state entry of any other rule is an orphan. */
+  readonly byName: ReadonlyMap<string, CompiledRule>;
   /** States already pruned of orphans and inactive entries (kept up to date in place from then on). */
   readonly pruned: WeakSet<RulesState>;
 }
@@ -237,11 +261,12 @@ function processRecord(
 ): RulesState {
   const { topic } = topicRules;
   // The state is updated in place. Once per state object (e.g. after a restore): entries of removed
-  // rules are resolved and forgotten, inactive ones dropped. From then on, entries are only kept while
-  // pending or firing (other groups of the same key), so a record costs O(its rules), not O(the state).
+  // rules (or of an older group_by) are resolved and forgotten, inactive ones dropped. From then on,
+  // entries are only kept while pending or firing (other groups of the same key), so a record costs
+  // O(its rules), not O(the state).
   if (!topicRules.pruned.has(state)) {
     for (const [key, entry] of Object.entries(state)) {
-      if (!topicRules.names.has(ruleOfEntry(key))) {
+      if (isStaleGroup(key, topicRules.byName.get(ruleOfEntry(key)))) {
         resolveOrphan(key, entry, null, context);
         delete state[key];
       } else if (!entry.firing && entry.streak === undefined) delete state[key];

@@ -218,7 +218,7 @@ export interface RuleSeriesState {
  * dropped on the series' next point.
  *
  * For records, the state key is the topic and Kafka key (`ingest.runs|prices`), and the entries are per
- * rule and group (`ingest_runs_empty{env=prod,ingest=prices}`, see {@link recordEntryKey}); only pending
+ * rule and group (`ingest_runs_empty{"env":"prod","ingest":"prices"}`, see `recordEntryKey`); only pending
  * and firing entries are kept (an inactive group has nothing to remember).
  */
 export type RulesState = Record<string, RuleSeriesState>;

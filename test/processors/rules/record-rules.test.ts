@@ -173,8 +173,8 @@ describe('rules over records', () => {
     expect(new Set(alerts.slice(0, 3).map((a) => a.fingerprint)).size).toBe(3);
     expect(alerts[3]?.fingerprint).toBe(alerts[0]?.fingerprint);
     expect(Object.keys(h.states.get('trades|alpha') ?? {}).sort()).toEqual([
-      'big_fill{env=paper,portfolio=alpha,venue=binance}',
-      'big_fill{env=prod,portfolio=alpha,venue=kraken}',
+      'big_fill{"env":"paper","portfolio":"alpha","venue":"binance"}',
+      'big_fill{"env":"prod","portfolio":"alpha","venue":"kraken"}',
     ]);
   });
 
@@ -315,7 +315,36 @@ describe('rules over records', () => {
       ['ingest_runs_empty', 'resolved', { ingest: 'prices' }, 0],
     ]);
     expect(Object.keys(states.get('ingest.runs|prices') ?? {})).toEqual([
-      'ingest_runs_empty_v2{env=prod,ingest=prices}',
+      'ingest_runs_empty_v2{"env":"prod","ingest":"prices"}',
+    ]);
+  });
+
+  it('resolves the open episodes keyed by an older group_by, and keeps those its group_by still reaches', () => {
+    const states = new Map<string, RulesState>();
+    const byPortfolio = BIG_FILLS.replace('group_by: [portfolio, venue]', 'group_by: [portfolio]');
+    const first = harness(byPortfolio, states);
+    first.pushRecord('trades', trade(0, { notional: 2e6 }));
+    expect(first.alerts().map((a) => a.labels)).toEqual([{ portfolio: 'alpha', team: 'execution' }]);
+    // group_by gained venue: the old entry is never reached again, so its episode is resolved.
+    const byVenue = harness(BIG_FILLS, states);
+    byVenue.pushRecord('trades', trade(1, { notional: 3e6 }));
+    expect(byVenue.alerts().map((a) => [a.status, a.labels])).toEqual([
+      ['resolved', { portfolio: 'alpha', team: 'execution' }],
+      ['firing', { portfolio: 'alpha', team: 'execution', venue: 'binance' }],
+    ]);
+    // A key of the current group_by stays, whatever its values hold.
+    const odd = harness(BIG_FILLS, states);
+    odd.pushRecord('trades', trade(2, { notional: 3e6, venue: 'a,b="c"}' }));
+    const again = harness(
+      BIG_FILLS,
+      new Map([...states].map(([k, v]) => [k, JSON.parse(JSON.stringify(v)) as RulesState])),
+    );
+    again.pushRecord('trades', trade(3, { notional: 3e6, venue: 'kraken' }));
+    expect(again.alerts().map((a) => [a.status, a.labels['venue']])).toEqual([['firing', 'kraken']]);
+    expect(Object.keys(again.states.get('trades|alpha') ?? {}).sort()).toEqual([
+      'big_fill{"env":"prod","portfolio":"alpha","venue":"a,b=\\"c\\"}"}',
+      'big_fill{"env":"prod","portfolio":"alpha","venue":"binance"}',
+      'big_fill{"env":"prod","portfolio":"alpha","venue":"kraken"}',
     ]);
   });
 
