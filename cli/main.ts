@@ -22,6 +22,7 @@ import { registerBacktestCommands } from './commands/backtest.ts';
 import { registerRulesCommands } from './commands/rules.ts';
 import { registerAlertsCommands } from './commands/alerts.ts';
 import { registerNotifyCommand } from './commands/notify.ts';
+import { registerOffsetsCommands } from './commands/offsets.ts';
 
 const { version: PACKAGE_VERSION } = JSON.parse(
   await readFile(new URL('../package.json', import.meta.url), 'utf8'),
@@ -82,6 +83,7 @@ registerTopicCommands(program, getContext);
 registerProduceCommand(program, getContext);
 registerConsumeCommand(program, getContext);
 registerRunCommand(program, getContext);
+registerOffsetsCommands(program, getContext);
 registerDemoCommand(program, getContext);
 registerScheduleCommands(program, getContext);
 registerBacktestCommands(program, getContext);

@@ -40,7 +40,10 @@ export interface TopicState {
   readonly configs: Readonly<Record<string, string>>;
 }
 
-/** A partition's offsets: `low` is the first offset still stored, `high` the next offset to be written. */
+/**
+ * A partition's offsets: `low` is the first offset still stored, `high` the end as read-committed readers
+ * see it, the last stable offset (the next offset to be written, unless a transaction is still open there).
+ */
 export interface PartitionOffsets {
   readonly partition: number;
   readonly low: string;
@@ -52,6 +55,22 @@ export interface RecordPosition {
   readonly topic: string;
   readonly partition: number;
   readonly offset: string;
+}
+
+/**
+ * Where {@link KafkaAdmin.resetGroupOffsets} moves a consumer group on a topic: `end`, past every record
+ * already visible to read-committed readers (the group reads only what comes after); `start`, to the
+ * first record still stored (the group reads the topic's whole retained history).
+ */
+export type OffsetResetTarget = 'end' | 'start';
+
+/** One partition of a {@link KafkaAdmin.resetGroupOffsets}: the group's committed offset before and after. */
+export interface GroupOffsetReset {
+  readonly partition: number;
+  /** The offset the group had committed before; null when it had none (it never read the partition). */
+  readonly before: string | null;
+  /** The offset committed now (on a dry run: the offset that would be). */
+  readonly after: string;
 }
 
 /** What a cluster says of itself. */
@@ -73,6 +92,27 @@ export interface KafkaAdmin {
   deleteGroups(groupIds: readonly string[]): Promise<void>;
   /** The committed offsets of a consumer group (asks the group coordinator). */
   groupOffsets(groupId: string, topics?: readonly string[]): Promise<RecordPosition[]>;
+  /**
+   * Sets the committed offsets of consumer group `groupId` on every partition of `topic` to the topic's
+   * end or start (see {@link OffsetResetTarget}); the group's offsets on other topics are left as they
+   * are. Returns, per partition in partition order, the offset committed before and the one set.
+   *
+   * The end is each partition's last stable offset (LSO), not its high watermark: our consumers read
+   * committed records only, and the LSO is where such a reader is "now". Records of a transaction still
+   * open at the reset lie between the LSO and the high watermark; starting at the high watermark would
+   * skip them for good once that transaction commits, while starting at the LSO reads them then.
+   *
+   * Kafka only lets a group's offsets be changed while the group has no members: a group with running
+   * consumers is refused (TW_KAFKA_FAILED, naming the members), and so is a dry run of it, since the
+   * real run would be. With `dryRun` nothing is changed and the offsets that would be set are returned.
+   * A topic that does not exist: TW_TOPIC_UNKNOWN.
+   */
+  resetGroupOffsets(
+    groupId: string,
+    topic: string,
+    to: OffsetResetTarget,
+    options?: { readonly dryRun?: boolean },
+  ): Promise<GroupOffsetReset[]>;
   /**
    * Waits until read-committed consumers can see each position (the partition's last stable offset is
    * past it). A committed transaction's markers are written after the commit returns, so a reader that
