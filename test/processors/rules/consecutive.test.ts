@@ -1,24 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { TradewatchError } from '../../../runtime/errors.ts';
 import { parseRules, type RulesState } from '../../../processors/rules/index.ts';
-import { MINUTE, T0, harness, oneRule, series } from './harness.ts';
+import { MINUTE, T0, harness, oneRule, problemsOf, series } from './harness.ts';
 
 /** A firing entry's stored alert (its content is checked in rules-processor.test.ts). */
 const OPEN: unknown = expect.objectContaining({ fingerprint: expect.any(String) as unknown });
 
 const KEY = 'drawdown_1h{env=prod,portfolio=alpha}';
-
-/** The problem lines of the TW_RULES_INVALID error for `yaml`. */
-function problemsOf(yaml: string): string[] {
-  try {
-    parseRules(yaml, 'rules.yaml');
-  } catch (e: unknown) {
-    expect(e).toBeInstanceOf(TradewatchError);
-    expect((e as TradewatchError).code).toBe('TW_RULES_INVALID');
-    return (e as TradewatchError).details['problems'] as string[];
-  }
-  throw new Error('expected parseRules to throw');
-}
 
 describe('rules: consecutive', () => {
   it('defaults to 1 and reads a whole number ≥ 1', () => {

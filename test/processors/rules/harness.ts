@@ -1,5 +1,7 @@
 /** Runs the rules processor like the runtime does, without Kafka: state per key, outputs collected. */
+import { expect } from 'vitest';
 import { ManualClock } from '../../../runtime/clock.ts';
+import { TradewatchError } from '../../../runtime/errors.ts';
 import { silentLogger } from '../../../runtime/logger.ts';
 import {
   inMemorySource,
@@ -97,4 +99,26 @@ export function oneRule(extra = 'clear: 0.04'): string {
       .filter((l) => l.trim() !== '')
       .map((l) => `    ${l}`),
   ].join('\n');
+}
+
+/** The TW_RULES_INVALID error `parseRules` throws on `yaml` (never retriable), and its problem lines. */
+export function rulesInvalid(
+  yaml: string,
+  file = 'rules.yaml',
+): { error: TradewatchError; problems: string[] } {
+  try {
+    parseRules(yaml, file);
+  } catch (e: unknown) {
+    expect(e).toBeInstanceOf(TradewatchError);
+    const error = e as TradewatchError;
+    expect(error.code).toBe('TW_RULES_INVALID');
+    expect(error.retriable).toBe(false);
+    return { error, problems: error.details['problems'] as string[] };
+  }
+  throw new Error('expected parseRules to throw');
+}
+
+/** The problem lines of the TW_RULES_INVALID error for `yaml`. */
+export function problemsOf(yaml: string): string[] {
+  return rulesInvalid(yaml).problems;
 }

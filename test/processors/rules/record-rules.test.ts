@@ -2,7 +2,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../runtime/clock.ts';
-import { TradewatchError } from '../../../runtime/errors.ts';
 import { createLogger } from '../../../runtime/logger.ts';
 import { changelogsOf } from '../../../runtime/processor/processor-runner.ts';
 import { inMemorySource, isRejection, type Output } from '../../../runtime/processor/types.ts';
@@ -22,7 +21,7 @@ import {
   type Trade,
 } from '../../../schemas/index.ts';
 import { TOPICS } from '../../../topics/catalogue.ts';
-import { MINUTE, T0, harness } from './harness.ts';
+import { MINUTE, T0, harness, rulesInvalid } from './harness.ts';
 
 function run(minutes: number, extra: Partial<IngestRun> = {}): IngestRun {
   return {
@@ -364,15 +363,7 @@ describe('rules over records', () => {
 });
 
 describe('rules over records: load errors', () => {
-  const problems = (yaml: string): string => {
-    try {
-      parseRules(yaml, 'bad.yaml');
-    } catch (e) {
-      if (e instanceof TradewatchError) return e.message;
-      throw e;
-    }
-    throw new Error('expected TW_RULES_INVALID');
-  };
+  const problems = (yaml: string): string => rulesInvalid(yaml, 'bad.yaml').error.message;
   const rule = (lines: string) =>
     `rules:\n  - name: r\n    severity: info\n    summary: s\n${lines
       .trim()

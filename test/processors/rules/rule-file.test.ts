@@ -2,22 +2,10 @@ import { writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TradewatchError } from '../../../runtime/errors.ts';
+import { rulesInvalid } from './harness.ts';
 import { DEFAULT_RULES_FILE, loadRules, parseRules } from '../../../processors/rules/index.ts';
 
-/** The TW_RULES_INVALID error `parseRules` throws on `yaml`, and its problem lines. */
-function problemsOf(yaml: string, file = 'rules.yaml'): { error: TradewatchError; problems: string[] } {
-  try {
-    parseRules(yaml, file);
-  } catch (e: unknown) {
-    expect(e).toBeInstanceOf(TradewatchError);
-    const error = e as TradewatchError;
-    expect(error.code).toBe('TW_RULES_INVALID');
-    expect(error.retriable).toBe(false);
-    return { error, problems: error.details['problems'] as string[] };
-  }
-  throw new Error('expected parseRules to throw');
-}
+const problemsOf = rulesInvalid;
 
 const VALID_RULE = `
   - name: ok_rule

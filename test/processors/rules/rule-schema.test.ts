@@ -7,22 +7,11 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { TradewatchError } from '../../../runtime/errors.ts';
+import { problemsOf } from './harness.ts';
 import { DEFAULT_RULES_FILE, parseRules, rulesJsonSchema } from '../../../processors/rules/index.ts';
 
 const SCHEMA_FILE = new URL('../../../processors/rules/rules.schema.json', import.meta.url);
 const EXAMPLES_FILE = new URL('../../../processors/rules/examples/expression-rules.yaml', import.meta.url);
-
-function problemsOf(yaml: string): string[] {
-  try {
-    parseRules(yaml, 'rules.yaml');
-  } catch (e: unknown) {
-    expect(e).toBeInstanceOf(TradewatchError);
-    expect((e as TradewatchError).code).toBe('TW_RULES_INVALID');
-    return (e as TradewatchError).details['problems'] as string[];
-  }
-  throw new Error('expected parseRules to throw');
-}
 
 describe('rules JSON Schema', () => {
   it('is generated from the loader’s schema, and the committed file is not stale', async () => {
