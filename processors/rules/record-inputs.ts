@@ -88,7 +88,9 @@ export interface RecordShape {
   /** In schema order. */
   readonly fields: readonly RuleField[];
   readonly byName: ReadonlyMap<string, RuleField>;
+  /** Label fields (see the module comment): `match`, `group_by`, `labels`. */
   readonly labelFields: readonly string[];
+  /** Value fields, every numeric field (int, long, float, double): what `field:` may name. */
   readonly numberFields: readonly string[];
   /** Fields `{{record.<name>}}` can show: labels, numbers and timestamps. */
   readonly templateFields: readonly string[];
@@ -113,7 +115,7 @@ export function recordShape(type: RecordTypeName): RecordShape {
     fields,
     byName: new Map(fields.map((f) => [f.name, f])),
     labelFields: named('label'),
-    numberFields: named('number'),
+    numberFields: fields.filter(isNumeric).map((f) => f.name),
     templateFields: fields.filter((f) => f.use !== 'record').map((f) => f.name),
   });
   shapes.set(type, shape);

@@ -380,13 +380,13 @@ function ruleInput(
   if (raw['field'] === undefined && raw['expr'] === undefined) {
     problems.push({
       path: at(),
-      message: `"field" is missing: a threshold rule over records compares one numeric field of the record (e.g. field: ${shape.numberFields[0] ?? 'value'}); numeric fields of ${shape.type}: ${numericFields(shape).join(', ')}`,
+      message: `"field" is missing: a threshold rule over records compares one numeric field of the record (e.g. field: ${shape.numberFields[0] ?? '<name>'}); numeric fields of ${shape.type}: ${shape.numberFields.join(', ')}`,
     });
   }
   if (fieldName !== undefined) {
     const field = shape.byName.get(fieldName);
     if (field === undefined || !isNumeric(field)) {
-      const guess = closest(fieldName, numericFields(shape));
+      const guess = closest(fieldName, shape.numberFields);
       problems.push({
         path: at('field'),
         message:
@@ -394,16 +394,12 @@ function ruleInput(
             ? `${shape.type} records (topic ${topic.topic}) have no field "${fieldName}"`
             : `"${fieldName}" is not a number`) +
           (guess === undefined || field !== undefined ? '' : ` (did you mean "${guess}"?)`) +
-          `; numeric fields of ${shape.type}: ${numericFields(shape).join(', ')}`,
+          `; numeric fields of ${shape.type}: ${shape.numberFields.join(', ')}`,
       });
       return undefined;
     }
   }
   return { kind: 'record', topic, shape, field: fieldName ?? null };
-}
-
-function numericFields(shape: RecordShape): string[] {
-  return shape.fields.filter(isNumeric).map((f) => f.name);
 }
 
 /**
