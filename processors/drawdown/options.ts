@@ -1,3 +1,4 @@
+import { withoutUndefined } from '../../core/without-undefined.ts';
 import { ConfigError } from '../../runtime/errors.ts';
 
 /** Options of the drawdown processor. Durations are in milliseconds of event time. */
@@ -40,8 +41,4 @@ export function compileDrawdownOptions(options: DrawdownOptions = {}): CompiledD
   }
   if (problems.length > 0) throw new ConfigError(problems, 'drawdown processor options');
   return Object.freeze(compiled);
-}
-
-function withoutUndefined(options: DrawdownOptions): DrawdownOptions {
-  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
 }

@@ -1,12 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../runtime/errors.ts';
 import { inMemorySource, isRejection } from '../../../runtime/processor/types.ts';
-import {
-  createDrawdownProcessor,
-  isLateRejection,
-  LATE_REJECTION_PREFIX,
-  type DrawdownState,
-} from '../../../processors/drawdown/index.ts';
+import { createDrawdownProcessor, type DrawdownState } from '../../../processors/drawdown/index.ts';
+import { isLateRejection, LATE_REJECTION_PREFIX } from '../../../processors/drawdown/late.ts';
 import {
   collectingContext,
   drawdownRowOf,

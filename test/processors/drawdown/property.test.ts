@@ -6,14 +6,11 @@
 import { describe, expect, it } from 'vitest';
 import { isRejection } from '../../../runtime/processor/types.ts';
 import type { Environment, PortfolioMark } from '../../../schemas/index.ts';
-import {
-  createDrawdownProcessor,
-  isLateRejection,
-  newestTs,
-  retainedCount,
-  slidingMaxDrawdownSummary,
-  trailingMaxValue,
-} from '../../../processors/drawdown/index.ts';
+import { createDrawdownProcessor } from '../../../processors/drawdown/index.ts';
+import { newestTs, retainedCount } from '../../../processors/drawdown/env-window.ts';
+import { isLateRejection } from '../../../processors/drawdown/late.ts';
+import { slidingMaxDrawdownSummary } from '../../../processors/drawdown/sliding-max-drawdown.ts';
+import { trailingMaxValue } from '../../../processors/drawdown/trailing-max.ts';
 import { expectedOutputs, MINUTE, ReferenceDrawdown, seededRandom, StreamRunner } from './helpers.ts';
 
 interface StreamOptions {

@@ -1,14 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { combineSegments, singleSegment } from '../../../processors/drawdown/segment-summary.ts';
 import {
-  combineSegments,
   emptySlidingMaxDrawdown,
   expireSlidingMaxDrawdown,
   pushSlidingMaxDrawdown,
-  singleSegment,
   slidingMaxDrawdownSize,
   slidingMaxDrawdownSummary,
   type SlidingMaxDrawdown,
-} from '../../../processors/drawdown/index.ts';
+} from '../../../processors/drawdown/sliding-max-drawdown.ts';
 import { seededRandom } from './helpers.ts';
 
 /** Max drawdown by its definition: the largest 1 − later/earlier over every pair, earlier first. */

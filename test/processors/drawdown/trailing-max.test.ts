@@ -6,7 +6,7 @@ import {
   trailingMaxSize,
   trailingMaxValue,
   type TrailingMax,
-} from '../../../processors/drawdown/index.ts';
+} from '../../../processors/drawdown/trailing-max.ts';
 import { seededRandom } from './helpers.ts';
 
 describe('TrailingMax (monotonic deque)', () => {
