@@ -5,7 +5,7 @@ import type { Type } from 'avsc';
 import { DecodeError, TradewatchError, toError } from '../runtime/errors.ts';
 import { BodyCheckError, compileBodyChecker } from './body-check.ts';
 import type { BodyChecker } from './body-check.ts';
-import { fromJsonValue, toJsonValue } from './json-form.ts';
+import { fromJsonValue, toJsonValue, type JsonOutputOptions } from './json-form.ts';
 import { UnsafeLongError, readLong } from './long-type.ts';
 import { displayPath } from './display-path.ts';
 import { formatProblems } from './problems.ts';
@@ -47,8 +47,11 @@ export interface Codec<T> {
    * fields the schema does not have are problems too.
    */
   fromJson(json: unknown): T;
-  /** The JSON form of a record: JSON-safe, timestamps as epoch ms; `fromJson(toJson(v))` equals `v`. */
-  toJson(value: T): unknown;
+  /**
+   * The JSON form of a record: JSON-safe, timestamps as epoch ms unless `options` says `iso`;
+   * `fromJson(toJson(v))` equals `v` either way.
+   */
+  toJson(value: T, options?: JsonOutputOptions): unknown;
 }
 
 /** The fingerprint lookup across all record types, to name the right type in errors. */
@@ -191,8 +194,8 @@ export class RecordCodec<T> implements Codec<T> {
     return result.value as T;
   }
 
-  toJson(value: T): unknown {
-    return toJsonValue(this.#model, value);
+  toJson(value: T, options?: JsonOutputOptions): unknown {
+    return toJsonValue(this.#model, value, options);
   }
 
   #newScratch(size: number): Buffer {

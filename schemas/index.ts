@@ -15,6 +15,8 @@ export type { RecordTypeName } from './record-types.ts';
 export { SchemaRegistry, DEFAULT_SCHEMAS_DIR } from './registry.ts';
 export type { RegistryOptions, VersionInfo } from './registry.ts';
 export type { Codec } from './codec.ts';
+export { isoTimestamp, parseIsoTimestamp } from './json-form.ts';
+export type { JsonOutputOptions } from './json-form.ts';
 export type { Problem } from './problems.ts';
 export { canonicalForm } from './canonical-form.ts';
 export { fingerprintHex } from './rabin.ts';

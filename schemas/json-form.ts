@@ -50,6 +50,22 @@ export function expectedJson(node: SchemaNode): string {
   }
 }
 
+/** How {@link toJsonValue} writes what JSON has no type for. */
+export interface JsonOutputOptions {
+  /**
+   * Timestamps as `epoch-ms` (default: the plain long, as Avro holds it) or `iso` (ISO-8601 in UTC with
+   * milliseconds, `2025-03-01T12:00:00.000Z`, for people; the JSON input reads both back).
+   */
+  readonly timestamps?: 'epoch-ms' | 'iso';
+}
+
+/** `ts` as ISO-8601 in UTC, or the number as it is when no Date can hold it. */
+export function isoTimestamp(ts: unknown): unknown {
+  if (typeof ts !== 'number') return ts;
+  const date = new Date(ts);
+  return Number.isNaN(date.getTime()) ? ts : date.toISOString();
+}
+
 /** Parses an ISO-8601 timestamp with a zone into epoch ms, or undefined if it is not one. */
 export function parseIsoTimestamp(text: string): number | undefined {
   const match = ISO_8601.exec(text.trim());
@@ -145,23 +161,28 @@ function defaultValue(node: SchemaNode, json: unknown, path: string, problems: P
 }
 
 /** The JSON form of a value of `node`: JSON-safe, and read back by {@link fromJsonValue} unchanged. */
-export function toJsonValue(node: SchemaNode, value: unknown): unknown {
+export function toJsonValue(node: SchemaNode, value: unknown, options: JsonOutputOptions = {}): unknown {
   switch (node.kind) {
+    case 'timestamp':
+      return options.timestamps === 'iso' ? isoTimestamp(value) : value;
     case 'float':
     case 'double':
       return typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
     case 'optional':
-      return value === null || value === undefined ? null : toJsonValue(node.type, value);
+      return value === null || value === undefined ? null : toJsonValue(node.type, value, options);
     case 'array':
-      return (value as unknown[]).map((item) => toJsonValue(node.items, item));
+      return (value as unknown[]).map((item) => toJsonValue(node.items, item, options));
     case 'map':
       return Object.fromEntries(
-        Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, toJsonValue(node.values, v)]),
+        Object.entries(value as Record<string, unknown>).map(([k, v]) => [
+          k,
+          toJsonValue(node.values, v, options),
+        ]),
       );
     case 'record': {
       const record = value as Record<string, unknown>;
       const out: Record<string, unknown> = {};
-      for (const field of node.fields) out[field.name] = toJsonValue(field.type, record[field.name]);
+      for (const field of node.fields) out[field.name] = toJsonValue(field.type, record[field.name], options);
       return out;
     }
     default:

@@ -5,6 +5,7 @@
  * (to re-inject a repaired letter or to test), so it round-trips.
  */
 import { TradewatchError } from '../runtime/errors.ts';
+import { isoTimestamp, parseIsoTimestamp, type JsonOutputOptions } from '../schemas/index.ts';
 
 /** Header names on every dead letter. */
 export const DEAD_LETTER_HEADERS = {
@@ -77,14 +78,20 @@ export function readDeadLetter(
   };
 }
 
-/** The JSON form of a dead letter: keys as text when they are printable UTF-8, else base64. */
-export function deadLetterToJson(letter: DeadLetter): Record<string, unknown> {
+/**
+ * The JSON form of a dead letter: keys as text when they are printable UTF-8, else base64; `failed_at`
+ * as epoch ms, or ISO-8601 with `options.timestamps: 'iso'` (both are read back).
+ */
+export function deadLetterToJson(
+  letter: DeadLetter,
+  options: JsonOutputOptions = {},
+): Record<string, unknown> {
   const headers: Record<string, string> = {};
   for (const [name, v] of Object.entries(letter.headers)) headers[name] = v.toString('utf8');
   return {
     source: letter.source,
     error: letter.error,
-    failed_at: letter.failedAt,
+    failed_at: options.timestamps === 'iso' ? isoTimestamp(letter.failedAt) : letter.failedAt,
     failed_by: letter.failedBy,
     ...(letter.key === null
       ? { key: null }
@@ -131,9 +138,12 @@ export function deadLetterFromJson(json: unknown): DeadLetter {
     problems.push(`source.offset: expected a decimal offset, found "${offset}"`);
   const code = str(error['code'], 'error.code');
   const message = str(error['message'], 'error.message');
-  const failedAt = obj['failed_at'];
+  const rawFailedAt = obj['failed_at'];
+  const failedAt = typeof rawFailedAt === 'string' ? parseIsoTimestamp(rawFailedAt) : rawFailedAt;
   if (!Number.isSafeInteger(failedAt))
-    problems.push(`failed_at: expected epoch ms, found ${JSON.stringify(failedAt)}`);
+    problems.push(
+      `failed_at: expected epoch ms or ISO-8601 with a zone, found ${JSON.stringify(rawFailedAt)}`,
+    );
   const failedBy = str(obj['failed_by'] ?? '', 'failed_by');
   const base64 = (v: unknown, path: string): Buffer | null => {
     if (v === null || v === undefined) return null;

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { parsePositiveInt } from '../parse.ts';
 import type { IncomingRecord } from '../../runtime/kafka/index.ts';
-import { DecodeError, TradewatchError } from '../../runtime/errors.ts';
+import { DecodeError, TradewatchError, type ErrorCode } from '../../runtime/errors.ts';
+import { isoTimestamp, type JsonOutputOptions } from '../../schemas/index.ts';
 import { deadLetterToJson, findTopic, physicalName, readDeadLetter } from '../../topics/index.ts';
 import type { CliContext } from '../context.ts';
 
@@ -11,6 +12,7 @@ interface ConsumeFlags {
   max?: number;
   follow?: boolean;
   meta?: boolean;
+  epochMs?: boolean;
 }
 
 export function registerConsumeCommand(program: Command, context: (c: Command) => CliContext): void {
@@ -28,20 +30,26 @@ export function registerConsumeCommand(program: Command, context: (c: Command) =
     .option('-n, --max <count>', 'stop after this many records', parsePositiveInt)
     .option('--follow', 'keep waiting for new records until interrupted (Ctrl-C)')
     .option('--meta', 'wrap each line with topic, partition, offset, timestamp and key')
+    .option(
+      '--epoch-ms',
+      'print timestamps as epoch milliseconds, as Avro holds them (default: ISO-8601 in UTC; `produce` reads both)',
+    )
     .action(async (topicName: string, opts: ConsumeFlags, command: Command) => {
       const ctx = context(command);
       const topic = findTopic(topicName);
       const name = physicalName(topic.name, ctx.config.kafka.topicPrefix);
       const registry = await ctx.registry();
+      const json: JsonOutputOptions = { timestamps: opts.epochMs === true ? 'epoch-ms' : 'iso' };
+      const time = (ts: number): unknown => (opts.epochMs === true ? ts : isoTimestamp(ts));
       const codec = topic.value.kind === 'avro' ? registry.codec(topic.value.type) : undefined;
       const decode: ((bytes: Buffer) => unknown) | undefined = codec
-        ? (bytes) => codec.toJson(codec.decode(bytes))
+        ? (bytes) => codec.toJson(codec.decode(bytes), json)
         : topic.value.kind === 'avro-mixed'
           ? (bytes) => {
               const decoded = registry.decodeAny(bytes);
               return {
                 type: decoded.type,
-                value: registry.codec(decoded.type).toJson(decoded.value as never),
+                value: registry.codec(decoded.type).toJson(decoded.value as never, json),
               };
             }
           : undefined;
@@ -57,7 +65,8 @@ export function registerConsumeCommand(program: Command, context: (c: Command) =
       const caughtUp = () => [...endOf].every(([p, end]) => (position.get(p) ?? 0n) >= end);
 
       let printed = 0;
-      let undecodable = 0;
+      // Undecodable records by error code, for the closing summary.
+      const undecodable = new Map<string, number>();
       const done = Promise.withResolvers<void>();
       const finishIfDone = () => {
         if ((opts.max !== undefined && printed >= opts.max) || (!opts.follow && caughtUp())) done.resolve();
@@ -75,7 +84,7 @@ export function registerConsumeCommand(program: Command, context: (c: Command) =
               value = decode(record.value);
             } catch (error: unknown) {
               if (!(error instanceof DecodeError)) throw error;
-              undecodable += 1;
+              undecodable.set(error.code, (undecodable.get(error.code) ?? 0) + 1);
               process.stderr.write(
                 `${name}[${record.partition}]@${record.offset}: ${error.code}: ${error.message}` +
                   ' (the pipeline dead-letters such records to dlq)\n',
@@ -84,14 +93,14 @@ export function registerConsumeCommand(program: Command, context: (c: Command) =
             }
           }
         } else {
-          value = deadLetterToJson(readDeadLetter(record.key, record.value, record.headers));
+          value = deadLetterToJson(readDeadLetter(record.key, record.value, record.headers), json);
         }
         const line = opts.meta
           ? {
               topic: record.topic,
               partition: record.partition,
               offset: record.offset,
-              timestamp: record.timestamp,
+              timestamp: time(Number(record.timestamp)),
               key: record.key?.toString('utf8') ?? null,
               value,
             }
@@ -135,10 +144,14 @@ export function registerConsumeCommand(program: Command, context: (c: Command) =
       );
       await done.promise;
       ctx.signal.removeEventListener('abort', onAbort);
-      if (undecodable > 0) {
+      if (undecodable.size > 0) {
+        // The most frequent code names the error; the message counts each.
+        const counts = [...undecodable].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+        const total = counts.reduce((n, [, c]) => n + c, 0);
         throw new TradewatchError(
-          'TW_DECODE_BODY_INVALID',
-          `${undecodable} record(s) of ${name} could not be decoded (listed above); ${printed} printed`,
+          counts[0]![0] as ErrorCode,
+          `${total} record(s) of ${name} could not be decoded (listed above: ` +
+            `${counts.map(([code, c]) => `${c} ${code}`).join(', ')}); ${printed} printed`,
         );
       }
     });

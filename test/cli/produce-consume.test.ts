@@ -7,10 +7,18 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { TOPICS, physicalName, type TopicDefinition } from '../../topics/index.ts';
+import { SchemaRegistry } from '../../schemas/index.ts';
+import {
+  TOPICS,
+  deadLetterFromJson,
+  deadLetterToJson,
+  findTopic,
+  physicalName,
+  type TopicDefinition,
+} from '../../topics/index.ts';
 import { jsonLines, runCli, startCli } from '../helpers/cli.ts';
 import { waitFor } from '../helpers/wait-for.ts';
-import { testAdmin, testKafka } from '../helpers/kafka.ts';
+import { testAdmin, testKafka, withTestTopics } from '../helpers/kafka.ts';
 import { uniqueName } from '../helpers/unique.ts';
 
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/jsonl');
@@ -23,6 +31,18 @@ const canonical = (value: unknown): string =>
       : v,
   );
 const sortJson = (values: unknown[]) => values.map(canonical).sort();
+
+const registry = await SchemaRegistry.load();
+
+/** A topic's JSON line as the record it stands for (timestamps as epoch ms or ISO-8601 alike). */
+function asRecords(topic: string): (line: unknown) => unknown {
+  const definition = findTopic(topic);
+  if (definition.value.kind === 'avro') {
+    const codec = registry.codec(definition.value.type);
+    return (line) => codec.toJson(codec.fromJson(line));
+  }
+  return (line) => deadLetterToJson(deadLetterFromJson(line));
+}
 
 describe('produce and consume', () => {
   let prefix: string;
@@ -53,12 +73,34 @@ describe('produce and consume', () => {
       const expected = jsonLines(text);
       expect(produced.stdout).toContain(`produced ${expected.length} record(s) to ${prefix}${topic}`);
 
+      // Printed with ISO-8601 timestamps, which read back as the same records.
       const consumed = await runCli(['consume', topic, '--from-beginning'], { env });
       expect(consumed.stderr).toBe('');
       expect(consumed.code).toBe(0);
-      expect(sortJson(jsonLines(consumed.stdout))).toEqual(sortJson(expected));
+      const read = asRecords(topic);
+      expect(sortJson(jsonLines(consumed.stdout).map(read))).toEqual(sortJson(expected.map(read)));
     },
   );
+
+  it('prints timestamp-millis fields as ISO-8601, and as epoch ms with --epoch-ms', async () => {
+    const text = await readFile(path.join(FIXTURES, 'portfolio.marks.jsonl'), 'utf8');
+    const topic = 'portfolio.marks';
+    const freshEnv = { TOPIC_PREFIX: await withTestTopics('iso') };
+    expect((await runCli(['produce', topic], { env: freshEnv, input: text })).code).toBe(0);
+    const expected = jsonLines(text) as { ts: number }[];
+
+    const iso = await runCli(['consume', topic, '--from-beginning', '--meta'], { env: freshEnv });
+    expect(iso.code).toBe(0);
+    const lines = jsonLines(iso.stdout) as { timestamp: string; value: { ts: string } }[];
+    expect(lines.map((l) => l.value.ts).sort()).toEqual(
+      expected.map((m) => new Date(m.ts).toISOString()).sort(),
+    );
+    expect(lines.every((l) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(l.timestamp))).toBe(true);
+
+    const raw = await runCli(['consume', topic, '--from-beginning', '--epoch-ms'], { env: freshEnv });
+    expect(raw.code).toBe(0);
+    expect(sortJson(jsonLines(raw.stdout))).toEqual(sortJson(expected));
+  });
 
   it.each((TOPICS as readonly TopicDefinition[]).filter((t) => t.internal === true).map((t) => t.name))(
     'refuses to produce to the internal topic %s, saying why',
@@ -145,6 +187,10 @@ describe('produce and consume', () => {
       new RegExp(`${t.replace(/\./g, '\\.')}\\[\\d\\]@\\d+: TW_DECODE_NOT_SINGLE_OBJECT`),
     );
     expect(consumed.stderr).toContain('TW_DECODE_UNKNOWN_SCHEMA');
+    // The closing summary counts each real code.
+    expect(consumed.stderr).toContain(
+      'could not be decoded (listed above: 1 TW_DECODE_NOT_SINGLE_OBJECT, 1 TW_DECODE_UNKNOWN_SCHEMA)',
+    );
     // The good records are still printed.
     expect(jsonLines(consumed.stdout).length).toBeGreaterThanOrEqual(2);
   });
@@ -158,7 +204,7 @@ describe('produce and consume', () => {
 
   it('follows new records until interrupted, then stops cleanly on SIGINT with exit code 0', async () => {
     // --from-beginning too: a record produced before the follower has its offsets cannot be missed.
-    const follower = startCli(['consume', 'signals', '--from-beginning', '--follow'], { env });
+    const follower = startCli(['consume', 'signals', '--from-beginning', '--follow', '--epoch-ms'], { env });
     onTestFinished(() => void follower.child.kill('SIGKILL'));
     const line =
       '{"source":"x","asset":"ETH-USD","name":"mentions_1h","value":1200,"unit":null,"ts":1767621600000,"labels":{}}';
