@@ -23,6 +23,7 @@ import { registerRulesCommands } from './commands/rules.ts';
 import { registerAlertsCommands } from './commands/alerts.ts';
 import { registerNotifyCommand } from './commands/notify.ts';
 import { registerOffsetsCommands } from './commands/offsets.ts';
+import { registerDlqCommands } from './commands/dlq.ts';
 
 const { version: PACKAGE_VERSION } = JSON.parse(
   await readFile(new URL('../package.json', import.meta.url), 'utf8'),
@@ -84,6 +85,7 @@ registerProduceCommand(program, getContext);
 registerConsumeCommand(program, getContext);
 registerRunCommand(program, getContext);
 registerOffsetsCommands(program, getContext);
+registerDlqCommands(program, getContext);
 registerDemoCommand(program, getContext);
 registerScheduleCommands(program, getContext);
 registerBacktestCommands(program, getContext);

@@ -232,6 +232,16 @@ export const TOPICS = [
     key: { doc: 'the original key, unchanged', of: () => '' },
     value: { kind: 'dead-letter' },
   },
+  {
+    name: 'dlq.replays',
+    doc: 'Internal: a copy of every dead letter `tradewatch dlq replay` re-produced to its source topic, with when (tw.replay.* headers), so the same record is not replayed twice by mistake.',
+    partitions: 3,
+    retentionMs: 30 * DAY_MS,
+    cleanupPolicy: 'delete',
+    key: { doc: 'the replayed record, <physical topic>:<partition>:<offset>', of: () => '' },
+    value: { kind: 'dead-letter' },
+    internal: true,
+  },
 ] as const satisfies readonly TopicDefinition[];
 
 export type TopicName = (typeof TOPICS)[number]['name'];

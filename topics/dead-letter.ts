@@ -25,6 +25,26 @@ export const DEAD_LETTER_HEADERS = {
   failedBy: 'tw.failed.by',
 } as const;
 
+/**
+ * Header names on a replayed record (`tradewatch dlq replay`), and on its copy in `dlq.replays`. A
+ * replayed record that fails again keeps them among its own headers in its new dead letter, so that
+ * dead letter shows both errors.
+ */
+export const REPLAY_HEADERS = {
+  /** What every replay header starts with. */
+  prefix: 'tw.replay.',
+  /** The record it replays: `<physical topic>:<partition>:<offset>`. */
+  source: 'tw.replay.source',
+  /** When it was replayed, epoch ms (decimal). */
+  at: 'tw.replay.at',
+  /** The error code of the failure it replays. */
+  errorCode: 'tw.replay.error.code',
+  /** The error message of the failure it replays. */
+  errorMessage: 'tw.replay.error.message',
+  /** On `dlq.replays` only: `true` when it was replayed again with --force. */
+  forced: 'tw.replay.forced',
+} as const;
+
 /** A dead letter, decoded. */
 export interface DeadLetter {
   readonly source: { readonly topic: string; readonly partition: number; readonly offset: string };

@@ -16,6 +16,7 @@ export { removePrefix } from './remove.ts';
 export { applyTopics, type ApplyOptions, type ApplyReport, type Drift } from './apply.ts';
 export {
   DEAD_LETTER_HEADERS,
+  REPLAY_HEADERS,
   deadLetterFromJson,
   deadLetterHeaders,
   deadLetterToJson,
