@@ -4,7 +4,13 @@
  * partition counts are never changed here, since that moves keys between partitions.
  */
 import type { KafkaAdmin } from '../runtime/kafka/index.ts';
-import { TOPICS, physicalName, topicConfigs, type TopicDefinition } from './catalogue.ts';
+import {
+  MANAGED_TOPIC_CONFIGS,
+  TOPICS,
+  physicalName,
+  topicConfigs,
+  type TopicDefinition,
+} from './catalogue.ts';
 
 export interface ApplyOptions {
   /** TOPIC_PREFIX. Default ''. */
@@ -40,7 +46,7 @@ export async function applyTopics(admin: KafkaAdmin, options: ApplyOptions = {})
   );
   const names = wanted.map((t) => physicalName(t.name, prefix));
   const existing = new Map(
-    (await admin.describeTopics(names, ['cleanup.policy', 'retention.ms'])).map((t) => [t.name, t]),
+    (await admin.describeTopics(names, MANAGED_TOPIC_CONFIGS)).map((t) => [t.name, t]),
   );
 
   const missing = wanted.filter((t) => !existing.has(physicalName(t.name, prefix)));

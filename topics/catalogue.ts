@@ -44,7 +44,22 @@ export interface TopicDefinition {
   readonly value: AvroValue | MixedAvroValue | RawValue;
   /** Written by processors only (a repartition topic): `produce` refuses it. Default false. */
   readonly internal?: boolean;
+  /**
+   * `max.message.bytes`, for a topic that must take larger records than the broker's default (about
+   * 1 MiB): the dead-letter and `late` topics take any record an input takes, plus their headers.
+   * Default: the broker's.
+   */
+  readonly maxMessageBytes?: number;
 }
+
+/** The topic configuration keys tradewatch manages (see {@link topicConfigs}). */
+export const MANAGED_TOPIC_CONFIGS = ['cleanup.policy', 'retention.ms', 'max.message.bytes'] as const;
+
+/**
+ * What the dead-letter and `late` topics take: 4 MiB, four times the broker's default record size, so
+ * that a record as large as an input topic takes fits with the headers that say where it came from.
+ */
+const SIDE_OUTPUT_MAX_BYTES = 4 * 1024 * 1024;
 
 const field = (name: string, doc: string): KeySpec => ({
   doc,
@@ -148,6 +163,7 @@ export const TOPICS = [
     cleanupPolicy: 'delete',
     key: { doc: 'the original key, unchanged', of: () => '' },
     value: { kind: 'dead-letter' },
+    maxMessageBytes: SIDE_OUTPUT_MAX_BYTES,
   },
   {
     name: 'heartbeats',
@@ -231,6 +247,7 @@ export const TOPICS = [
     cleanupPolicy: 'delete',
     key: { doc: 'the original key, unchanged', of: () => '' },
     value: { kind: 'dead-letter' },
+    maxMessageBytes: SIDE_OUTPUT_MAX_BYTES,
   },
   {
     name: 'dlq.replays',
@@ -241,6 +258,7 @@ export const TOPICS = [
     key: { doc: 'the replayed record, <physical topic>:<partition>:<offset>', of: () => '' },
     value: { kind: 'dead-letter' },
     internal: true,
+    maxMessageBytes: SIDE_OUTPUT_MAX_BYTES,
   },
 ] as const satisfies readonly TopicDefinition[];
 
@@ -273,5 +291,6 @@ export function topicConfigs(topic: TopicDefinition): Record<string, string> {
   return {
     'cleanup.policy': topic.cleanupPolicy,
     'retention.ms': String(topic.retentionMs),
+    ...(topic.maxMessageBytes === undefined ? {} : { 'max.message.bytes': String(topic.maxMessageBytes) }),
   };
 }

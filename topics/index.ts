@@ -5,6 +5,7 @@ export {
   processorGroup,
   seriesKey,
   topicConfigs,
+  MANAGED_TOPIC_CONFIGS,
   type AvroValue,
   type KeySpec,
   type RawValue,

@@ -1,7 +1,13 @@
 import type { Command } from 'commander';
 import { parsePositiveInt } from '../parse.ts';
 import { TradewatchError } from '../../runtime/errors.ts';
-import { TOPICS, applyTopics, physicalName, type TopicDefinition } from '../../topics/index.ts';
+import {
+  MANAGED_TOPIC_CONFIGS,
+  TOPICS,
+  applyTopics,
+  physicalName,
+  type TopicDefinition,
+} from '../../topics/index.ts';
 import type { CliContext } from '../context.ts';
 import { table } from '../table.ts';
 
@@ -58,7 +64,7 @@ export function registerTopicCommands(program: Command, context: (c: Command) =>
         (
           await admin.describeTopics(
             catalogue.map((t) => physicalName(t.name, prefix)),
-            ['cleanup.policy', 'retention.ms'],
+            MANAGED_TOPIC_CONFIGS,
           )
         ).map((s) => [s.name, s]),
       );
