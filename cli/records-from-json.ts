@@ -46,8 +46,15 @@ export function recordsFromJsonLines(
     if (line === '') return;
     const where = `${input.source}:${index + 1}`;
     let json: unknown;
+    // Numbers JSON.parse cannot hold exactly (a long beyond ±(2^53−1)), as the user typed them.
+    const typed = new Map<string, string>();
     try {
-      json = JSON.parse(line);
+      json = JSON.parse(line, (_key, value: unknown, context?: { source?: string }) => {
+        if (typeof value === 'number' && context?.source !== undefined && context.source !== String(value)) {
+          typed.set(String(value), context.source);
+        }
+        return value;
+      });
     } catch (error: unknown) {
       problems.push(
         `${where}: not valid JSON (${(error as Error).message}); each line must be one JSON object`,
@@ -73,7 +80,9 @@ export function recordsFromJsonLines(
       }
     } catch (error: unknown) {
       const listed = error instanceof TradewatchError ? error.details['problems'] : undefined;
-      const items = Array.isArray(listed) ? listed.map(describeProblem) : [(error as Error).message];
+      const items = Array.isArray(listed)
+        ? listed.map((p) => describeProblem(p, typed))
+        : [(error as Error).message];
       for (const item of items) problems.push(`${where}: ${item}`);
     }
   });
@@ -96,8 +105,12 @@ export function recordsFromJsonLines(
 }
 
 /** A problem as one line: codecs report `{ path, expected, found }`, other checks plain strings. */
-function describeProblem(problem: unknown): string {
+function describeProblem(problem: unknown, typed: ReadonlyMap<string, string>): string {
   if (typeof problem === 'string') return problem;
   const { path, expected, found } = problem as Partial<Problem>;
-  return `${path === '' || path === undefined ? '(the record)' : path}: expected ${expected ?? '?'}, found ${found ?? '?'}`;
+  // Echo a number as typed, not as the double JSON.parse rounded it to.
+  const source = found === undefined ? undefined : typed.get(found);
+  const shown =
+    source === undefined ? (found ?? '?') : `${source} (a JavaScript number holds it only as ${found})`;
+  return `${path === '' || path === undefined ? '(the record)' : path}: expected ${expected ?? '?'}, found ${shown}`;
 }
