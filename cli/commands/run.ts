@@ -31,7 +31,9 @@ export function registerRunCommand(program: Command, context: (c: Command) => Cl
     .option('--no-heartbeat', 'do not produce this instance’s heartbeat to the heartbeats topic')
     .option(
       '--instance-id <id>',
-      'this instance’s id among the instances of each processor (default: host-pid)',
+      'this instance’s id among the instances of each processor, its heartbeat source and transactional ids ' +
+        '(default: the host name, stable across restarts; a second instance on the host takes <host>-2, ...; ' +
+        'in a container give one, e.g. the pod name)',
     )
     .action(
       async (

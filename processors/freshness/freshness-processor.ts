@@ -29,13 +29,14 @@ import {
   type SourceTopicOptions,
 } from './options.ts';
 import { emitInferenceCycle, emitIngestRun, emitTransition, type SourceId } from './outputs.ts';
-import { envOf, eventTimeOf } from './record-kinds.ts';
+import { envOf, eventTimeOf, isRetirement } from './record-kinds.ts';
 import { countRun } from './run-health.ts';
 import {
   advance,
   firstSeen,
   nextTimerAt,
   observe,
+  retire,
   unwatch,
   type TransitionSink,
 } from './source-freshness.ts';
@@ -98,7 +99,11 @@ export function createFreshnessProcessor(
         entry.freshness = null;
       } else {
         const eventTs = eventTimeOf(type, record);
-        if (entry.freshness === null) {
+        if (isRetirement(type, record)) {
+          if (entry.freshness !== null) {
+            retire(entry.freshness, seen, settings, options.reportEveryMs, sink);
+          }
+        } else if (entry.freshness === null) {
           entry.freshness = firstSeen(seen, eventTs, settings, options.reportEveryMs, sink);
         } else observe(entry.freshness, seen, eventTs, settings, options.reportEveryMs, sink);
       }
@@ -179,7 +184,9 @@ function transitionSink(
             ? `is back after ${transition.silenceMs ?? 0} ms of silence`
             : transition.event === 'forgotten'
               ? `is forgotten after ${transition.stalenessMs} ms of silence`
-              : 'is no longer watched (ignored)'
+              : transition.event === 'retired'
+                ? 'stopped on purpose (retired): no longer watched until it is back'
+                : 'is no longer watched (ignored)'
       }`,
     );
   };

@@ -33,6 +33,15 @@ export type {
 export { DURATION_FORMAT, formatDuration, parseDuration } from './durations.ts';
 export { describePattern, keyPattern, matchesKey, regexPattern, type KeyPattern } from './key-pattern.ts';
 export { countRun, type RunVerdict } from './run-health.ts';
-export { advance, firstSeen, nextSlot, nextTimerAt, observe, type Transition } from './source-freshness.ts';
+export {
+  advance,
+  firstSeen,
+  nextSlot,
+  nextTimerAt,
+  observe,
+  retire,
+  type Transition,
+} from './source-freshness.ts';
+export { RETIRED_LABEL, isRetirement } from './record-kinds.ts';
 export { FRESHNESS_EVENTS, FRESHNESS_METRICS, FRESHNESS_TABLES } from './types.ts';
 export type { FreshnessEvent, FreshnessState, RunHealth, SourceEnvState, SourceFreshness } from './types.ts';

@@ -19,7 +19,7 @@ function metric(emit: Emit, name: string, labels: Record<string, string>, value:
 
 /**
  * A source's transition: `source_stale` (1 on `stale`, 0 on `first_seen`, `resumed`, `forgotten`,
- * `unwatched`), `source_staleness_ms` (all but `forgotten` and `unwatched`), `source_lag_ms` (reports,
+ * `unwatched`, `retired`), `source_staleness_ms` (all but `forgotten`, `unwatched` and `retired`), `source_lag_ms` (reports,
  * when the newest record had an event time), and a `freshness` row.
  */
 export function emitTransition(emit: Emit, id: SourceId, f: SourceFreshness, t: Transition): void {
@@ -41,6 +41,7 @@ export function emitTransition(emit: Emit, id: SourceId, f: SourceFreshness, t: 
       break;
     case 'forgotten':
     case 'unwatched':
+    case 'retired':
       metric(emit, M.sourceStale, labels, 0, t.ts);
       break;
   }

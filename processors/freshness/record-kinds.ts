@@ -55,3 +55,14 @@ export function envOf(record: unknown, fallback: Environment): Environment {
   }
   return fallback;
 }
+
+/**
+ * The label of the last heartbeat of a tradewatch instance that stops on purpose (`retired="true"`):
+ * its freshness source is retired, not stale.
+ */
+export const RETIRED_LABEL = 'retired';
+
+/** Whether `record` (of type `type`) says its source stops on purpose. */
+export function isRetirement(type: RecordTypeName, record: unknown): boolean {
+  return type === 'Metric' && (record as RecordTypes['Metric']).labels[RETIRED_LABEL] === 'true';
+}

@@ -4,6 +4,7 @@
  *   fresh ──(nothing seen by due_at = last_seen + cadence + slack)──► stale ──(a newer record)──► fresh
  *                                                                      │
  *                                              (silent until forget_at)└──► forgotten ──(a record)──► fresh
+ *   fresh or stale ──(a retirement: the source stops on purpose)──► forgotten
  *
  * plus a report every `report_every` (slots aligned to multiples of it) while not forgotten. Every
  * transition is stamped with the time it happened (the due time, the forget time, the report slot, the
@@ -150,6 +151,29 @@ export function nextTimerAt(f: SourceFreshness): number | null {
     (t): t is number => t !== null,
   );
   return candidates.length === 0 ? null : Math.min(...candidates);
+}
+
+/**
+ * The source says it stops on purpose (a tradewatch instance stopped gracefully), at `seen`: what was due
+ * before plays first, then it is forgotten at once (no staleness, no timers; a stale spell is closed) until
+ * its next record, which starts it again as `resumed`.
+ */
+export function retire(
+  f: SourceFreshness,
+  seen: number,
+  settings: SourceSettings,
+  reportEveryMs: number | null,
+  emit: TransitionSink,
+): void {
+  f.records += 1;
+  if (seen < f.last_seen || f.forgotten) return;
+  advance(f, seen, false, settings, reportEveryMs, emit);
+  if (f.forgotten) return;
+  f.last_seen = seen;
+  f.stale_since = null;
+  f.forgotten = true;
+  f.next_report_at = null;
+  emit(f, { event: 'retired', ts: stamp(f, seen), stalenessMs: 0, silenceMs: null });
 }
 
 /** The source stops being watched (its key is now ignored): a stale spell is closed. */

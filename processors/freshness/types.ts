@@ -105,5 +105,6 @@ export const FRESHNESS_EVENTS = [
   'report',
   'forgotten',
   'unwatched',
+  'retired',
 ] as const;
 export type FreshnessEvent = (typeof FRESHNESS_EVENTS)[number];

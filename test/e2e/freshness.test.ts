@@ -7,6 +7,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../runtime/clock.ts';
 import type { Output } from '../../runtime/processor/index.ts';
@@ -29,7 +30,8 @@ import { physicalName, seriesKey } from '../../topics/index.ts';
 import { ProcessorHarness } from '../helpers/processor-harness.ts';
 import { runCli } from '../helpers/cli.ts';
 import { testKafka } from '../helpers/kafka.ts';
-import { pipelinePrefix, startPipeline } from '../helpers/pipeline.ts';
+import { logLines, pipelinePrefix, startPipeline } from '../helpers/pipeline.ts';
+import type { RunningCli } from '../helpers/cli.ts';
 import { questdbQuery } from '../helpers/questdb.ts';
 import { readTopic } from '../helpers/topics.ts';
 import { uniqueName } from '../helpers/unique.ts';
@@ -114,6 +116,13 @@ async function staleStory(prefix: string, source: string): Promise<[number, numb
   return metrics
     .filter((m) => m.name === 'source_stale' && m.labels['source'] === source)
     .map((m) => [m.value, m.ts]);
+}
+
+/** The transitions of a source that a running freshness processor logged, in order. */
+function freshnessEvents(watcher: RunningCli, source: string): string[] {
+  return logLines(watcher.stderr())
+    .filter((l) => l['source'] === source && typeof l['event'] === 'string')
+    .map((l) => String(l['event']));
 }
 
 /** A record the SIGKILL test produced, with the Kafka timestamp it was given. */
@@ -320,6 +329,50 @@ describe('the freshness processor end to end', { timeout: 120_000 }, () => {
       'tradewatch_heartbeat_missing:firing',
       'tradewatch_heartbeat_missing:resolved',
     ]);
+  });
+
+  it('takes a graceful restart of another instance for no incident: same default id, retired while down', async () => {
+    const prefix = await pipelinePrefix('fresh-retire');
+    const watcher = await startPipeline(prefix, [...args(uniqueName('fr')), '--no-heartbeat'], ENV);
+    // No --instance-id: the default, the host name, is the same after the restart.
+    const watched = hostname();
+    const other = ['--processors', 'drawdown'];
+    const first = await startPipeline(prefix, other, ENV);
+    await waitFor(
+      'freshness to see its heartbeat',
+      async () => (await staleStory(prefix, watched)).length > 0,
+      {
+        timeoutMs: 30_000,
+        intervalMs: 100,
+      },
+    );
+    first.child.kill('SIGTERM');
+    expect((await first.exited).code).toBe(0);
+    const stoppedAt = Date.now();
+    await waitFor('freshness to see it retire', () => freshnessEvents(watcher, watched).includes('retired'), {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+    });
+    // Down for longer than three missed beats and the slack: a crash would have been an incident by now.
+    await waitFor(
+      'the heartbeat to be overdue',
+      () => Date.now() - stoppedAt > HEARTBEAT_STALE_AFTER_MS + 2000,
+      {
+        timeoutMs: 30_000,
+        intervalMs: 200,
+      },
+    );
+    await startPipeline(prefix, other, ENV);
+    await waitFor('freshness to see it back', () => freshnessEvents(watcher, watched).includes('resumed'), {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+    });
+    expect(await alertsAbout(prefix, watched)).toEqual([]);
+    expect(freshnessEvents(watcher, watched)).toEqual(['retired', 'resumed']);
+    const instances = new Set(
+      (await readTopic(physicalName('heartbeats', prefix), 'Metric')).map((m) => m.labels['instance']),
+    );
+    expect([...instances]).toEqual([watched]);
   });
 
   it('ends with exactly the outputs of an uninterrupted run when SIGKILLed at random points of a live stream', async () => {
