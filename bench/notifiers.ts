@@ -1,6 +1,6 @@
 /**
  * Notifier throughput: notifications per second each notifier delivers to a local receiver speaking
- * its contract (test/helpers/receivers/), one at a time as the delivery runner sends them, and, as the
+ * its contract (test/helpers/receivers/), one at a time as the dispatcher sends them, and, as the
  * reference measured in the same run against the same receiver, a raw `fetch` POST loop of the same
  * bodies. Slack runs with its rate limit off (its real limit, 1 message per second per webhook, would
  * be the figure otherwise); SES goes to aws-ses-v2-local; Alertmanager is a real one when installed.
@@ -258,7 +258,7 @@ export async function runNotifierBench(options: NotifierBenchOptions = {}): Prom
     notes.push('alertmanager: not measured (not installed, or turned off)');
   }
   notes.push(
-    'one notification at a time, as the delivery runner sends them; Slack with its 1/s-per-webhook rate limit off; the delivery runner adds one Kafka transaction (offset commit) per alert on top',
+    'one notification at a time, as the dispatcher’s delivery sends them; Slack with its 1/s-per-webhook rate limit off; the dispatcher adds one Postgres update per notification on top',
   );
   return { notifications: count, figures, notes };
 }

@@ -70,7 +70,7 @@ export const ERROR_CODES = {
   TW_NOTIFY_UNAVAILABLE: {
     retriable: true,
     about:
-      'a notification receiver (Slack, SES, PagerDuty, Alertmanager) did not accept an alert yet: retried, then parked on alerts.retry',
+      'a notification receiver (Slack, SES, PagerDuty, Alertmanager) did not accept an alert yet: retried with backoff, kept and tried again later on',
   },
   TW_NOTIFY_REJECTED: {
     retriable: false,

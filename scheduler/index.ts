@@ -24,7 +24,7 @@ export {
 export { backoffMs, planOccurrences, type OccurrencePlan } from './policies.ts';
 export { PostgresJobStore, type PostgresJobStoreOptions } from './postgres-store.ts';
 export { JsonFileJobStore, type JsonFileJobStoreOptions } from './json-file-store.ts';
-export { MIGRATIONS, migrate, type Migration } from './migrations.ts';
+export { SCHEDULER_MIGRATIONS } from './migrations.ts';
 export { openJobStore } from './open-store.ts';
 export { SchedulerOutputs, type SchedulerOutputsOptions } from './outputs.ts';
 export { OutputsRunEventSink, runEventMetrics, runEventRow, type RunEventSink } from './run-events.ts';

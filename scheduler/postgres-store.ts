@@ -5,22 +5,16 @@
  * (job_id, scheduled_at) and inserted with `ON CONFLICT DO NOTHING`; outbox events are claimed with
  * `FOR UPDATE SKIP LOCKED` and a lease. Every time comes from the caller's clock, never from `now()`.
  */
-import pg from 'pg';
-import { TradewatchError, toError } from '../runtime/errors.ts';
-import type { Logger } from '../runtime/logger.ts';
-import { redactUrl } from '../runtime/redact.ts';
+import type pg from 'pg';
+import { TradewatchError } from '../runtime/errors.ts';
+import { PostgresPool, type PostgresPoolOptions } from '../runtime/postgres/index.ts';
 import type { JobRun } from '../schemas/index.ts';
-import { migrate } from './migrations.ts';
+import { SCHEDULER_MIGRATIONS } from './migrations.ts';
 import type { JobStore, JobTransaction, LockMode } from './store.ts';
 import type { JobDefinition, RunRecord, RunState, StoredEvent, StoredJob } from './types.ts';
 
-export interface PostgresJobStoreOptions {
-  /** postgres:// connection string. */
-  readonly url: string;
-  readonly logger: Logger;
-  /** Connections in the pool. Default 4. */
-  readonly poolSize?: number;
-}
+/** The connection string, the logger and the pool size (see PostgresPoolOptions). */
+export type PostgresJobStoreOptions = Omit<PostgresPoolOptions, 'hint'>;
 
 interface JobRow {
   id: string;
@@ -54,36 +48,29 @@ const RUN_COLUMNS =
 export class PostgresJobStore implements JobStore {
   readonly kind = 'postgres';
   readonly location: string;
-  readonly #pool: pg.Pool;
-  readonly #logger: Logger;
-  #closing: Promise<void> | undefined;
+  readonly #pool: PostgresPool;
 
   constructor(options: PostgresJobStoreOptions) {
-    this.location = redactUrl(options.url);
-    this.#logger = options.logger.child({ component: 'job-store', store: 'postgres' });
-    this.#pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 4 });
-    // An idle connection the server closed (a restart, a dropped database): the pool replaces it.
-    this.#pool.on('error', (error) =>
-      this.#logger.warn({ err: error }, 'an idle Postgres connection failed'),
-    );
+    this.#pool = new PostgresPool({
+      ...options,
+      logger: options.logger.child({ component: 'job-store', store: 'postgres' }),
+      hint: ' (or use TW_SCHEDULER_STORE=json-file on one machine)',
+    });
+    this.location = this.#pool.location;
   }
 
   async start(): Promise<void> {
-    await this.#withClient('apply the scheduler migrations', async (client) => {
-      const applied = await migrate(client);
-      if (applied.length > 0) this.#logger.info({ applied }, 'scheduler migrations applied');
-    });
+    await this.#pool.migrate(SCHEDULER_MIGRATIONS);
   }
 
   close(): Promise<void> {
-    this.#closing ??= this.#pool.end();
-    return this.#closing;
+    return this.#pool.close();
   }
 
   async createJob(job: JobDefinition, now: number): Promise<StoredJob> {
     const { id, enabled, ...definition } = job;
     try {
-      await this.#query('store a job', 'INSERT INTO tw_jobs VALUES ($1, $2, $3, $4, $4, $4)', [
+      await this.#pool.query('store a job', 'INSERT INTO tw_jobs VALUES ($1, $2, $3, $4, $4, $4)', [
         id,
         JSON.stringify(definition),
         enabled,
@@ -103,46 +90,34 @@ export class PostgresJobStore implements JobStore {
   }
 
   async getJob(id: string): Promise<StoredJob | undefined> {
-    const rows = await this.#query<JobRow>('read a job', 'SELECT * FROM tw_jobs WHERE id = $1', [id]);
+    const rows = await this.#pool.query<JobRow>('read a job', 'SELECT * FROM tw_jobs WHERE id = $1', [id]);
     return rows[0] === undefined ? undefined : toJob(rows[0]);
   }
 
   async listJobs(): Promise<StoredJob[]> {
-    return (await this.#query<JobRow>('list the jobs', 'SELECT * FROM tw_jobs ORDER BY id')).map(toJob);
+    return (await this.#pool.query<JobRow>('list the jobs', 'SELECT * FROM tw_jobs ORDER BY id')).map(toJob);
   }
 
   async removeJob(id: string): Promise<boolean> {
-    const rows = await this.#query('remove a job', 'DELETE FROM tw_jobs WHERE id = $1 RETURNING id', [id]);
+    const rows = await this.#pool.query('remove a job', 'DELETE FROM tw_jobs WHERE id = $1 RETURNING id', [
+      id,
+    ]);
     return rows.length > 0;
   }
 
   withJob<T>(id: string, mode: LockMode, fn: (tx: JobTransaction) => Promise<T>): Promise<T | undefined> {
-    return this.#withClient(`handle job ${id}`, async (client) => {
-      await client.query('BEGIN');
-      try {
-        const rows = (
-          await client.query<JobRow>(
-            `SELECT * FROM tw_jobs WHERE id = $1 FOR UPDATE${mode === 'skip' ? ' SKIP LOCKED' : ''}`,
-            [id],
-          )
-        ).rows;
-        const row = rows[0];
-        if (row === undefined) {
-          await client.query('ROLLBACK');
-          return undefined;
-        }
-        const result = await fn(new PostgresJobTransaction(client, toJob(row)));
-        await client.query('COMMIT');
-        return result;
-      } catch (e: unknown) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw e;
-      }
+    return this.#pool.transaction(`handle job ${id}`, async (client) => {
+      const { rows } = await client.query<JobRow>(
+        `SELECT * FROM tw_jobs WHERE id = $1 FOR UPDATE${mode === 'skip' ? ' SKIP LOCKED' : ''}`,
+        [id],
+      );
+      const row = rows[0];
+      return row === undefined ? undefined : fn(new PostgresJobTransaction(client, toJob(row)));
     });
   }
 
   async history(jobId: string, limit: number): Promise<RunRecord[]> {
-    const rows = await this.#query<RunRow>(
+    const rows = await this.#pool.query<RunRow>(
       'read the run history',
       `SELECT ${RUN_COLUMNS} FROM tw_job_runs WHERE job_id = $1 ORDER BY scheduled_at DESC LIMIT $2`,
       [jobId, limit],
@@ -151,7 +126,7 @@ export class PostgresJobStore implements JobStore {
   }
 
   async getRun(jobId: string, scheduledAt: number): Promise<RunRecord | undefined> {
-    const rows = await this.#query<RunRow>(
+    const rows = await this.#pool.query<RunRow>(
       'read a run',
       `SELECT ${RUN_COLUMNS} FROM tw_job_runs WHERE job_id = $1 AND scheduled_at = $2`,
       [jobId, new Date(scheduledAt)],
@@ -160,7 +135,7 @@ export class PostgresJobStore implements JobStore {
   }
 
   async nextPendingAt(after: number): Promise<number | undefined> {
-    const rows = await this.#query<{ at: Date | null }>(
+    const rows = await this.#pool.query<{ at: Date | null }>(
       'find the next pending run',
       `SELECT min(r.next_attempt_at) AS at FROM tw_job_runs r JOIN tw_jobs j ON j.id = r.job_id
        WHERE r.state = 'pending' AND r.next_attempt_at > $1 AND j.enabled`,
@@ -170,7 +145,7 @@ export class PostgresJobStore implements JobStore {
   }
 
   async claimEvents(owner: string, now: number, leaseMs: number, limit: number): Promise<StoredEvent[]> {
-    const rows = await this.#query<{ id: string; payload: JobRun }>(
+    const rows = await this.#pool.query<{ id: string; payload: JobRun }>(
       'claim run events',
       `UPDATE tw_job_run_events SET claimed_by = $1, claimed_until = $3
        WHERE id IN (
@@ -187,41 +162,11 @@ export class PostgresJobStore implements JobStore {
   async markEventsSent(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
     // Sent events leave the outbox: the runs table keeps the history.
-    await this.#query('mark run events sent', 'DELETE FROM tw_job_run_events WHERE id = ANY($1::bigint[])', [
-      ids,
-    ]);
-  }
-
-  async #query<R extends object = Record<string, unknown>>(
-    what: string,
-    sql: string,
-    values: unknown[] = [],
-  ): Promise<R[]> {
-    return this.#withClient(what, async (client) => (await client.query<R>(sql, values)).rows);
-  }
-
-  async #withClient<T>(what: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    let client: pg.PoolClient;
-    try {
-      client = await this.#pool.connect();
-    } catch (e: unknown) {
-      throw unavailable(this.location, what, e);
-    }
-    let broken: Error | undefined;
-    try {
-      return await fn(client);
-    } catch (e: unknown) {
-      if (isConnectionError(e)) {
-        broken = toError(e);
-        throw unavailable(this.location, what, e);
-      }
-      if (e instanceof pg.DatabaseError) {
-        throw new TradewatchError('TW_INTERNAL', `Postgres refused to ${what}: ${e.message}`, { cause: e });
-      }
-      throw e;
-    } finally {
-      client.release(broken);
-    }
+    await this.#pool.query(
+      'mark run events sent',
+      'DELETE FROM tw_job_run_events WHERE id = ANY($1::bigint[])',
+      [ids],
+    );
   }
 }
 
@@ -341,26 +286,4 @@ function fromRun(run: RunRecord): unknown[] {
     JSON.stringify(run.summary),
     new Date(run.createdAt),
   ];
-}
-
-function isConnectionError(e: unknown): boolean {
-  const code = (e as { code?: unknown }).code;
-  if (typeof code === 'string' && (code.startsWith('08') || code === '57P01' || code === '57P03'))
-    return true;
-  if (
-    typeof code === 'string' &&
-    ['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EPIPE'].includes(code)
-  )
-    return true;
-  const message = e instanceof Error ? e.message : '';
-  return /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message);
-}
-
-function unavailable(location: string, what: string, e: unknown): TradewatchError {
-  return new TradewatchError(
-    'TW_POSTGRES_UNAVAILABLE',
-    `could not ${what}: PostgreSQL at ${location} did not answer (${toError(e).message}); ` +
-      'check that it is running and DATABASE_URL (or use TW_SCHEDULER_STORE=json-file on one machine)',
-    { cause: e, details: { url: location } },
-  );
 }

@@ -9,24 +9,22 @@
  *    overlap policies); claim due pending runs (one at a time unless overlap is `allow`);
  * 3. start the claimed attempts (not awaited: see {@link Scheduler.idle});
  * 4. deliver the outbox's run events.
- * An attempt's end (success, failure, timeout) is recorded in the job's critical section, only if this
- * instance still holds the attempt; a failure with attempts left goes back to pending after the
- * exponential backoff.
+ * This instance's attempts are attempts.ts's; a run's rows and events, run-records.ts's.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../runtime/clock.ts';
-import { TradewatchError, errorCode, toError } from '../runtime/errors.ts';
+import { TradewatchError } from '../runtime/errors.ts';
 import type { Logger } from '../runtime/logger.ts';
-import type { JobOutcome, JobRun } from '../schemas/index.ts';
-import { formatDuration } from './duration.ts';
+import type { JobRun } from '../schemas/index.ts';
+import { Attempts } from './attempts.ts';
 import { MAX_MISFIRE_CAP, jobInvalid } from './job-definition.ts';
 import { nextOccurrence, occurrencesBetween } from './occurrences.ts';
 import type { SchedulerOutputs } from './outputs.ts';
-import { backoffMs, planOccurrences } from './policies.ts';
+import { planOccurrences } from './policies.ts';
 import type { RunEventSink } from './run-events.ts';
+import { claimRun, endAttempt, pendingRun, runEvent, skippedRun } from './run-records.ts';
 import type { JobStore, JobTransaction } from './store.ts';
-import { parseParams } from './templates/params.ts';
-import type { TemplateContext, TemplateRegistry, TemplateSummary } from './templates/types.ts';
+import type { TemplateRegistry } from './templates/types.ts';
 import { FINAL_STATES, RUN_STATES, runKey, type RunRecord, type StoredJob } from './types.ts';
 
 export interface SchedulerOptions {
@@ -68,46 +66,39 @@ export interface TickReport {
 /** Backfills at most this many occurrences at once. */
 export const MAX_BACKFILL = 1000;
 
-interface Execution {
-  readonly job: StoredJob;
-  /** The run as claimed (attempt number, start). */
-  readonly run: RunRecord;
-  readonly controller: AbortController;
-  /** Resolved once the attempt's end is recorded, or the attempt abandoned (never rejects). */
-  readonly finished: PromiseWithResolvers<void>;
-  /** Its end is decided (finished, timed out, or taken over): later results are ignored. */
-  settled: boolean;
-}
-
 export class Scheduler {
   readonly instanceId: string;
   readonly #store: JobStore;
-  readonly #templates: TemplateRegistry;
   readonly #events: RunEventSink;
-  readonly #outputs: SchedulerOutputs | undefined;
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #leaseMs: number;
   readonly #heartbeatMs: number;
-  readonly #executions = new Map<string, Execution>();
-  readonly #attemptEndListeners: (() => void)[] = [];
+  readonly #attempts: Attempts;
 
   constructor(options: SchedulerOptions) {
     this.instanceId = options.instanceId;
     this.#store = options.store;
-    this.#templates = options.templates;
     this.#events = options.events;
-    this.#outputs = options.outputs;
     this.#clock = options.clock;
     this.#logger = options.logger.child({ component: 'scheduler', instance: options.instanceId });
     this.#leaseMs = options.leaseMs ?? 30_000;
     this.#heartbeatMs = options.heartbeatMs ?? 5_000;
+    this.#attempts = new Attempts({
+      store: options.store,
+      templates: options.templates,
+      outputs: options.outputs,
+      clock: options.clock,
+      logger: this.#logger,
+      instanceId: options.instanceId,
+      leaseMs: this.#leaseMs,
+    });
   }
 
   /** One round of work at the clock's now (see the file comment). */
   async tick(): Promise<TickReport> {
     const now = this.#clock.now();
-    const timedOut = await this.#maintainExecutions(now);
+    const timedOut = await this.#attempts.maintain(now);
     let created = 0;
     let skipped = 0;
     let lost = 0;
@@ -120,7 +111,7 @@ export class Scheduler {
       lost += result.lost;
       claimed.push(...result.claimed.map((run) => ({ job: result.job, run })));
     }
-    for (const { job, run } of claimed) this.#start(job, run);
+    for (const { job, run } of claimed) this.#attempts.start(job, run);
     const eventsSent = await this.flushEvents();
     return {
       now,
@@ -135,20 +126,18 @@ export class Scheduler {
   }
 
   /** Resolves once every attempt this instance started has ended (or been abandoned). */
-  async idle(): Promise<void> {
-    while (this.#executions.size > 0) {
-      await Promise.all([...this.#executions.values()].map((e) => e.finished.promise));
-    }
+  idle(): Promise<void> {
+    return this.#attempts.idle();
   }
 
   /** Calls `listener` each time an attempt of this instance has ended and its end is recorded. */
   onAttemptEnd(listener: () => void): void {
-    this.#attemptEndListeners.push(listener);
+    this.#attempts.onEnd(listener);
   }
 
   /** Attempts this instance is running now. */
   running(): RunRecord[] {
-    return [...this.#executions.values()].filter((e) => !e.settled).map((e) => e.run);
+    return this.#attempts.running();
   }
 
   /**
@@ -156,11 +145,8 @@ export class Scheduler {
    * record their end. A template that ignores the signal is left behind; its lease runs out and
    * another instance ends it as lost.
    */
-  async stop(): Promise<void> {
-    for (const execution of this.#executions.values()) {
-      execution.controller.abort(new Error('the scheduler is stopping'));
-    }
-    await this.idle();
+  stop(): Promise<void> {
+    return this.#attempts.stop();
   }
 
   /**
@@ -177,7 +163,7 @@ export class Scheduler {
     }
     const pending = await this.#store.nextPendingAt(now);
     if (pending !== undefined) times.push(pending);
-    for (const e of this.#executions.values()) times.push((e.run.startedAt ?? now) + e.job.timeoutMs);
+    times.push(...this.#attempts.deadlines(now));
     return times.length === 0 ? undefined : Math.min(...times);
   }
 
@@ -278,7 +264,7 @@ export class Scheduler {
     let lost = 0;
     let running = 0;
     for (const run of await tx.runs(['running'])) {
-      const mine = this.#executions.has(runKey(run));
+      const mine = this.#attempts.has(runKey(run));
       if (mine || (run.leaseExpiresAt ?? 0) > now) {
         running += 1;
         continue;
@@ -288,7 +274,9 @@ export class Scheduler {
         `the lease of instance ${run.leaseOwner ?? '?'} ran out at ${new Date(run.leaseExpiresAt ?? 0).toISOString()}: ` +
         'it stopped heartbeating (killed, stopped, or cut off from the store)';
       this.#logger.warn({ job: job.id, run: runKey(run), owner: run.leaseOwner }, 'a run was lost');
-      events.push(await this.#endAttempt(tx, job, run, 'lost', why, {}, now));
+      events.push(
+        await endAttempt(tx, run, { outcome: 'lost', error: why, summary: {} }, this.instanceId, now),
+      );
     }
 
     let created = 0;
@@ -310,7 +298,7 @@ export class Scheduler {
       for (const run of await tx.insertRuns(rows)) {
         if (run.state === 'skipped') {
           skipped += 1;
-          events.push(this.#event(job, run, 'skipped', true, now));
+          events.push(runEvent(job, run, 'skipped', true, this.instanceId, now));
         } else created += 1;
       }
       await tx.updateJob({ cursor: now }, now);
@@ -320,198 +308,10 @@ export class Scheduler {
     if (job.enabled) {
       const due = (await tx.runs(['pending'])).filter((r) => r.nextAttemptAt <= now);
       const take = job.overlap === 'allow' ? due : running === 0 ? due.slice(0, 1) : [];
-      for (const run of take) claimed.push(await this.#claim(tx, run, now));
+      for (const run of take) claimed.push(await claimRun(tx, run, this.instanceId, this.#leaseMs, now));
     }
     await tx.addEvents(events);
     return { job, created, skipped, lost, claimed };
-  }
-
-  async #claim(tx: JobTransaction, run: RunRecord, now: number): Promise<RunRecord> {
-    const claimed: RunRecord = {
-      ...run,
-      state: 'running',
-      attempt: run.attempt + 1,
-      leaseOwner: this.instanceId,
-      leaseExpiresAt: now + this.#leaseMs,
-      startedAt: now,
-      finishedAt: null,
-    };
-    await tx.updateRun(claimed);
-    return claimed;
-  }
-
-  /** Ends the attempt `run` with `outcome`: final, or back to pending after the backoff. Returns its event. */
-  async #endAttempt(
-    tx: JobTransaction,
-    job: StoredJob,
-    run: RunRecord,
-    outcome: Exclude<JobOutcome, 'skipped'>,
-    error: string | null,
-    summary: Readonly<Record<string, string>>,
-    now: number,
-  ): Promise<JobRun> {
-    const maxAttempts = job.retry.retries + 1;
-    const retry = outcome !== 'succeeded' && run.attempt < maxAttempts;
-    const next: RunRecord = {
-      ...run,
-      state: retry ? 'pending' : outcome,
-      nextAttemptAt: retry ? now + backoffMs(job.retry, run.attempt) : run.nextAttemptAt,
-      leaseOwner: null,
-      leaseExpiresAt: null,
-      finishedAt: now,
-      error,
-      summary,
-    };
-    await tx.updateRun(next);
-    return this.#event(job, next, outcome, !retry, now);
-  }
-
-  #event(job: StoredJob, run: RunRecord, outcome: JobOutcome, final: boolean, now: number): JobRun {
-    const started = outcome === 'skipped' ? null : run.startedAt;
-    return {
-      job: job.id,
-      template: job.template,
-      env: job.env,
-      scheduled_at: run.scheduledAt,
-      trigger: run.trigger,
-      attempt: outcome === 'skipped' ? 0 : run.attempt,
-      max_attempts: job.retry.retries + 1,
-      instance: this.instanceId,
-      started_at: started,
-      finished_at: now,
-      outcome,
-      final,
-      next_attempt_at: final ? null : run.nextAttemptAt,
-      error: run.error,
-      duration_ms: started === null ? null : now - started,
-      delay_ms: (started ?? now) - run.scheduledAt,
-      summary: { ...run.summary },
-    };
-  }
-
-  /** Step 1 of a tick: timeouts and heartbeats of this instance's attempts. Returns the timeouts. */
-  async #maintainExecutions(now: number): Promise<number> {
-    let timedOut = 0;
-    for (const execution of [...this.#executions.values()]) {
-      if (execution.settled) continue;
-      const started = execution.run.startedAt ?? now;
-      if (now - started >= execution.job.timeoutMs) {
-        timedOut += 1;
-        const why = `the attempt ran longer than the job's timeout of ${formatDuration(execution.job.timeoutMs)}`;
-        execution.settled = true;
-        execution.controller.abort(new TradewatchError('TW_TIMEOUT', why));
-        await this.#record(execution, 'timed_out', why, {});
-        this.#finish(execution);
-        continue;
-      }
-      const renewed = await this.#store.withJob(execution.job.id, 'wait', async (tx) => {
-        const current = (await tx.runs(['running'])).find((r) => r.scheduledAt === execution.run.scheduledAt);
-        if (!holds(current, execution, this.instanceId)) return false;
-        await tx.updateRun({ ...(current as RunRecord), leaseExpiresAt: now + this.#leaseMs });
-        return true;
-      });
-      if (renewed !== true) {
-        this.#logger.warn(
-          { job: execution.job.id, run: runKey(execution.run) },
-          'this instance no longer holds the run (its lease ran out and another instance ended it): attempt abandoned',
-        );
-        execution.settled = true;
-        execution.controller.abort(new Error('the run was taken over by another scheduler instance'));
-        this.#finish(execution);
-      }
-    }
-    return timedOut;
-  }
-
-  /** The attempt's end is recorded (or it was abandoned): it is no longer this instance's. */
-  #finish(execution: Execution): void {
-    this.#executions.delete(runKey(execution.run));
-    execution.finished.resolve();
-    for (const listener of this.#attemptEndListeners) listener();
-  }
-
-  /** Starts an attempt claimed by this instance. */
-  #start(job: StoredJob, run: RunRecord): void {
-    const controller = new AbortController();
-    const execution: Execution = { job, run, controller, finished: Promise.withResolvers(), settled: false };
-    this.#executions.set(runKey(run), execution);
-    const logger = this.#logger.child({ job: job.id, run: runKey(run), attempt: run.attempt });
-    void (async () => {
-      let outcome: 'succeeded' | 'failed' = 'succeeded';
-      let error: string | null = null;
-      let summary: Record<string, string> = {};
-      try {
-        summary = stringify(await this.#runTemplate(job, run, controller.signal, logger));
-      } catch (e: unknown) {
-        outcome = 'failed';
-        error = `${errorCode(e)}: ${toError(e).message}`;
-        logger.warn({ err: e }, 'attempt failed');
-      }
-      if (execution.settled) return;
-      execution.settled = true;
-      await this.#record(execution, outcome, error, summary);
-      this.#finish(execution);
-    })();
-  }
-
-  async #runTemplate(
-    job: StoredJob,
-    run: RunRecord,
-    signal: AbortSignal,
-    logger: Logger,
-  ): Promise<TemplateSummary> {
-    const template = this.#templates.get(job.template);
-    if (template === undefined) {
-      throw jobInvalid(job.id, [
-        `template "${job.template}" is not known to this tradewatch; known: ${[...this.#templates.keys()].join(', ')}`,
-      ]);
-    }
-    const parsed = parseParams(template, job.params);
-    if (!parsed.ok) throw jobInvalid(job.id, parsed.problems);
-    const outputs = this.#outputs;
-    const context: TemplateContext = {
-      job,
-      scheduledAt: run.scheduledAt,
-      now: () => this.#clock.now(),
-      signal,
-      logger,
-      get outputs(): SchedulerOutputs {
-        if (outputs === undefined) throw new TradewatchError('TW_INTERNAL', 'this scheduler has no outputs');
-        return outputs;
-      },
-    };
-    return template.run(parsed.params, context);
-  }
-
-  /** Records the end of this instance's attempt, if it still holds it (never throws: logs). */
-  async #record(
-    execution: Execution,
-    outcome: Exclude<JobOutcome, 'skipped' | 'lost'>,
-    error: string | null,
-    summary: Readonly<Record<string, string>>,
-  ): Promise<void> {
-    try {
-      const now = this.#clock.now();
-      const recorded = await this.#store.withJob(execution.job.id, 'wait', async (tx) => {
-        const current = (await tx.runs(['running'])).find((r) => r.scheduledAt === execution.run.scheduledAt);
-        if (!holds(current, execution, this.instanceId)) return false;
-        const event = await this.#endAttempt(tx, tx.job, current as RunRecord, outcome, error, summary, now);
-        await tx.addEvents([event]);
-        return true;
-      });
-      if (recorded !== true) {
-        this.#logger.warn(
-          { job: execution.job.id, run: runKey(execution.run), outcome },
-          'the attempt ended but the run is no longer this instance’s (taken over, or the job removed): its result is discarded',
-        );
-      }
-    } catch (e: unknown) {
-      // The lease runs out and an instance ends the attempt as lost: the retry policy still applies.
-      this.#logger.error(
-        { err: e, job: execution.job.id, run: runKey(execution.run) },
-        'could not record an attempt',
-      );
-    }
   }
 
   /** Runs `jobId`'s run at `scheduledAt` to its final state in this process (see {@link runNow}). */
@@ -522,21 +322,12 @@ export class Scheduler {
         const run = (await tx.runs(RUN_STATES)).find((r) => r.scheduledAt === scheduledAt);
         if (run === undefined || run.state !== 'pending' || run.nextAttemptAt > now)
           return { job: tx.job, run };
-        return { job: tx.job, run, claimed: await this.#claim(tx, run, now) };
+        return { job: tx.job, run, claimed: await claimRun(tx, run, this.instanceId, this.#leaseMs, now) };
       });
       if (step?.run === undefined) throw await this.#unknownJob(jobId);
       if (FINAL_STATES.includes(step.run.state) && step.claimed === undefined) return step.run;
       if (step.claimed !== undefined) {
-        this.#start(step.job, step.claimed);
-        const execution = this.#executions.get(runKey(step.claimed));
-        while (execution !== undefined && !execution.settled) {
-          const nap = new AbortController();
-          const tick = sleep(this.#heartbeatMs, undefined, { signal: nap.signal }).catch(() => undefined);
-          await Promise.race([execution.finished.promise, tick]);
-          nap.abort();
-          if (!execution.settled) await this.#maintainExecutions(this.#clock.now());
-        }
-        await execution?.finished.promise;
+        await this.#attempts.runToEnd(step.job, step.claimed, this.#heartbeatMs);
       } else if (step.run.state === 'pending') {
         await sleep(Math.max(0, step.run.nextAttemptAt - now));
       } else {
@@ -546,41 +337,4 @@ export class Scheduler {
       await this.flushEvents();
     }
   }
-}
-
-/** Whether `current` is still the attempt `execution` runs, held by `instanceId`. */
-function holds(current: RunRecord | undefined, execution: Execution, instanceId: string): boolean {
-  return (
-    current !== undefined &&
-    current.state === 'running' &&
-    current.leaseOwner === instanceId &&
-    current.attempt === execution.run.attempt
-  );
-}
-
-/** A new run row of an occurrence, not yet claimed. */
-export function pendingRun(jobId: string, at: number, trigger: RunRecord['trigger'], now: number): RunRecord {
-  return {
-    jobId,
-    scheduledAt: at,
-    trigger,
-    state: 'pending',
-    attempt: 0,
-    nextAttemptAt: at,
-    leaseOwner: null,
-    leaseExpiresAt: null,
-    startedAt: null,
-    finishedAt: null,
-    error: null,
-    summary: {},
-    createdAt: now,
-  };
-}
-
-function skippedRun(jobId: string, at: number, reason: string, now: number): RunRecord {
-  return { ...pendingRun(jobId, at, 'schedule', now), state: 'skipped', finishedAt: now, error: reason };
-}
-
-function stringify(summary: TemplateSummary): Record<string, string> {
-  return Object.fromEntries(Object.entries(summary).map(([k, v]) => [k, String(v)]));
 }

@@ -1,11 +1,13 @@
 /**
  * Makes a cluster match the catalogue: creates missing topics and reports drift (partitions,
  * replication, managed configs) of existing ones. Config drift is fixed only when asked (`fix`);
- * partition counts are never changed here, since that moves keys between partitions.
+ * partition counts are never changed here, since that moves keys between partitions. Topics an
+ * earlier version created and this one no longer uses (RETIRED_TOPICS) are reported, never deleted.
  */
 import type { KafkaAdmin } from '../runtime/kafka/index.ts';
 import {
   MANAGED_TOPIC_CONFIGS,
+  RETIRED_TOPICS,
   TOPICS,
   physicalName,
   topicConfigs,
@@ -19,7 +21,7 @@ export interface ApplyOptions {
   readonly replicationFactor?: number;
   /** Alter drifted topic configs back to the catalogue's. Default false (report only). */
   readonly fix?: boolean;
-  /** Only these logical topics. Default all. */
+  /** Only these logical topics (and no obsolete ones reported). Default all. */
   readonly only?: readonly string[];
 }
 
@@ -32,10 +34,19 @@ export interface Drift {
   readonly fixed: boolean;
 }
 
+/** A retired topic still on the cluster. */
+export interface ObsoleteTopic {
+  /** Physical name. */
+  readonly topic: string;
+  /** Why nothing uses it any more. */
+  readonly why: string;
+}
+
 export interface ApplyReport {
   readonly created: string[];
   readonly unchanged: string[];
   readonly drift: Drift[];
+  readonly obsolete: ObsoleteTopic[];
 }
 
 export async function applyTopics(admin: KafkaAdmin, options: ApplyOptions = {}): Promise<ApplyReport> {
@@ -44,7 +55,8 @@ export async function applyTopics(admin: KafkaAdmin, options: ApplyOptions = {})
   const wanted = (TOPICS as readonly TopicDefinition[]).filter(
     (t) => !options.only || options.only.includes(t.name),
   );
-  const names = wanted.map((t) => physicalName(t.name, prefix));
+  const retired = options.only ? [] : RETIRED_TOPICS;
+  const names = [...wanted, ...retired].map((t) => physicalName(t.name, prefix));
   const existing = new Map(
     (await admin.describeTopics(names, MANAGED_TOPIC_CONFIGS)).map((t) => [t.name, t]),
   );
@@ -94,5 +106,8 @@ export async function applyTopics(admin: KafkaAdmin, options: ApplyOptions = {})
     if (found.length === 0) unchanged.push(name);
     drift.push(...found);
   }
-  return { created: missing.map((t) => physicalName(t.name, prefix)), unchanged, drift };
+  const obsolete = retired
+    .map((t) => ({ topic: physicalName(t.name, prefix), why: t.why }))
+    .filter((t) => existing.has(t.topic));
+  return { created: missing.map((t) => physicalName(t.name, prefix)), unchanged, drift, obsolete };
 }

@@ -206,17 +206,6 @@ export const TOPICS = [
     value: { kind: 'avro', type: 'Metric' },
     internal: true,
   },
-  // notifier topics (sinks/notifiers/)
-  {
-    name: 'alerts.retry',
-    doc: 'Alerts a notifier could not deliver yet (its receiver was down), parked with the notifier, attempts and last error in headers; that notifier drains its own when the receiver is back.',
-    partitions: 3,
-    retentionMs: 90 * DAY_MS,
-    cleanupPolicy: 'delete',
-    key: field('fingerprint', 'the alert fingerprint'),
-    value: { kind: 'avro', type: 'Alert' },
-    internal: true,
-  },
   // scheduler topics (scheduler/)
   {
     name: 'jobs.runs',
@@ -263,6 +252,26 @@ export const TOPICS = [
 ] as const satisfies readonly TopicDefinition[];
 
 export type TopicName = (typeof TOPICS)[number]['name'];
+
+/** A topic an earlier version created and this one no longer reads or writes. */
+export interface RetiredTopic {
+  /** Logical name (without TOPIC_PREFIX). */
+  readonly name: string;
+  /** Since when and why nothing uses it: what `topics apply` tells the operator. */
+  readonly why: string;
+}
+
+/**
+ * Topics tradewatch used to create: `tradewatch topics apply` reports those still on the cluster as
+ * obsolete, with the command that deletes them (it never deletes a topic itself). Kept here so that a
+ * name is never reused for another contract while old records may remain.
+ */
+export const RETIRED_TOPICS: readonly RetiredTopic[] = [
+  {
+    name: 'alerts.retry',
+    why: 'the per-notifier delivery runner that parked alerts there was removed; `tradewatch notify` delivers through the dispatcher’s Postgres log',
+  },
+];
 
 /**
  * The changelog topic of a processor's state store (physical name): compacted, one record per key

@@ -1,4 +1,5 @@
 export {
+  RETIRED_TOPICS,
   TOPICS,
   changelogTopic,
   physicalName,
@@ -9,12 +10,13 @@ export {
   type AvroValue,
   type KeySpec,
   type RawValue,
+  type RetiredTopic,
   type TopicDefinition,
   type TopicName,
 } from './catalogue.ts';
 export { findTopic } from './lookup.ts';
 export { removePrefix } from './remove.ts';
-export { applyTopics, type ApplyOptions, type ApplyReport, type Drift } from './apply.ts';
+export { applyTopics, type ApplyOptions, type ApplyReport, type Drift, type ObsoleteTopic } from './apply.ts';
 export {
   DEAD_LETTER_HEADERS,
   REPLAY_HEADERS,

@@ -16,7 +16,7 @@ export function registerTopicCommands(program: Command, context: (c: Command) =>
 
   topics
     .command('apply')
-    .description('create missing topics and report drift from the catalogue')
+    .description('create missing topics, report drift from the catalogue and topics it no longer has')
     .option('--fix', 'also set drifted topic configs (retention, cleanup policy) back to the catalogue')
     .option('--replication-factor <n>', 'replication factor for created topics', parsePositiveInt, 1)
     .option('--fail-on-drift', 'exit 1 when drift remains')
@@ -36,6 +36,12 @@ export function registerTopicCommands(program: Command, context: (c: Command) =>
           process.stdout.write(
             `${d.fixed ? 'fixed' : 'DRIFT'}     ${d.topic}: ${d.what} is ${d.actual}, catalogue says ${d.expected}` +
               `${d.what === 'partitions' ? ' (not changed: it would move keys between partitions)' : ''}\n`,
+          );
+        }
+        for (const o of report.obsolete) {
+          process.stdout.write(
+            `OBSOLETE  ${o.topic}: no longer used (${o.why}); once you no longer need its records, delete it: ` +
+              `kafka-topics --bootstrap-server ${ctx.config.kafka.brokers.join(',')} --delete --topic ${o.topic}\n`,
           );
         }
         const remaining = report.drift.filter((d) => !d.fixed);

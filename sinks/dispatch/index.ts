@@ -22,7 +22,7 @@ export {
   storeMatcher,
   type StoredMatcher,
 } from './matchers.ts';
-export { DISPATCH_MIGRATIONS, migrateDispatch } from './migrations.ts';
+export { DISPATCH_MIGRATIONS } from './migrations.ts';
 export {
   DispatchStore,
   type AlertState,

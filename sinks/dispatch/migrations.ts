@@ -1,99 +1,13 @@
 /**
- * The Postgres schema of the dispatcher, applied on start: the missing migrations, in order, in one
- * transaction, each recorded in `tw_dispatch_migrations`, under a transaction-scoped advisory lock so
- * that instances starting together apply them once (scheduler/migrations.ts's runner records into its
- * own table, so this is the same small runner with the dispatcher's table). Times are epoch ms
- * (`bigint`) from the injected clock, never `now()`. Never edit a published migration: append one.
+ * The Postgres schema of the dispatcher: the SQL files of `migrations/` (runtime/postgres/migrations.ts
+ * says how they are applied), recorded in `tw_dispatch_migrations`. Times are epoch ms (`bigint`)
+ * from the injected clock, never `now()`. Never edit a published migration: add a file.
  */
-import type pg from 'pg';
-import { applyMigrations, type Migration } from '../../runtime/postgres-migrations.ts';
+import type { MigrationSet } from '../../runtime/postgres/index.ts';
 
-export type { Migration } from '../../runtime/postgres-migrations.ts';
-
-export const DISPATCH_MIGRATIONS: readonly Migration[] = [
-  {
-    version: 1,
-    name: 'alert state, receivers, silences and the notification log',
-    sql: `
-      CREATE TABLE tw_dispatch_alerts (
-        fingerprint text PRIMARY KEY,
-        rule text NOT NULL,
-        severity text NOT NULL,
-        env text NOT NULL,
-        labels jsonb NOT NULL,
-        summary text NOT NULL,
-        status text NOT NULL CHECK (status IN ('firing', 'resolved')),
-        starts_at bigint NOT NULL,
-        ends_at bigint,
-        alert jsonb NOT NULL,
-        updated_at bigint NOT NULL,
-        acked_by text,
-        acked_at bigint,
-        ack_comment text,
-        acked_starts_at bigint
-      );
-      CREATE INDEX tw_dispatch_alerts_firing ON tw_dispatch_alerts (fingerprint) WHERE status = 'firing';
-      CREATE TABLE tw_dispatch_receivers (
-        fingerprint text NOT NULL REFERENCES tw_dispatch_alerts (fingerprint) ON DELETE CASCADE,
-        receiver text NOT NULL,
-        last_status text,
-        last_starts_at bigint,
-        last_notified_at bigint,
-        slot integer NOT NULL DEFAULT 0,
-        next_repeat_at bigint,
-        suppressed text,
-        suppressed_at bigint,
-        PRIMARY KEY (fingerprint, receiver)
-      );
-      CREATE TABLE tw_dispatch_silences (
-        id text PRIMARY KEY,
-        matchers jsonb NOT NULL,
-        starts_at bigint NOT NULL,
-        ends_at bigint NOT NULL,
-        author text NOT NULL,
-        comment text NOT NULL,
-        created_at bigint NOT NULL,
-        removed_at bigint
-      );
-      CREATE TABLE tw_dispatch_notifications (
-        id bigserial PRIMARY KEY,
-        fingerprint text NOT NULL,
-        receiver text NOT NULL,
-        status text NOT NULL,
-        starts_at bigint NOT NULL,
-        slot integer NOT NULL,
-        reason text NOT NULL,
-        alert jsonb NOT NULL,
-        created_at bigint NOT NULL,
-        state text NOT NULL CHECK (state IN ('pending', 'delivered', 'rejected', 'stored')),
-        attempts integer NOT NULL DEFAULT 0,
-        next_attempt_at bigint NOT NULL,
-        done_at bigint,
-        error text,
-        group_key text,
-        UNIQUE (fingerprint, status, starts_at, receiver, slot)
-      );
-      CREATE INDEX tw_dispatch_notifications_pending ON tw_dispatch_notifications (receiver, id)
-        WHERE state = 'pending';
-    `,
-  },
-  {
-    version: 2,
-    name: 'the daily digest: its alerts per log row, the digest a stored row went out in',
-    sql: `
-      ALTER TABLE tw_dispatch_notifications ADD COLUMN alerts jsonb, ADD COLUMN digest text;
-      CREATE UNIQUE INDEX tw_dispatch_notifications_digest_once ON tw_dispatch_notifications (receiver, fingerprint)
-        WHERE reason = 'digest';
-      CREATE INDEX tw_dispatch_notifications_undigested ON tw_dispatch_notifications (created_at)
-        WHERE receiver = 'digest' AND digest IS NULL;
-    `,
-  },
-];
-
-/** An arbitrary constant: the advisory lock key of these migrations. */
-const MIGRATION_LOCK = 740_211_105;
-
-/** Applies the migrations `client`'s database lacks; returns the versions applied. */
-export function migrateDispatch(client: pg.ClientBase, migrations = DISPATCH_MIGRATIONS): Promise<number[]> {
-  return applyMigrations(client, { table: 'tw_dispatch_migrations', lock: MIGRATION_LOCK, migrations });
-}
+export const DISPATCH_MIGRATIONS: MigrationSet = {
+  table: 'tw_dispatch_migrations',
+  /** An arbitrary constant: the advisory lock key of these migrations. */
+  lock: 740_211_105,
+  dir: new URL('./migrations/', import.meta.url),
+};

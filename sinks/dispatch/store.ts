@@ -5,10 +5,9 @@
  * from the caller's clock.
  */
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
-import { TradewatchError, toError } from '../../runtime/errors.ts';
-import type { Logger } from '../../runtime/logger.ts';
-import { redactUrl } from '../../runtime/redact.ts';
+import type pg from 'pg';
+import { TradewatchError } from '../../runtime/errors.ts';
+import { PostgresPool, type PostgresPoolOptions } from '../../runtime/postgres/index.ts';
 import type { Alert } from '../../schemas/index.ts';
 import {
   compileMatcher,
@@ -18,15 +17,10 @@ import {
   type LabelMatcher,
   type StoredMatcher,
 } from './matchers.ts';
-import { migrateDispatch } from './migrations.ts';
+import { DISPATCH_MIGRATIONS } from './migrations.ts';
 
-export interface DispatchStoreOptions {
-  /** postgres:// connection string. */
-  readonly url: string;
-  readonly logger: Logger;
-  /** Connections in the pool. Default 4. */
-  readonly poolSize?: number;
-}
+/** The connection string, the logger and the pool size (see PostgresPoolOptions). */
+export type DispatchStoreOptions = Omit<PostgresPoolOptions, 'hint'>;
 
 /** An alert as the store knows it. */
 export interface AlertState {
@@ -117,69 +111,40 @@ interface NotificationRow {
 
 export class DispatchStore {
   readonly location: string;
-  readonly #pool: pg.Pool;
-  readonly #logger: Logger;
-  #closing: Promise<void> | undefined;
+  readonly #pool: PostgresPool;
 
   constructor(options: DispatchStoreOptions) {
-    this.location = redactUrl(options.url);
-    this.#logger = options.logger.child({ component: 'dispatch-store' });
-    this.#pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 4 });
-    this.#pool.on('error', (error) =>
-      this.#logger.warn({ err: error }, 'an idle Postgres connection failed'),
-    );
+    this.#pool = new PostgresPool({
+      ...options,
+      logger: options.logger.child({ component: 'dispatch-store' }),
+    });
+    this.location = this.#pool.location;
   }
 
   /** Applies the migrations. @throws TW_POSTGRES_UNAVAILABLE. */
   async start(): Promise<void> {
-    await this.withClient('apply the dispatch migrations', async (client) => {
-      const applied = await migrateDispatch(client);
-      if (applied.length > 0) this.#logger.info({ applied }, 'dispatch migrations applied');
-    });
+    await this.#pool.migrate(DISPATCH_MIGRATIONS);
   }
 
+  /** Ends the pool's connections. Idempotent. */
   close(): Promise<void> {
-    this.#closing ??= this.#pool.end();
-    return this.#closing;
+    return this.#pool.close();
   }
 
   /** Runs `fn` with a pooled client. @throws TW_POSTGRES_UNAVAILABLE when no connection can be made. */
-  async withClient<T>(what: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    let client: pg.PoolClient;
-    try {
-      client = await this.#pool.connect();
-    } catch (e: unknown) {
-      throw new TradewatchError(
-        'TW_POSTGRES_UNAVAILABLE',
-        `cannot ${what}: PostgreSQL at ${this.location} did not answer (${toError(e).message}); check DATABASE_URL`,
-        { cause: e },
-      );
-    }
-    try {
-      return await fn(client);
-    } finally {
-      client.release();
-    }
+  withClient<T>(what: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.#pool.withClient(what, fn);
   }
 
   /** Runs `fn` in one transaction (committed when it resolves, rolled back when it throws). */
   transaction<T>(what: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    return this.withClient(what, async (client) => {
-      await client.query('BEGIN');
-      try {
-        const result = await fn(client);
-        await client.query('COMMIT');
-        return result;
-      } catch (e: unknown) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw e;
-      }
-    });
+    return this.#pool.transaction(what, fn);
   }
 
   /** Alerts, most recently changed first: firing only unless `all`. */
   async listAlerts(options: { all?: boolean } = {}): Promise<AlertState[]> {
-    const { rows } = await this.#pool.query<AlertRow>(
+    const rows = await this.#pool.query<AlertRow>(
+      'list the alerts',
       `SELECT a.fingerprint, a.alert, a.updated_at, a.acked_by, a.acked_at, a.ack_comment, a.acked_starts_at,
               a.starts_at, a.status,
               (SELECT jsonb_agg(jsonb_build_object('receiver', r.receiver, 'reason', r.suppressed) ORDER BY r.receiver)
@@ -246,6 +211,7 @@ export class DispatchStore {
       createdAt: now,
     };
     await this.#pool.query(
+      'add a silence',
       `INSERT INTO tw_dispatch_silences (id, matchers, starts_at, ends_at, author, comment, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7)`,
       [
@@ -266,12 +232,13 @@ export class DispatchStore {
    * @throws TW_SILENCE_UNKNOWN when no active or pending silence has this id.
    */
   async removeSilence(id: string, now: number): Promise<void> {
-    const { rowCount } = await this.#pool.query(
+    const ended = await this.#pool.query(
+      'end a silence',
       `UPDATE tw_dispatch_silences SET removed_at = $2, ends_at = LEAST(ends_at, $2)
-        WHERE id = $1 AND removed_at IS NULL AND ends_at > $2`,
+        WHERE id = $1 AND removed_at IS NULL AND ends_at > $2 RETURNING id`,
       [id, now],
     );
-    if (rowCount === 0) {
+    if (ended.length === 0) {
       throw new TradewatchError(
         'TW_SILENCE_UNKNOWN',
         `no active or pending silence has the id "${id}": see \`tradewatch alerts silences\``,
@@ -281,7 +248,8 @@ export class DispatchStore {
 
   /** Silences not yet ended at `now` (active and pending), oldest first; with `all`, ended ones too. */
   async listSilences(now: number, options: { all?: boolean } = {}): Promise<Silence[]> {
-    const { rows } = await this.#pool.query<SilenceRow>(
+    const rows = await this.#pool.query<SilenceRow>(
+      'list the silences',
       `SELECT id, matchers, starts_at, ends_at, author, comment, created_at FROM tw_dispatch_silences
         ${options.all === true ? '' : 'WHERE ends_at > $1'} ORDER BY created_at, id`,
       options.all === true ? [] : [now],
@@ -293,7 +261,8 @@ export class DispatchStore {
   async notifications(
     filter: { fingerprint?: string; receiver?: string } = {},
   ): Promise<NotificationRecord[]> {
-    const { rows } = await this.#pool.query<NotificationRow>(
+    const rows = await this.#pool.query<NotificationRow>(
+      'read the notification log',
       `SELECT * FROM tw_dispatch_notifications
         WHERE ($1::text IS NULL OR fingerprint = $1) AND ($2::text IS NULL OR receiver = $2) ORDER BY id`,
       [filter.fingerprint ?? null, filter.receiver ?? null],

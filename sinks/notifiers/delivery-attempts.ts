@@ -2,7 +2,7 @@
  * Sending one notification with retries: exponential backoff between attempts (waiting at least what
  * the receiver's Retry-After asked), bounded in attempts and in time, on an injected clock and sleep.
  * Accepted and permanent results end it at once; retriable ones are retried until the bounds, then
- * returned for the caller to park.
+ * returned for the caller to keep for later.
  */
 import type { Clock } from '../../runtime/clock.ts';
 import type { CompiledDeliveryPolicy } from './delivery-options.ts';

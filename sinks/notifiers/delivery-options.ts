@@ -1,12 +1,12 @@
 /**
- * How hard the delivery runner tries before parking an alert, and how often it probes a receiver that
- * is down: public options (documented, with defaults) → compiled (defaults applied, checked, frozen;
+ * How hard the dispatcher's delivery (sinks/dispatch/delivery.ts) tries to send a notification before
+ * it holds the receiver's rows back, and how often it then probes the receiver: public options (documented, with defaults) → compiled (defaults applied, checked, frozen;
  * durations in ms).
  */
 import { ConfigError } from '../../runtime/errors.ts';
 
 export interface DeliveryPolicy {
-  /** Attempts at one alert (the first included) before it is parked. Default 5. */
+  /** Attempts at one notification (the first included) before the receiver is held back. Default 5. */
   readonly maxAttempts?: number;
   /** Wait after the first failed attempt, in ms. Default 1 000. */
   readonly initialBackoffMs?: number;
@@ -15,13 +15,13 @@ export interface DeliveryPolicy {
   /** Each wait is the previous one times this. Default 2. */
   readonly backoffMultiplier?: number;
   /**
-   * Most time spent on one alert (attempts and waits, Retry-After included) before it is parked, in
-   * ms: a Retry-After beyond what is left parks the alert at once. Default 120 000.
+   * Most time spent on one notification (attempts and waits, Retry-After included) before the receiver
+   * is held back, in ms: a Retry-After beyond what is left holds it back at once. Default 120 000.
    */
   readonly maxElapsedMs?: number;
   /**
-   * How long a destination that made an alert park is left alone before its oldest parked alert is
-   * tried again (the probe), in ms. Alerts for it that arrive meanwhile are parked without an attempt.
+   * How long a receiver that did not accept a notification is left alone before its oldest pending
+   * notification is tried again (the probe), in ms. Its other pending notifications wait as long.
    * Default 30 000.
    */
   readonly probeIntervalMs?: number;

@@ -3,8 +3,8 @@
  * subject, a text body and an HTML body built from the alerts (email-content.ts). The endpoint is
  * configurable, so tests and local runs point it at aws-ses-v2-local.
  *
- * The SDK's own retries are off (maxAttempts 1): the delivery runner retries with its backoff, its
- * clock and its park-and-drain. Classification: throttling (TooManyRequestsException,
+ * The SDK's own retries are off (maxAttempts 1): the dispatcher's delivery retries with its backoff
+ * and its clock, and keeps what is not accepted for later. Classification: throttling (TooManyRequestsException,
  * LimitExceededException, HTTP 429), server faults (5xx) and network errors are retriable; everything
  * SES refuses for a reason retrying cannot fix (MessageRejected, MailFromDomainNotVerifiedException,
  * AccountSuspendedException, SendingPausedException, BadRequestException, NotFoundException, other

@@ -39,14 +39,6 @@ export {
   type DeliveryPolicy,
 } from './delivery-options.ts';
 export { deliverWithRetries, type AttemptsOutcome } from './delivery-attempts.ts';
-export { PARKED_HEADERS, readParkedHeaders, type ParkedInfo } from './delivery-parked.ts';
-export {
-  NotifierRunner,
-  RETRY_TOPIC,
-  notifierGroup,
-  type NotifierRunnerOptions,
-  type NotifierRunnerStats,
-} from './delivery-runner.ts';
 export {
   LOG_FALLBACK,
   loadNotifiersConfig,

@@ -1,6 +1,6 @@
 /**
  * Webhook URLs, routing keys, base URLs and credentials come from configuration and must never reach a
- * log line, an error message or a parked record's headers. Each notifier builds the reasons it reports
+ * log line, an error message or a stored notification's error. Each notifier builds the reasons it reports
  * from status codes and receiver error strings, then passes them through its {@link SecretScrubber}, in
  * case a receiver (or a network error) echoes part of a request back.
  */

@@ -1,17 +1,15 @@
 /**
  * The notifier contract: what every notifier (Slack, email through SES, PagerDuty, Alertmanager, the
- * log-only fallback) implements, and what the delivery runner (delivery-runner.ts) relies on.
+ * log-only fallback) implements, and what the dispatcher's delivery (sinks/dispatch/delivery.ts) relies on.
  *
  * Terminology:
- * - a **notification** is one message to one receiver about one or more alerts (grouping alerts that
- *   fire together is a later stage: today the runner sends one alert per notification);
+ * - a **notification** is one message to one receiver about one or more alerts (a route's `group_by`
+ *   or the daily digest puts several in one);
  * - a **destination** is where inside a notifier a notification goes (a Slack channel; the notifier's
  *   own name when it has one destination). It names rate limits and outages, and is never a secret;
  * - a **delivery result** says what the receiver did: accepted it (done), refused it for now
  *   (retriable: try again later, after `retryAfterMs` when the receiver said so) or refused it for good
- *   (permanent: retrying cannot help; it is reported on the fallback route);
- * - **parking** is putting an alert the receiver did not accept in time on the `alerts.retry` topic, so
- *   that the input goes on; **draining** is delivering parked alerts once the receiver is back.
+ *   (permanent: retrying cannot help; it is reported on the fallback route).
  */
 import type { Alert } from '../../schemas/index.ts';
 
@@ -70,7 +68,7 @@ export type NotifierKind = (typeof NOTIFIER_KINDS)[number];
  * result); a throw is a bug. Reasons and log lines never hold webhook URLs, routing keys or credentials.
  */
 export interface Notifier {
-  /** Unique name (from the configuration); part of its consumer group and of parked records' headers. */
+  /** Unique name (from the configuration): the receiver name routes and the notification log use. */
   readonly name: string;
   readonly kind: NotifierKind;
   /** The destination `notification` goes to: a name, never a secret. */

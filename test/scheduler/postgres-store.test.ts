@@ -2,12 +2,14 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../runtime/logger.ts';
-import { MIGRATIONS } from '../../scheduler/migrations.ts';
+import { readMigrations } from '../../runtime/postgres/index.ts';
+import { SCHEDULER_MIGRATIONS } from '../../scheduler/migrations.ts';
 import { PostgresJobStore } from '../../scheduler/postgres-store.ts';
 import { postgresStore, testDatabase, testSchema } from './helpers.ts';
 import { describeStoreConformance } from './store-conformance.ts';
 
 const db = testDatabase();
+const MIGRATIONS = await readMigrations(SCHEDULER_MIGRATIONS.dir);
 
 describeStoreConformance('postgres', () => postgresStore(db.url()));
 

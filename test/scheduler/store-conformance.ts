@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { TradewatchError } from '../../runtime/errors.ts';
 import type { JobStore } from '../../scheduler/store.ts';
 import type { RunRecord } from '../../scheduler/types.ts';
-import { pendingRun } from '../../scheduler/scheduler.ts';
+import { pendingRun } from '../../scheduler/run-records.ts';
 import {
   MINUTE,
   ManualClock,

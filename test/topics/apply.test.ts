@@ -1,12 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import {
   MANAGED_TOPIC_CONFIGS,
+  RETIRED_TOPICS,
   TOPICS,
   applyTopics,
   physicalName,
   topicConfigs,
 } from '../../topics/index.ts';
-import { testAdmin, withTestTopics } from '../helpers/kafka.ts';
+import { testAdmin, testKafka, withTestTopics } from '../helpers/kafka.ts';
 import { runCli } from '../helpers/cli.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
@@ -53,6 +54,36 @@ describe('topics apply', () => {
     expect(fixed.code).toBe(0);
     expect(fixed.stdout).toContain(`fixed     ${marks}: retention.ms`);
     await waitFor('the fixed retention', async () => (await retention()) === String(14 * 86_400_000));
+  });
+
+  it('reports a retired topic still on the cluster as obsolete, with the command that deletes it', async () => {
+    const prefix = await withTestTopics('obsolete');
+    const admin = await testAdmin();
+    const retry = physicalName('alerts.retry', prefix);
+    expect(RETIRED_TOPICS.map((t) => t.name)).toContain('alerts.retry');
+    expect((await applyTopics(admin, { prefix })).obsolete).toEqual([]);
+
+    await admin.createTopics([{ name: retry, partitions: 3, replicationFactor: 1, configs: {} }]);
+    onTestFinished(async () => {
+      const cleanup = await testKafka().admin();
+      await cleanup.deleteTopics([retry]);
+      await cleanup.close();
+    });
+    const report = await applyTopics(admin, { prefix });
+    expect(report.obsolete.map((o) => o.topic)).toEqual([retry]);
+    expect(report.created).toEqual([]);
+    expect((await applyTopics(admin, { prefix, only: ['alerts'] })).obsolete).toEqual([]);
+
+    const applied = await runCli(['topics', 'apply', '--fail-on-drift'], { env: { TOPIC_PREFIX: prefix } });
+    expect(applied.code).toBe(0);
+    expect(applied.stdout).toMatch(
+      new RegExp(
+        `^OBSOLETE  ${retry.replaceAll('.', '\\.')}: no longer used \\(.*dispatcher.*\\); .*delete it: ` +
+          `kafka-topics --bootstrap-server \\S+ --delete --topic ${retry.replaceAll('.', '\\.')}$`,
+        'm',
+      ),
+    );
+    expect(await admin.describeTopics([retry], ['retention.ms'])).toHaveLength(1);
   });
 
   it('lists the catalogue with each topic’s state on the cluster', async () => {

@@ -1,0 +1,2 @@
+export { PostgresPool, type PostgresPoolOptions } from './pool.ts';
+export { applyMigrations, readMigrations, type Migration, type MigrationSet } from './migrations.ts';
