@@ -29,7 +29,8 @@ export interface DurationFieldOptions extends DurationOptions {
 /** What the JSON Schema says a duration is (the editor's view; the parse is the judge). */
 function durationInput(options: DurationFieldOptions, message: (input: unknown) => string) {
   const error = (i: { input: unknown }) => message(i.input);
-  const number = options.unitless === true ? z.int().min(0, { error }) : z.literal(0, { error });
+  // Not z.int(): its issue stops every cross-field check above it (see crossCheck).
+  const number = options.unitless === true ? z.number({ error }).min(0, { error }) : z.literal(0, { error });
   const text = z.string({ error }).meta({ pattern: durationPattern(options).source });
   const input = z.union([number, text], { error });
   return options.description === undefined ? input : input.meta({ description: options.description });
@@ -73,7 +74,8 @@ export type Report = (path: YamlPath, message: string, params?: IssueParams) => 
  * `schema` with a cross-field rule that runs even when other fields have problems, so that a file's
  * problems are all listed in one round. The value a rule sees is the schema's output only where
  * `valid(path)` says so (no problem at or under that path); elsewhere it holds whatever was read, so a
- * rule reads a part only after checking it.
+ * rule reads a part only after checking it. (zod skips it after an issue that stops the parse, such as
+ * `.int()`'s: write `.refine(Number.isInteger, ...)` in such a schema.)
  */
 export function crossCheck<S extends z.ZodType>(
   schema: S,
