@@ -148,7 +148,7 @@ function settingsOf(raw: Partial<Record<keyof typeof SETTINGS, unknown>>): Basel
   // `window: null` is a value (no trailing window), not an absence.
   return Object.fromEntries(
     SETTING_KEYS.filter((k) => raw[k] !== undefined).map((k) => [OPTION_OF[k], raw[k]]),
-  ) as BaselineSettings;
+  );
 }
 
 const BASELINE_FILE = defineConfigFile({
