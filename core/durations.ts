@@ -33,8 +33,7 @@ const UNIT_MS: Readonly<Record<DurationUnit, number>> = {
 };
 
 /** The accepted forms, as one sentence for error messages (`expected <DURATION_FORMS>, found ...`). */
-export const DURATION_FORMS =
-  'a duration such as 500ms, 30s, 15m, 1h30m, 2d or 0 (units w, d, h, m, s, ms, largest first)';
+export const DURATION_FORMS = 'a duration such as 30s, 5m, 1h30m, 2d or 0 (units: w, d, h, m, s, ms)';
 
 /** What a field accepts beyond the grammar. */
 export interface DurationOptions {
