@@ -28,7 +28,7 @@ import {
 } from '../../runtime/processor/types.ts';
 import { WindowedAggregation, tumbling } from '../../runtime/windows/index.ts';
 import type { InferenceCycle, Metric, Trade } from '../../schemas/index.ts';
-import { formatDuration } from './duration.ts';
+import { formatDuration } from '../../core/durations.ts';
 import { compileBaselineOptions, type BaselineOptions, type CompiledBaselineOptions } from './options.ts';
 import { emitDeviation } from './outputs.ts';
 import { bookFill, flatPosition } from './positions.ts';
@@ -170,7 +170,7 @@ function processCycle(
     if (observed.kind === 'late') {
       late.push(
         `${metric} is ${observed.lateByMs} ms older than its newest observation ` +
-          `(${iso(observed.newestTs)}), beyond the grace period of ${formatDuration(settings.graceMs)}`,
+          `(${iso(observed.newestTs)}), beyond the grace period of ${formatDuration(settings.graceMs, 'largest')}`,
       );
       continue;
     }

@@ -35,4 +35,3 @@ export { emptySeriesBaseline, observe, zScore } from './series-baseline.ts';
 export type { Deviation, Observed, SeriesBaseline } from './series-baseline.ts';
 export { bookFill, flatPosition } from './positions.ts';
 export type { Fill, Position, Realized } from './positions.ts';
-export { DURATION_EXAMPLES, formatDuration, parseDuration } from './duration.ts';

@@ -30,7 +30,6 @@ export type {
   SourceSettingsSpec,
   SourceTopicOptions,
 } from './options.ts';
-export { DURATION_FORMAT, formatDuration, parseDuration } from './durations.ts';
 export { describePattern, keyPattern, matchesKey, regexPattern, type KeyPattern } from './key-pattern.ts';
 export { countRun, type RunVerdict } from './run-health.ts';
 export {

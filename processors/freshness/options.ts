@@ -10,10 +10,10 @@
  *   source is stale once nothing was seen for cadence + slack;
  * - seen: when the pipeline learned of a record (its Kafka timestamp, capped at the wall clock).
  */
+import { formatDuration } from '../../core/durations.ts';
 import { ConfigError } from '../../runtime/errors.ts';
 import type { Environment, RecordTypeName } from '../../schemas/index.ts';
 import { TOPICS } from '../../topics/catalogue.ts';
-import { formatDuration } from './durations.ts';
 import { matchesKey, type KeyPattern } from './key-pattern.ts';
 
 /** How a `partial` ingest run counts: as a failure (default) or as a success. */
@@ -189,8 +189,8 @@ export function checkSpec(settings: SourceSettings): SettingsProblem[] {
     problems.push({
       field: 'forget_after',
       message:
-        `${formatDuration(settings.forgetAfterMs)} must be longer than cadence + slack ` +
-        `(${formatDuration(staleAfter)}): a source is forgotten only after it went stale`,
+        `${formatDuration(settings.forgetAfterMs, 'largest')} must be longer than cadence + slack ` +
+        `(${formatDuration(staleAfter, 'largest')}): a source is forgotten only after it went stale`,
     });
   }
   if (settings.weightsMaxAgeMs !== null && !(settings.weightsMaxAgeMs > 0)) {

@@ -20,7 +20,6 @@ export {
   type RelevanceMode,
   type RollingWindow,
 } from './options.ts';
-export { DURATION_FORMAT, formatDuration, parseDuration } from './durations.ts';
 export {
   BY_AS_OF_TOPIC,
   NO_K,

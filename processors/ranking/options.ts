@@ -1,5 +1,5 @@
 import { ConfigError } from '../../runtime/errors.ts';
-import { DAY_MS, formatDuration } from './durations.ts';
+import { DAY_MS, formatDuration } from '../../core/durations.ts';
 
 /** How the relevant assets of a cycle's universe are chosen (see README.md, "Relevance"). */
 export const RELEVANCE_MODES = ['top_k', 'positive', 'above_benchmark'] as const;
@@ -123,7 +123,7 @@ export function compileRankingOptions(settings: RankingSettings = {}): RankingOp
     if (!isDuration(w) || w === 0)
       problems.push(`rollingWindowsMs: ${String(w)} is not a positive integer of ms`);
   }
-  const suffixes = s.rollingWindowsMs.map(formatDuration);
+  const suffixes = s.rollingWindowsMs.map((ms) => formatDuration(ms, 'largest'));
   if (new Set(suffixes).size !== suffixes.length) {
     problems.push(`rollingWindowsMs: ${suffixes.join(', ')} lists a window twice`);
   }
@@ -137,7 +137,7 @@ export function compileRankingOptions(settings: RankingSettings = {}): RankingOp
     rollingWindows: Object.freeze(
       [...s.rollingWindowsMs]
         .sort((a, b) => a - b)
-        .map((ms) => Object.freeze({ ms, suffix: formatDuration(ms) })),
+        .map((ms) => Object.freeze({ ms, suffix: formatDuration(ms, 'largest') })),
     ),
     rollingGraceMs: s.rollingGraceMs,
   });

@@ -24,7 +24,7 @@ export type { Observation, RuleRecord, RulesInputValue } from './rules-processor
 export { RECORD_TOPICS, RECORD_TOPIC_NAMES, recordShape, recordTopic } from './record-inputs.ts';
 export type { RecordShape, RecordTopic, RuleField } from './record-inputs.ts';
 export { RULES_FILE_SCHEMA, rulesJsonSchema } from './rule-schema.ts';
-export { DURATION_FORMS, formatDuration, parseDuration } from './duration.ts';
+export { DURATION_FORMS, formatDuration, parseDuration } from '../../core/durations.ts';
 export {
   EXPRESSION_VARIABLES,
   METRIC_SCOPE,

@@ -11,7 +11,7 @@ import type { TradewatchError } from '../../runtime/errors.ts';
 import { ENVIRONMENTS, type Environment, type Severity } from '../../schemas/index.ts';
 import { displayPath } from '../../schemas/display-path.ts';
 import { closest } from '../../schemas/problems.ts';
-import { parseDuration } from './duration.ts';
+import { parseDuration } from '../../core/durations.ts';
 import { compileCondition, METRIC_SCOPE, type Condition, type ExpressionScope } from './expression.ts';
 import { compileRegex } from './matchers.ts';
 import { clearIsSafe, type Operator } from './operators.ts';

@@ -10,7 +10,7 @@
  */
 import { z } from 'zod';
 import { ENVIRONMENTS, SEVERITIES } from '../../schemas/index.ts';
-import { DURATION_FORMS, DURATION_PATTERN } from './duration.ts';
+import { DURATION_FORMS, durationPattern } from '../../core/durations.ts';
 import { OPERATORS } from './operators.ts';
 import { RECORD_TOPIC_NAMES } from './record-inputs.ts';
 import { found } from './yaml-file.ts';
@@ -29,7 +29,7 @@ const numberSchema = z.number({
 const durationProblem = (i: { input: unknown }) => `expected ${DURATION_FORMS}, found ${found(i.input)}`;
 const durationSchema = (what: string) =>
   z
-    .union([z.literal(0), z.string().regex(DURATION_PATTERN, { error: durationProblem })], {
+    .union([z.literal(0), z.string().regex(durationPattern(), { error: durationProblem })], {
       error: durationProblem,
     })
     .meta({ description: `${what}; ${DURATION_FORMS}.` });

@@ -50,7 +50,7 @@ import {
 import { closest } from '../../schemas/problems.ts';
 import type { RecordTypeName } from '../../schemas/record-types.ts';
 import { checkValue } from '../../schemas/value-check.ts';
-import { DURATION_FORMS, parseDuration } from './duration.ts';
+import { DURATION_FORMS, parseDuration } from '../../core/durations.ts';
 import { RECORD_TOPIC_NAMES, recordShape, recordTopic } from './record-inputs.ts';
 import { LABEL_NAME } from './rule-schema.ts';
 import { expandValues, parseSeries, type Sample } from './series-notation.ts';

@@ -15,7 +15,7 @@ import type { Alert, Metric } from '../../schemas/index.ts';
 import type { RulesInputValue } from './rules-processor.ts';
 import { closest } from '../../schemas/problems.ts';
 import { seriesKey } from '../../topics/catalogue.ts';
-import { formatDuration } from './duration.ts';
+import { formatDuration } from '../../core/durations.ts';
 import { loadRuleFiles } from './rule-file.ts';
 import { loadRuleTests, type ExpectedAlert, type RuleTest, type RuleTestFile } from './rule-test-file.ts';
 import { createRulesProcessor } from './rules-processor.ts';

@@ -41,7 +41,7 @@ import {
   type RecordTypes,
 } from '../../schemas/index.ts';
 import { seriesKey } from '../../topics/catalogue.ts';
-import { formatDuration } from './duration.ts';
+import { formatDuration } from '../../core/durations.ts';
 import { evaluateCondition, metricVariables, recordVariables } from './expression.ts';
 import { alertFingerprint } from './fingerprint.ts';
 import { matchesAll, RuleIndex } from './matchers.ts';

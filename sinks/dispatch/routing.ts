@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { DURATION_FORMS, parseDuration } from '../../processors/rules/duration.ts';
+import { DURATION_FORMS, parseDuration } from '../../core/durations.ts';
 import { compileRegex } from '../../processors/rules/matchers.ts';
 import {
   found,

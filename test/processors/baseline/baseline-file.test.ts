@@ -8,10 +8,8 @@ import {
   DEFAULT_SERIES_SETTINGS,
   compileBaselineOptions,
   createBaselineProcessor,
-  formatDuration,
   loadBaselineOptions,
   parseBaselineOptions,
-  parseDuration,
 } from '../../../processors/baseline/index.ts';
 import { DAY, HOUR, MINUTE } from './helpers.ts';
 
@@ -179,27 +177,5 @@ sums:
         'baseline processor options',
       ),
     );
-  });
-
-  it('reads and prints durations', () => {
-    expect(['500ms', '90s', '30m', '12h', '7d', '2w', '1.5h', '0s'].map(parseDuration)).toEqual([
-      500,
-      90_000,
-      30 * MINUTE,
-      12 * HOUR,
-      7 * DAY,
-      14 * DAY,
-      90 * MINUTE,
-      0,
-    ]);
-    for (const bad of ['7', 'd', '-1d', '1.0001ms', '1 day', '']) expect(parseDuration(bad)).toBeUndefined();
-    expect([0, 500, 90_000, 90 * MINUTE, 7 * DAY, 14 * DAY].map(formatDuration)).toEqual([
-      '0ms',
-      '500ms',
-      '90s',
-      '90m',
-      '1w',
-      '2w',
-    ]);
   });
 });

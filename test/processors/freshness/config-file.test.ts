@@ -3,11 +3,9 @@ import { ConfigError } from '../../../runtime/errors.ts';
 import {
   DEFAULT_FRESHNESS_FILE,
   createFreshnessProcessor,
-  formatDuration,
   keyPattern,
   loadFreshnessOptions,
   matchesKey,
-  parseDuration,
   parseFreshnessConfig,
   settingsFor,
 } from '../../../processors/freshness/index.ts';
@@ -188,28 +186,7 @@ sources:
   });
 });
 
-describe('freshness configuration: durations and key patterns', () => {
-  it('parses durations with one unit, or whole milliseconds', () => {
-    expect(['500ms', '30s', '15m', '2h', '7d', 0, 250].map(parseDuration)).toEqual([
-      500,
-      30 * SECOND,
-      15 * MINUTE,
-      2 * HOUR,
-      7 * DAY,
-      0,
-      250,
-    ]);
-    expect(['1.5h', '-1s', '1 week', 1.5, -1, null].map(parseDuration)).toEqual([
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-      undefined,
-    ]);
-    expect([7 * DAY, 90 * MINUTE, 1500].map(formatDuration)).toEqual(['7d', '90m', '1500ms']);
-  });
-
+describe('freshness configuration: key patterns', () => {
   it('matches exact keys, globs (only * and ? are special) and anchored regexes', () => {
     expect(matchesKey(keyPattern('momentum'), 'momentum')).toBe(true);
     expect(matchesKey(keyPattern('momentum'), 'momentum-2')).toBe(false);

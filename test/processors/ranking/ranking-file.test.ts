@@ -4,9 +4,7 @@ import {
   DEFAULT_RANKING_FILE,
   DEFAULT_RANKING_SETTINGS,
   compileRankingOptions,
-  formatDuration,
   loadRankingOptions,
-  parseDuration,
   parseRankingOptions,
 } from '../../../processors/ranking/index.ts';
 
@@ -138,22 +136,6 @@ extra: 1
     await expect(loadRankingOptions('/nonexistent/ranking.yaml')).rejects.toThrow(
       /\/nonexistent\/ranking\.yaml: cannot read it: .*ENOENT/,
     );
-  });
-
-  it('durations', () => {
-    expect(parseDuration(0)).toBe(0);
-    expect(parseDuration('0')).toBe(0);
-    expect(parseDuration('250')).toBe(250);
-    expect(parseDuration('2 days')).toBeUndefined();
-    expect(parseDuration('500ms')).toBe(500);
-    expect(parseDuration('30s')).toBe(30_000);
-    expect(parseDuration('15m')).toBe(900_000);
-    expect(parseDuration('7d')).toBe(7 * DAY);
-    expect(parseDuration(-5)).toBeUndefined();
-    expect(parseDuration(1.5)).toBeUndefined();
-    expect(formatDuration(7 * DAY)).toBe('7d');
-    expect(formatDuration(90 * 60_000)).toBe('90m');
-    expect(formatDuration(1500)).toBe('1500ms');
   });
 
   it('compileRankingOptions checks what a program gives', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expandValues, formatDuration, parseDuration, parseSeries } from '../../../processors/rules/index.ts';
+import { expandValues, parseSeries } from '../../../processors/rules/index.ts';
 
 describe('rule tests: expanding notation (as promtool)', () => {
   it('expands a+bxN, a-bxN and axN to N+1 values', () => {
@@ -60,21 +60,5 @@ describe('rule tests: series selectors', () => {
     expect(parseSeries('m a')).toEqual({
       problem: expect.stringMatching(/labels go in \{\.\.\.\}/) as unknown,
     });
-  });
-});
-
-describe('rule durations', () => {
-  it('reads Prometheus-style durations and writes them back', () => {
-    expect(['0', '30s', '5m', '1h30m', '2d', '1w', '500ms', '1m30s500ms'].map(parseDuration)).toEqual([
-      0, 30_000, 300_000, 5_400_000, 172_800_000, 604_800_000, 500, 90_500,
-    ]);
-    for (const bad of ['', '5', '5 m', '1m1h', '1.5h', '-1m', '5x'])
-      expect(parseDuration(bad), bad).toBeUndefined();
-    expect([0, 1500, 5_400_000, 604_800_000 + 1000].map(formatDuration)).toEqual([
-      '0s',
-      '1s500ms',
-      '1h30m',
-      '1w1s',
-    ]);
   });
 });
