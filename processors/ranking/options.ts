@@ -29,9 +29,9 @@ export interface RankingSettings {
   /** Which assets are relevant. Default `{ mode: 'top_k' }`. */
   readonly relevance?: Relevance;
   /**
-   * A cycle is scored once the outcome stream's event time for its horizon (the greatest outcome
-   * `as_of` seen) passes the cycle's `as_of` by MORE than this. Default `0`: the first outcome of a
-   * later `as_of` closes the earlier ones.
+   * A cycle is scored once the outcome stream's event time for its horizon (the least watermark of the
+   * outcomes partitions) passes the cycle's `as_of` by MORE than this. Default `0`: an `as_of` closes
+   * once every outcomes partition has an outcome of a later one.
    */
   readonly labelDelayMs?: number;
   /**

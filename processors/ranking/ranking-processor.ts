@@ -32,8 +32,16 @@ export interface AsOfGroup {
  */
 export interface RankingState {
   horizonMs: number;
-  /** The horizon's event time: the greatest outcome as_of seen (here or by a watermark); null before any. */
+  /**
+   * The horizon's event time: the least of the outcomes partitions' watermarks, once every one of them
+   * has sent one (never going back); null before. As in Flink or Kafka Streams, the slowest input
+   * partition holds it: a cycle closes only once every outcomes partition is past its as_of.
+   */
   eventTime: number | null;
+  /** The watermark of each outcomes partition (by partition number), as broadcast by the repartition. */
+  watermarks?: Record<string, number>;
+  /** How many outcomes partitions there are (the watermarks say). */
+  partitionCount?: number;
   /** Open groups by as_of (decimal text). */
   groups: Record<string, AsOfGroup>;
   /**
@@ -47,6 +55,37 @@ export interface RankingState {
 }
 
 type In = InferenceCycle | Outcome | Metric;
+
+/**
+ * Takes in an outcomes partition's watermark: the event time becomes the least watermark once every
+ * partition has one. A watermark without a partition label speaks for every partition at once.
+ */
+function observeWatermark(state: RankingState, metric: Metric): void {
+  const raise = (to: number) => {
+    if (state.eventTime === null || to > state.eventTime) state.eventTime = to;
+  };
+  const partition = metric.labels['partition'];
+  if (partition === undefined) {
+    raise(metric.value);
+    return;
+  }
+  const watermarks = (state.watermarks ??= {});
+  if (!(watermarks[partition]! >= metric.value)) watermarks[partition] = metric.value;
+  const count = Math.max(
+    state.partitionCount ?? 0,
+    Number(metric.labels['partitions']),
+    Number(partition) + 1,
+  );
+  state.partitionCount = count;
+  let least = Infinity;
+  for (let p = 0; p < count; p++) {
+    const mark = watermarks[String(p)];
+    // A partition that has sent nothing holds the event time back (the deadline covers it).
+    if (mark === undefined) return;
+    least = Math.min(least, mark);
+  }
+  raise(least);
+}
 
 const iso = (ts: number): string => new Date(ts).toISOString();
 
@@ -154,7 +193,7 @@ export function createRankingProcessor(options: RankingOptions): Processor<In, R
           const metric = record as Metric;
           const invalid = validateWatermark(metric);
           if (invalid !== undefined) return invalid;
-          if (state.eventTime === null || metric.value > state.eventTime) state.eventTime = metric.value;
+          observeWatermark(state, metric);
           break;
         }
         case 'Outcome': {
@@ -166,8 +205,8 @@ export function createRankingProcessor(options: RankingOptions): Processor<In, R
             late(`the outcome of ${outcome.asset}`, reason);
             break;
           }
+          // An outcome says nothing about the other outcomes partitions: only watermarks move the event time.
           setOwn(group(state, outcome.as_of, now).outcomes, outcome.asset, outcome.forward_return);
-          if (state.eventTime === null || outcome.as_of > state.eventTime) state.eventTime = outcome.as_of;
           break;
         }
         default: {

@@ -1,8 +1,12 @@
 import type { Processor, ProcessContext } from '../../runtime/processor/types.ts';
 import type { InferenceCycle, Outcome } from '../../schemas/index.ts';
+import { TOPICS } from '../../topics/catalogue.ts';
 import { BY_AS_OF_TOPIC, WATERMARK_METRIC } from './names.ts';
 import type { RankingOptions } from './options.ts';
 import { validateCycle, validateOutcome } from './validate.ts';
+
+/** The partitions of `outcomes` (the catalogue's, which `topics apply` keeps the cluster to). */
+const OUTCOME_PARTITIONS = TOPICS.find((t) => t.name === 'outcomes')!.partitions;
 
 /** The join key of ranking.by-as-of. */
 export const byAsOfKey = (horizonMs: number, asOf: number): string => `${horizonMs}|${asOf}`;
@@ -25,9 +29,10 @@ type In = InferenceCycle | Outcome;
  * `ranking-repartition`: moves cycles (keyed by strategy) and outcomes (keyed by asset) to
  * ranking.by-as-of keyed by `${horizon_ms}|${as_of}`, so that a cycle meets its universe in one
  * partition without funnelling everything into one. Whenever the greatest outcome as_of of a horizon
- * grows on an outcomes partition, it broadcasts a `ranking_outcome_watermark` point to every partition of
- * ranking.by-as-of (after the outcome itself, so in the outcome's partition the outcome comes first):
- * each partition of the join learns the horizon's event time. Invalid cycles and outcomes are rejected
+ * grows on an outcomes partition, it broadcasts a `ranking_outcome_watermark` point (labels: horizon_ms,
+ * that outcomes partition and the number of them) to every partition of ranking.by-as-of, after the
+ * outcome itself: each partition of the join learns every outcomes partition's progress, and takes the
+ * least as the horizon's event time. Invalid cycles and outcomes are rejected
  * (dead-lettered with their origin) here, at the first stage.
  */
 export function createRankingRepartitionProcessor(_options: RankingOptions): Processor<In, RepartitionState> {
@@ -80,7 +85,12 @@ function forwardOutcome(outcome: Outcome, state: RepartitionState, context: Proc
       type: 'Metric',
       value: {
         name: WATERMARK_METRIC,
-        labels: { horizon_ms: String(outcome.horizon_ms) },
+        labels: {
+          horizon_ms: String(outcome.horizon_ms),
+          // Whose watermark it is, and how many there are: the join's event time is their least.
+          partition: String(context.source.partition),
+          partitions: String(OUTCOME_PARTITIONS),
+        },
         value: outcome.as_of,
         ts: outcome.as_of,
       },

@@ -89,5 +89,17 @@ export function validateWatermark(metric: Metric): Rejection | undefined {
       reject: `invalid ${WATERMARK_METRIC}: value must be an as_of (epoch ms), got ${String(metric.value)}`,
     };
   }
+  const { partition, partitions } = metric.labels;
+  if (partition !== undefined || partitions !== undefined) {
+    const p = Number(partition);
+    const n = Number(partitions);
+    if (!/^\d+$/.test(partition ?? '') || !/^\d+$/.test(partitions ?? '') || !(p < n)) {
+      return {
+        reject:
+          `invalid ${WATERMARK_METRIC}: labels partition and partitions must be whole numbers with ` +
+          `partition < partitions, got partition ${String(partition)}, partitions ${String(partitions)}`,
+      };
+    }
+  }
   return undefined;
 }

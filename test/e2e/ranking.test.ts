@@ -83,6 +83,35 @@ const produceOutcomes = (prefix: string, outcomes: readonly Outcome[]) =>
     })),
   );
 
+/**
+ * The clock outcomes to the other outcomes partitions (see pipeline-data.ts), and waits until the
+ * repartition stage committed them: their watermarks precede everything of partition 0 downstream.
+ */
+async function produceClocks(prefix: string, inputs: RankingInputs): Promise<void> {
+  await produce(
+    prefix,
+    inputs.clocks.map((o, i) => ({
+      topic: 'outcomes',
+      key: o.asset,
+      partition: i + 1,
+      value: registry.codec('Outcome').encode(o),
+    })),
+  );
+  const admin = await testAdmin();
+  await waitFor(
+    'the clock outcomes repartitioned',
+    async () => {
+      const committed = await admin.groupOffsets(processorGroup('ranking-repartition', prefix), [
+        physicalName('outcomes', prefix),
+      ]);
+      return (
+        committed.filter((o) => o.partition > 0 && Number(o.offset) >= 1).length === inputs.clocks.length
+      );
+    },
+    { timeoutMs: 60_000, intervalMs: 200 },
+  );
+}
+
 /** Waits until the repartition stage committed every cycle (so they precede every outcome downstream). */
 async function cyclesRepartitioned(prefix: string, count: number): Promise<void> {
   const admin = await testAdmin();
@@ -178,6 +207,7 @@ describe('precision@K end to end', { timeout: 150_000 }, () => {
     const pipeline = await startPipeline(prefix, args);
     await produceCycles(prefix, inputs);
     await cyclesRepartitioned(prefix, inputs.cycles.length);
+    await produceClocks(prefix, inputs);
     await produceOutcomes(prefix, inputs.outcomes);
 
     await expectMetrics(prefix, reference.metrics);
@@ -213,6 +243,7 @@ describe('precision@K end to end', { timeout: 150_000 }, () => {
     let pipeline = await startPipeline(prefix, args);
     await produceCycles(prefix, inputs);
     await cyclesRepartitioned(prefix, inputs.cycles.length);
+    await produceClocks(prefix, inputs);
 
     // The outcomes come in chunks of three as_of's; each chunk's processing is cut by a SIGKILL once a
     // stage picked at random (seeded: the same points every run) has written a few records: while the

@@ -38,10 +38,21 @@ export function outcome(asset: string, asOf: number, forwardReturn: number, hori
   return { asset, as_of: asOf, horizon_ms: horizonMs, forward_return: forwardReturn };
 }
 
-export function watermark(asOf: number, horizonMs = HOUR): Metric {
+/**
+ * A watermark of the repartition stage: of outcomes partition `of` (one of `partitions`), or, without
+ * `of`, one that speaks for every outcomes partition at once.
+ */
+export function watermark(
+  asOf: number,
+  horizonMs = HOUR,
+  of?: { partition: number; partitions: number },
+): Metric {
   return {
     name: 'ranking_outcome_watermark',
-    labels: { horizon_ms: String(horizonMs) },
+    labels: {
+      horizon_ms: String(horizonMs),
+      ...(of === undefined ? {} : { partition: String(of.partition), partitions: String(of.partitions) }),
+    },
     value: asOf,
     ts: asOf,
   };

@@ -5,8 +5,12 @@
  * With several partitions the pipeline's output could depend on how partitions interleave. The data
  * is shaped so that it cannot, and the reference models exactly that:
  * - every outcome is produced, in as_of order, to partition 0 of `outcomes`: one repartition task
- *   writes every outcome and every watermark, so in each partition of ranking.by-as-of an as_of's
- *   outcomes come before the watermark that closes it (the late outcome, produced last, comes after);
+ *   writes every outcome and every watermark that moves the event time, so in each partition of
+ *   ranking.by-as-of an as_of's outcomes come before the watermark that closes it (the late outcome,
+ *   produced last, comes after);
+ * - the event time is the least watermark of the outcomes partitions: the other partitions get one
+ *   outcome each of an as_of after every cycle's (`clocks`), produced and repartitioned first, so they
+ *   never hold it back and partition 0's watermark alone moves it;
  * - the cycles are produced and repartitioned (the test waits for the repartition's commit) before any
  *   outcome: in ranking.by-as-of they come first;
  * - each strategy's as_of's are chosen so that their join key `<horizon>|<as_of>` hashes (murmur2, as
@@ -56,6 +60,8 @@ export interface RankingInputs {
   readonly cycles: InferenceCycle[];
   /** In production order, all to partition 0; the last one is late. */
   readonly outcomes: Outcome[];
+  /** One outcome per other outcomes partition (`partition` i + 1), of an as_of after every cycle's. */
+  readonly clocks: Outcome[];
   readonly strategies: {
     readonly name: string;
     readonly env: 'prod' | 'paper';
@@ -143,7 +149,13 @@ export function rankingInputs(suffix: string): RankingInputs {
     horizon_ms: HOUR,
     forward_return: 0.5,
   });
-  return { cycles, outcomes, strategies, asOfs };
+  const clocks = Array.from({ length: partitionsOf('outcomes') - 1 }, (_, i) => ({
+    asset: `CLOCK${i + 1}`,
+    as_of: all.at(-1)! + 2 * HOUR,
+    horizon_ms: HOUR,
+    forward_return: 0,
+  }));
+  return { cycles, outcomes, clocks, strategies, asOfs };
 }
 
 /**
@@ -211,6 +223,7 @@ export async function rankingReference(
       key: c.strategy,
     });
   }
+  inputs.clocks.forEach((o, i) => repartition.feed('outcomes', o, { partition: i + 1, key: o.asset }));
   for (const o of inputs.outcomes) repartition.feed('outcomes', o, { partition: 0, key: o.asset });
 
   const byPartition: [RecordTypeName, unknown][][] = Array.from(

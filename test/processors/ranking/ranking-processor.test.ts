@@ -24,6 +24,9 @@ function join(settings: RankingSettings = {}, now = T0) {
     cycle: (c: InferenceCycle, partition = 0) => h.feed(TOPIC, c, { type: 'InferenceCycle', partition }),
     outcome: (o: Outcome, partition = 0) => h.feed(TOPIC, o, { type: 'Outcome', partition }),
     watermark: (asOf: number, partition = 0) => h.feed(TOPIC, watermark(asOf), { type: 'Metric', partition }),
+    /** The watermark of outcomes partition `of` of 3, on join partition `partition`. */
+    watermarkOf: (asOf: number, of: number, partition = 0) =>
+      h.feed(TOPIC, watermark(asOf, HOUR, { partition: of, partitions: 3 }), { type: 'Metric', partition }),
     state: (partition = 0) => h.state(TOPIC, `${HOUR}|p${partition}`, partition),
   };
 }
@@ -123,15 +126,36 @@ describe('ranking (the join)', () => {
     expect(j.state()!.groups).toEqual({});
   });
 
-  it('the first outcome of a later as_of closes the earlier one (label delay 0)', () => {
+  it('closes an as_of once EVERY outcomes partition is past it, not on the first later outcome (label delay 0)', () => {
     const j = join();
     j.cycle(ranked());
     feedUniverse(j);
-    const { outputs } = j.outcome(outcome('A', T0 + HOUR, 0.01));
+    // An outcome of a later as_of, and the watermark of the fastest partition: the others may still hold
+    // outcomes of T0, so nothing closes (this scored a partial universe once).
+    expect(metricsOf(j.outcome(outcome('A', T0 + HOUR, 0.01)).outputs)).toEqual([]);
+    expect(metricsOf(j.watermarkOf(T0 + HOUR, 2).outputs)).toEqual([]);
+    expect(metricsOf(j.watermarkOf(T0, 0).outputs)).toEqual([]);
+    expect(j.state()!.eventTime).toBeNull();
+    // Partition 1 reports: the least watermark is T0 (partition 0), not past T0 yet.
+    expect(metricsOf(j.watermarkOf(T0 + HOUR, 1).outputs)).toEqual([]);
+    expect(j.state()!.eventTime).toBe(T0);
+    // Partition 0 passes T0: every partition is past it, the cycle is scored on the whole universe.
+    const { outputs } = j.watermarkOf(T0 + HOUR, 0);
     expect(metricsOf(outputs)).toHaveLength(9);
+    expect(rowsOf(outputs, 'ranking_cycles')[0]!.columns['universe']).toBe(4);
     expect(j.state()!.eventTime).toBe(T0 + HOUR);
-    // The later as_of stays open, with its first outcome.
+    // The later as_of stays open, with its first outcome; a watermark that goes back changes nothing.
     expect(Object.keys(j.state()!.groups)).toEqual([String(T0 + HOUR)]);
+    expect(j.watermarkOf(T0, 1).outputs).toEqual([]);
+    expect(j.state()!.eventTime).toBe(T0 + HOUR);
+  });
+
+  it('rejects a watermark whose partition labels make no sense', () => {
+    const j = join();
+    const bad = watermark(T0, HOUR, { partition: 3, partitions: 3 });
+    expect(j.h.feed(TOPIC, bad, { type: 'Metric' }).rejected).toContain(
+      'labels partition and partitions must be whole numbers with partition < partitions',
+    );
   });
 
   it('waits for the event time to pass the as_of by MORE than the label delay', () => {
@@ -167,7 +191,7 @@ describe('ranking (the join)', () => {
   it('a cycle with no outcome of its as_of is unlabeled, not a miss', () => {
     const j = join();
     j.cycle(ranked());
-    const { outputs } = j.outcome(outcome('A', T0 + HOUR, 0.01));
+    const { outputs } = j.watermark(T0 + HOUR);
     expect(metricsOf(outputs)).toEqual([
       {
         name: 'ranking_cycle_unlabeled',
@@ -325,6 +349,7 @@ describe('ranking (the join)', () => {
         () => j.watermark(T0 + HOUR),
         () => feedUniverse(j, T0 + HOUR),
         () => j.outcome(outcome('A', T0 + 2 * HOUR, 0)),
+        () => j.watermark(T0 + 2 * HOUR),
       ];
       for (const [i, step] of steps.entries()) {
         const mark = j.h.outputs.length;
@@ -341,6 +366,6 @@ describe('ranking (the join)', () => {
     };
     const reference = run(null);
     expect(metricsOf(reference)).toHaveLength(18);
-    for (let at = 0; at < 6; at++) expect(run(at)).toEqual(reference);
+    for (let at = 0; at < 7; at++) expect(run(at)).toEqual(reference);
   });
 });

@@ -46,7 +46,8 @@ describe('ranking-repartition', () => {
         topic: 'ranking.by-as-of',
         key: `${HOUR}|${T0}`,
         type: 'Metric',
-        value: watermark(T0),
+        // The watermark names its outcomes partition and how many there are (the join takes the least).
+        value: watermark(T0, HOUR, { partition: 0, partitions: 3 }),
         partition: 'all',
       },
     ]);
@@ -63,7 +64,7 @@ describe('ranking-repartition', () => {
       ['Outcome', undefined],
       ['Metric', 'all'],
     ]);
-    expect(later[1]!.value).toEqual(watermark(T0 + HOUR));
+    expect(later[1]!.value).toEqual(watermark(T0 + HOUR, HOUR, { partition: 0, partitions: 3 }));
   });
 
   it('keeps one watermark per horizon and per outcomes partition', () => {
@@ -71,10 +72,11 @@ describe('ranking-repartition', () => {
     h.feed('outcomes', outcome('A', T0 + HOUR, 0.01), { partition: 0 });
     // Another horizon on the same partition: its own watermark.
     const day = recordsOf(h.feed('outcomes', outcome('A', T0, 0.01, 24 * HOUR), { partition: 0 }).outputs);
-    expect(day[1]!.value).toEqual(watermark(T0, 24 * HOUR));
+    expect(day[1]!.value).toEqual(watermark(T0, 24 * HOUR, { partition: 0, partitions: 3 }));
     // Partition 1 has seen nothing: an older as_of still grows its own watermark.
     const other = recordsOf(h.feed('outcomes', outcome('B', T0, 0.01), { partition: 1 }).outputs);
     expect(other.map((r) => r.type)).toEqual(['Outcome', 'Metric']);
+    expect(other[1]!.value).toEqual(watermark(T0, HOUR, { partition: 1, partitions: 3 }));
     expect(h.state('outcomes', `watermark|${HOUR}|p0`, 0)).toEqual({ maxAsOf: T0 + HOUR, forwarded: 1 });
     expect(h.state('outcomes', `watermark|${HOUR}|p1`, 1)).toEqual({ maxAsOf: T0, forwarded: 1 });
   });
