@@ -31,7 +31,8 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
       const report = await scheduler.tick();
       failures = 0;
       next = report.nextWakeAt;
-      if (report.claimed.length + report.skipped + report.lost + report.timedOut > 0) {
+      // Run events are delivered once their attempt ends, usually at a later tick: that tick logs too.
+      if (report.claimed.length + report.skipped + report.lost + report.timedOut + report.eventsSent > 0) {
         logger.info(
           {
             claimed: report.claimed.map((r) => `${r.jobId}@${new Date(r.scheduledAt).toISOString()}`),

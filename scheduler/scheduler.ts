@@ -63,6 +63,22 @@ export interface TickReport {
   readonly nextWakeAt: number | undefined;
 }
 
+/** `jobs` in an order of their own for `instance`: by an FNV-1a hash of the instance and job ids. */
+export function inInstanceOrder<J extends { readonly id: string }>(
+  jobs: readonly J[],
+  instance: string,
+): J[] {
+  const hash = (text: string): number => {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+    return h;
+  };
+  return jobs
+    .map((job) => ({ job, order: hash(`${instance}|${job.id}`) }))
+    .sort((a, b) => a.order - b.order || a.job.id.localeCompare(b.job.id))
+    .map((j) => j.job);
+}
+
 /** Backfills at most this many occurrences at once. */
 export const MAX_BACKFILL = 1000;
 
@@ -103,7 +119,9 @@ export class Scheduler {
     let skipped = 0;
     let lost = 0;
     const claimed: { job: StoredJob; run: RunRecord }[] = [];
-    for (const listed of await this.#store.listJobs()) {
+    // Each instance goes through the jobs in its own order: instances ticking at the same occurrence
+    // start on different jobs and share them, instead of the fastest one claiming every job.
+    for (const listed of inInstanceOrder(await this.#store.listJobs(), this.instanceId)) {
       const result = await this.#store.withJob(listed.id, 'skip', (tx) => this.#plan(tx, now));
       if (result === undefined) continue;
       created += result.created;

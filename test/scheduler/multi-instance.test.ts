@@ -64,6 +64,31 @@ describe('several scheduler instances on Postgres', () => {
     }
   });
 
+  it('share the jobs due at one occurrence instead of the fastest instance claiming them all', async () => {
+    const url = await testSchema(db.url());
+    const stores = ['a', 'b'].map(() => new PostgresJobStore({ url, logger: silentLogger() }));
+    try {
+      await Promise.all(stores.map((s) => s.start()));
+      const clock = new ManualClock(T0);
+      const control = new TemplateControl();
+      const templates = control.templates();
+      const events = new RecordingEvents();
+      const jobs = Array.from({ length: 8 }, (_, i) => `j${i}`);
+      for (const id of jobs) await stores[0]?.createJob(testJob(templates, { id }), T0);
+      const schedulers = stores.map((store, i) =>
+        testScheduler(store, { clock, templates, events, instanceId: `vm-${i + 1}` }),
+      );
+      clock.set(T0 + MINUTE);
+      const reports = await Promise.all(schedulers.map((s) => s.tick()));
+      await Promise.all(schedulers.map((s) => s.idle()));
+      const claimed = reports.map((r) => r.claimed.length);
+      expect(claimed[0]! + claimed[1]!).toBe(jobs.length);
+      expect(Math.min(...claimed)).toBeGreaterThan(0);
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
   it('recover the run of a killed instance: lost, retried elsewhere, its late result discarded', async () => {
     const url = await testSchema(db.url());
     const dying = new PostgresJobStore({ url, logger: silentLogger() });
