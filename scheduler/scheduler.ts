@@ -18,7 +18,7 @@ import type { Clock } from '../runtime/clock.ts';
 import { TradewatchError, errorCode, toError } from '../runtime/errors.ts';
 import type { Logger } from '../runtime/logger.ts';
 import type { JobOutcome, JobRun } from '../schemas/index.ts';
-import { formatDuration } from './duration.ts';
+import { formatDuration } from '../core/durations.ts';
 import { MAX_MISFIRE_CAP, jobInvalid } from './job-definition.ts';
 import { nextOccurrence, occurrencesBetween } from './occurrences.ts';
 import type { SchedulerOutputs } from './outputs.ts';

@@ -5,7 +5,7 @@
  */
 import { userInfo } from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
-import { DURATION_FORMS, parseDuration } from '../../processors/rules/duration.ts';
+import { DURATION_FORMS, parseDuration } from '../../core/durations.ts';
 import type { LabelMatcher } from '../../processors/rules/types.ts';
 import { systemClock } from '../../runtime/clock.ts';
 import {
