@@ -50,6 +50,7 @@ export {
 export {
   LOG_FALLBACK,
   loadNotifiersConfig,
+  notifiersJsonSchema,
   parseNotifiersConfig,
   type EnvironmentMap,
   type NotifierSpec,
