@@ -49,35 +49,6 @@ export interface CompiledRoute {
   readonly groupWaitMs: number;
 }
 
-export interface CompiledInhibitRule {
-  readonly name: string;
-  readonly source: readonly LabelMatcher[];
-  readonly target: readonly LabelMatcher[];
-  /** Labels that must be equal (both present, or both absent) on source and target. */
-  readonly equal: readonly string[];
-}
-
-/** The daily digest: when (a local time of day in an IANA time zone) and to which notifiers. */
-export interface DigestConfig {
-  /** `HH:MM`, 24-hour, local to `timezone`. */
-  readonly at: string;
-  readonly hour: number;
-  readonly minute: number;
-  /** An IANA time zone (`UTC`, `Europe/London`). */
-  readonly timezone: string;
-  /** Notifier names; empty only when the file has no `digest:` (then no route may name `digest`). */
-  readonly targets: readonly string[];
-  /** `file:line:col` of each target (for problems found once the notifiers are known). */
-  readonly targetLocations: readonly string[];
-}
-
-export interface RoutingConfig {
-  readonly file: string;
-  readonly routes: readonly CompiledRoute[];
-  readonly inhibitRules: readonly CompiledInhibitRule[];
-  readonly digest: DigestConfig;
-}
-
 /** Where one alert goes to one receiver, with that route's timing. */
 export interface RouteTarget {
   readonly receiver: string;
@@ -228,9 +199,36 @@ const ROUTING = crossCheck(
   },
 );
 
-type Routing = z.output<typeof ROUTING>;
+/** The daily digest: when (a local time of day in an IANA time zone) and to which notifiers. */
+export type DigestConfig = ReturnType<typeof compileDigest>;
 
-function compile(spec: Routing, file: string, document: ParsedYaml): RoutingConfig {
+function compileDigest(spec: z.output<typeof DIGEST> | undefined, file: string, document: ParsedYaml) {
+  const { at, timezone } = spec ?? DIGEST_DEFAULTS;
+  const targets = spec?.targets ?? [];
+  const time = TIME_OF_DAY.exec(at);
+  return Object.freeze({
+    /** `HH:MM`, 24-hour, local to `timezone`. */
+    at,
+    hour: Number(time?.[1] ?? 8),
+    minute: Number(time?.[2] ?? 0),
+    /** An IANA time zone (`UTC`, `Europe/London`). */
+    timezone,
+    /** Notifier names; empty only when the file has no `digest:` (then no route may name `digest`). */
+    targets: Object.freeze([...targets]),
+    /** `file:line:col` of each target (for problems found once the notifiers are known). */
+    targetLocations: Object.freeze(
+      targets.map(
+        (_, j) =>
+          locateProblems(document, file, [{ path: ['digest', 'targets', j], message: '' }], () => '')[0]!,
+      ),
+    ),
+  });
+}
+
+export type RoutingConfig = ReturnType<typeof compile>;
+export type CompiledInhibitRule = RoutingConfig['inhibitRules'][number];
+
+function compile(spec: z.output<typeof ROUTING>, file: string, document: ParsedYaml) {
   const { defaults } = spec;
   const routes = spec.routes.map((r, i): CompiledRoute =>
     Object.freeze({
@@ -244,35 +242,21 @@ function compile(spec: Routing, file: string, document: ParsedYaml): RoutingConf
       groupWaitMs: r.group_wait,
     }),
   );
-  const inhibitRules = spec.inhibit_rules.map((r, i): CompiledInhibitRule =>
+  const inhibitRules = spec.inhibit_rules.map((r, i) =>
     Object.freeze({
       name: r.name ?? `inhibit_rules[${i}]`,
-      source: r.source_match,
-      target: r.target_match,
+      source: Object.freeze(r.source_match),
+      target: Object.freeze(r.target_match),
+      /** Labels that must be equal (both present, or both absent) on source and target. */
       equal: Object.freeze(r.equal),
     }),
   );
-  const { at, timezone } = spec.digest ?? DIGEST_DEFAULTS;
-  const targets = spec.digest?.targets ?? [];
-  const time = TIME_OF_DAY.exec(at);
-  const digest: DigestConfig = Object.freeze({
-    at,
-    hour: Number(time?.[1] ?? 8),
-    minute: Number(time?.[2] ?? 0),
-    timezone,
-    targets: Object.freeze([...targets]),
-    targetLocations: Object.freeze(
-      targets.map(
-        (_, j) =>
-          locateProblems(document, file, [{ path: ['digest', 'targets', j], message: '' }], () => '')[0]!,
-      ),
-    ),
-  });
   return Object.freeze({
+    /** The file, as shown in messages. */
     file,
     routes: Object.freeze(routes),
     inhibitRules: Object.freeze(inhibitRules),
-    digest,
+    digest: compileDigest(spec.digest, file, document),
   });
 }
 
