@@ -255,13 +255,11 @@ const DELIVERY = crossCheck(
     },
   ),
   (d, report, valid) => {
-    const { initial_backoff: initial, max_backoff: max } = d;
+    // Either one missing: nothing to compare (an absent max_backoff is never shorter).
     if (
       valid('initial_backoff') &&
       valid('max_backoff') &&
-      initial !== undefined &&
-      max !== undefined &&
-      max < initial
+      (d.max_backoff ?? Infinity) < (d.initial_backoff ?? 0)
     ) {
       report(['max_backoff'], 'must not be shorter than initial_backoff');
     }
@@ -293,24 +291,19 @@ const notifiersFile = (env: EnvironmentMap) =>
       }),
     (file, report, valid) => {
       const list: unknown[] = Array.isArray(file.notifiers) ? file.notifiers : [];
-      const names = list.flatMap((n) => (isRecord(n) && typeof n['name'] === 'string' ? [n['name']] : []));
-      const firstIndexOf = new Map<string, number>();
-      list.forEach((n, index) => {
-        if (!isRecord(n) || typeof n['name'] !== 'string') return;
-        const first = firstIndexOf.get(n['name']);
-        if (first === undefined) firstIndexOf.set(n['name'], index);
-        else {
+      const names = list.map((n) => (isRecord(n) && typeof n['name'] === 'string' ? n['name'] : undefined));
+      names.forEach((name, index) => {
+        const first = names.indexOf(name);
+        if (name !== undefined && first < index) {
           report(
             ['notifiers', index, 'name'],
-            `notifiers[${first}] is already named ${n['name']}: names must be unique`,
+            `notifiers[${first}] is already named ${name}: names must be unique`,
           );
         }
       });
-      if (typeof file.fallback === 'string' && valid('fallback')) {
-        const known = [...new Set([LOG_FALLBACK, ...names])];
-        if (!known.includes(file.fallback)) {
-          report(['fallback'], `no notifier is named ${found(file.fallback)}; known: ${known.join(', ')}`);
-        }
+      const known = [...new Set([LOG_FALLBACK, ...names.filter((n) => n !== undefined)])];
+      if (typeof file.fallback === 'string' && valid('fallback') && !known.includes(file.fallback)) {
+        report(['fallback'], `no notifier is named ${found(file.fallback)}; known: ${known.join(', ')}`);
       }
     },
   );
