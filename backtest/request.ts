@@ -1,7 +1,8 @@
 /**
- * A backtest request: YAML, validated in full. Every problem (YAML syntax, unknown keys, wrong types,
- * a period that ends before it starts, too many slices) is listed in ONE TW_BACKTEST_INVALID error,
- * each with the file, line and column, the field, what was found and what is accepted. Format:
+ * A backtest request: YAML, validated in full by core's loader. Every problem (YAML syntax, unknown
+ * keys, wrong types, a period that ends before it starts, too many slices) is listed at once in ONE
+ * TW_BACKTEST_INVALID error, each with the file, line and column, the field, what was found and what is
+ * accepted. Durations are core/durations.ts's (a number alone is milliseconds). Format:
  *
  * ```yaml
  * version: 1                      # optional; 1 is the only version
@@ -20,18 +21,8 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { TradewatchError } from '../runtime/errors.ts';
-import {
-  invalidFileError,
-  parseYamlConfig,
-  loadYamlFile,
-  unreadableFileError,
-  unknownKey,
-  type YamlPath,
-  type YamlProblem,
-} from '../runtime/yaml-file.ts';
-import { renderValue } from '../schemas/problems.ts';
-import { DURATION_FORMS, parseDuration } from '../scheduler/duration.ts';
+import { crossCheck, defineConfigFile, duration, found, type YamlPath } from '../core/config-file/index.ts';
+import { invalidFileError, loadYamlFile, unreadableFileError } from '../runtime/yaml-file.ts';
 
 /** A validated request; times in epoch ms. */
 export interface BacktestRequest {
@@ -54,138 +45,145 @@ export interface BacktestRequest {
 /** The most tasks one request may give. */
 export const MAX_SLICES = 10_000;
 
+/** `<key>: is missing` for a missing required key (at the top of the request), else `otherwise`. */
+const required =
+  (key: string, otherwise: (input: unknown) => string | undefined) =>
+  (i: { input: unknown }): string | undefined =>
+    i.input === undefined ? `${key}: is missing` : otherwise(i.input);
+
 const TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/;
-const timeSchema = z.union([z.string(), z.date()]).transform((v, ctx) => {
-  // YAML turns an unquoted 2025-01-01 into a Date already.
-  if (v instanceof Date) return v.getTime();
-  if (!TIME.test(v)) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `expected an ISO-8601 date or time with a zone (2025-01-01 or 2025-01-01T00:00:00Z), found ${renderValue(v)}`,
-    });
-    return z.NEVER;
-  }
-  return Date.parse(v.length === 10 ? `${v}T00:00:00Z` : v);
-});
-const durationSchema = z.union([z.string(), z.number()]).transform((v, ctx) => {
-  const ms = parseDuration(v);
-  if (ms === undefined) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `expected a duration, ${DURATION_FORMS}; found ${renderValue(v)}`,
-    });
-    return z.NEVER;
-  }
-  return ms;
-});
-
-const schema = z.strictObject({
-  version: z.literal(1, { error: (i) => `expected 1, found ${renderValue(i.input)}` }).optional(),
-  id: z
-    .string({ error: (i) => `expected a backtest id, found ${renderValue(i.input)}` })
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, {
+const time = (key: string) =>
+  z
+    .string({ error: required(key, () => undefined) })
+    .regex(TIME, {
       error: (i) =>
-        `expected 1 to 100 letters, digits, ".", "_" and "-" starting with a letter or digit, found ${renderValue(i.input)}`,
-    }),
-  strategy: z.string({ error: (i) => `expected a strategy name, found ${renderValue(i.input)}` }).min(1),
-  from: timeSchema,
-  to: timeSchema,
-  universe: z
-    .array(z.string({ error: (i) => `expected an asset symbol, found ${renderValue(i.input)}` }).min(1), {
-      error: (i) => `expected a list of asset symbols, found ${renderValue(i.input)}`,
+        `expected an ISO-8601 date or time with a zone (2025-01-01 or 2025-01-01T00:00:00Z), found ${found(i.input)}`,
     })
-    .min(1, { error: 'expected at least one asset' }),
-  initial_equity: z
-    .number({ error: (i) => `expected a positive number, found ${renderValue(i.input)}` })
-    .positive()
-    .default(1_000_000),
-  warmup: durationSchema.default(0),
-  slice: z
-    .strictObject({
-      every: durationSchema.optional(),
-      assets: z
-        .number({ error: (i) => `expected a whole number >= 1, found ${renderValue(i.input)}` })
-        .int()
-        .min(1)
-        .optional(),
-    })
-    .default({}),
-  parameters: z
-    .record(z.string(), z.unknown(), { error: (i) => `expected a mapping, found ${renderValue(i.input)}` })
-    .default({}),
+    .transform((v) => Date.parse(v.length === 10 ? `${v}T00:00:00Z` : v));
+
+// The requests' wording of durations since before the one grammar (their messages keep it).
+const DURATION_FORMS = 'a whole number with a unit: ms, s, m, h, d or w (e.g. 30s, 15m, 2h, 7d)';
+const requestDuration = () =>
+  duration({ unitless: true, message: (v) => `expected a duration, ${DURATION_FORMS}; found ${found(v)}` });
+
+const REQUEST = z
+  .strictObject({
+    version: z.literal(1, { error: (i) => `expected 1, found ${found(i.input)}` }).optional(),
+    id: z
+      .string({ error: required('id', (v) => `expected a backtest id, found ${found(v)}`) })
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, {
+        error: (i) =>
+          `expected 1 to 100 letters, digits, ".", "_" and "-" starting with a letter or digit, found ${found(i.input)}`,
+      }),
+    strategy: z
+      .string({ error: required('strategy', (v) => `expected a strategy name, found ${found(v)}`) })
+      .min(1),
+    from: time('from'),
+    to: time('to'),
+    universe: z
+      .array(z.string({ error: (i) => `expected an asset symbol, found ${found(i.input)}` }).min(1), {
+        error: required('universe', (v) => `expected a list of asset symbols, found ${found(v)}`),
+      })
+      .min(1, { error: 'expected at least one asset' }),
+    initial_equity: z
+      .number({ error: (i) => `expected a positive number, found ${found(i.input)}` })
+      .positive()
+      .default(1_000_000),
+    warmup: requestDuration().default(0),
+    slice: z
+      .strictObject({
+        every: requestDuration().optional(),
+        assets: z
+          .number({ error: (i) => `expected a whole number >= 1, found ${found(i.input)}` })
+          .int()
+          .min(1)
+          .optional(),
+      })
+      .default({}),
+    parameters: z
+      .record(z.string(), z.unknown(), { error: (i) => `expected a mapping, found ${found(i.input)}` })
+      .default({}),
+  })
+  .meta({
+    title: 'tradewatch backtest request',
+    description: 'A backtest to enqueue (tradewatch backtest enqueue). Format: backtest/request.ts.',
+  });
+
+type Request = z.output<typeof REQUEST>;
+
+/** How `r` is split into tasks (its period, universe and slice valid). */
+function split(r: Request): { sliceMs: number; assetsPerSlice: number; slices: number } {
+  const period = Math.max(1, r.to - r.from);
+  const sliceMs = r.slice.every ?? period;
+  const assetsPerSlice = r.slice.assets ?? r.universe.length;
+  const slices = Math.ceil(period / Math.max(1, sliceMs)) * Math.ceil(r.universe.length / assetsPerSlice);
+  return { sliceMs, assetsPerSlice, slices };
+}
+
+// The checks across fields, each once the fields it combines are valid (whatever else is wrong).
+const CHECKED = crossCheck(REQUEST, (r, report, valid) => {
+  const times = valid('from') && valid('to');
+  if (times && r.to <= r.from) {
+    report(
+      ['to'],
+      `must be after from (${new Date(r.from).toISOString()}), found ${new Date(r.to).toISOString()}`,
+    );
+  }
+  if (valid('universe') && new Set(r.universe).size !== r.universe.length) {
+    const dup = r.universe.find((a, i) => r.universe.indexOf(a) !== i);
+    report(['universe'], `lists ${found(dup)} more than once`);
+  }
+  if (!valid('slice')) return;
+  if (r.slice.every === 0) report(['slice', 'every'], 'must be longer than 0');
+  if (!times || !valid('universe')) return;
+  const { slices } = split(r);
+  if (slices > MAX_SLICES) {
+    report(
+      ['slice'],
+      `gives ${slices} tasks, more than ${MAX_SLICES}: use longer time slices or more assets per task`,
+    );
+  }
 });
 
-const TOP_KEYS = Object.keys(schema.shape);
+const REQUEST_FILE = defineConfigFile({
+  schema: CHECKED,
+  compile: (r): BacktestRequest => {
+    const { sliceMs, assetsPerSlice } = split(r);
+    const normalized = {
+      id: r.id,
+      strategy: r.strategy,
+      from: r.from,
+      to: r.to,
+      universe: r.universe,
+      initialEquity: r.initial_equity,
+      warmupMs: r.warmup,
+      sliceMs,
+      assetsPerSlice,
+      parameters: r.parameters,
+    };
+    const digest = createHash('sha256').update(canonicalJson(normalized)).digest('hex');
+    return Object.freeze({ ...normalized, digest });
+  },
+  error: (file, problems) =>
+    invalidFileError(
+      'TW_BACKTEST_INVALID',
+      'the backtest request',
+      file,
+      problems,
+      'Fix the request above (format: backtest/request.ts, scheduler/README.md) and try again.',
+    ),
+  where: (path: YamlPath) => (path.length === 0 ? '' : `${path.join('.')}: `),
+  missingAt: 'contents',
+});
 
 /**
  * Parses and validates a request's text. Pure: `file` only names the file in messages.
  * @throws TradewatchError TW_BACKTEST_INVALID listing every problem.
  */
-export function parseBacktestRequest(textContent: string, file: string): BacktestRequest {
-  return parseYamlConfig(textContent, file, {
-    validate,
-    where: (path) => (path.length === 0 ? '' : `${path.join('.')}: `),
-    error: (problems) => invalid(file, problems),
-    missingAt: 'contents',
-  });
-}
+export const parseBacktestRequest = REQUEST_FILE.parse;
 
-function validate(raw: unknown, problems: YamlProblem[]): BacktestRequest | undefined {
-  const result = schema.safeParse(raw ?? undefined, { reportInput: true });
-  if (!result.success) {
-    for (const issue of result.error.issues) {
-      const path = issue.path as (string | number)[];
-      if (issue.code === 'unrecognized_keys') {
-        const known = issue.path.length === 0 ? TOP_KEYS : ['every', 'assets'];
-        for (const key of issue.keys) {
-          problems.push({ path: [...path, key], onKey: true, message: unknownKey(key, known) });
-        }
-      } else {
-        const missing = 'input' in issue && issue.input === undefined;
-        problems.push({ path, message: missing ? 'is missing' : issue.message });
-      }
-    }
-    return undefined;
-  }
-  const r = result.data;
-  const located = (path: YamlPath, message: string): void => void problems.push({ path, message });
-  if (r.to <= r.from) {
-    located(
-      ['to'],
-      `must be after from (${new Date(r.from).toISOString()}), found ${new Date(r.to).toISOString()}`,
-    );
-  }
-  if (new Set(r.universe).size !== r.universe.length) {
-    const dup = r.universe.find((a, i) => r.universe.indexOf(a) !== i);
-    located(['universe'], `lists ${renderValue(dup)} more than once`);
-  }
-  const period = Math.max(1, r.to - r.from);
-  const sliceMs = r.slice.every ?? period;
-  if (sliceMs <= 0) located(['slice', 'every'], 'must be longer than 0');
-  const assetsPerSlice = r.slice.assets ?? r.universe.length;
-  const slices = Math.ceil(period / Math.max(1, sliceMs)) * Math.ceil(r.universe.length / assetsPerSlice);
-  if (slices > MAX_SLICES) {
-    located(
-      ['slice'],
-      `gives ${slices} tasks, more than ${MAX_SLICES}: use longer time slices or more assets per task`,
-    );
-  }
-  if (problems.length > 0) return undefined;
-  const normalized = {
-    id: r.id,
-    strategy: r.strategy,
-    from: r.from,
-    to: r.to,
-    universe: r.universe,
-    initialEquity: r.initial_equity,
-    warmupMs: r.warmup,
-    sliceMs,
-    assetsPerSlice,
-    parameters: r.parameters,
-  };
-  const digest = createHash('sha256').update(canonicalJson(normalized)).digest('hex');
-  return Object.freeze({ ...normalized, digest });
-}
+/** The JSON Schema of request files, for editors (committed as request.schema.json). */
+export const backtestRequestJsonSchema = REQUEST_FILE.jsonSchema;
 
 /**
  * Reads and validates a request file.
@@ -196,16 +194,6 @@ export async function loadBacktestRequest(file: string): Promise<BacktestRequest
     file,
     parseBacktestRequest,
     unreadableFileError('TW_BACKTEST_INVALID', 'the backtest request'),
-  );
-}
-
-function invalid(file: string, problems: readonly string[]): TradewatchError {
-  return invalidFileError(
-    'TW_BACKTEST_INVALID',
-    'the backtest request',
-    file,
-    problems,
-    'Fix the request above (format: backtest/request.ts, scheduler/README.md) and try again.',
   );
 }
 

@@ -9,7 +9,7 @@ import type { Clock } from '../runtime/clock.ts';
 import { TradewatchError, errorCode, toError } from '../runtime/errors.ts';
 import type { Logger } from '../runtime/logger.ts';
 import type { JobOutcome } from '../schemas/index.ts';
-import { formatDuration } from './duration.ts';
+import { formatDuration } from '../core/durations.ts';
 import { jobInvalid } from './job-definition.ts';
 import type { SchedulerOutputs } from './outputs.ts';
 import { endAttempt, holds, storedSummary } from './run-records.ts';

@@ -28,7 +28,6 @@ export { SCHEDULER_MIGRATIONS } from './migrations.ts';
 export { openJobStore } from './open-store.ts';
 export { SchedulerOutputs, type SchedulerOutputsOptions } from './outputs.ts';
 export { OutputsRunEventSink, runEventMetrics, runEventRow, type RunEventSink } from './run-events.ts';
-export { formatDuration, parseDuration, DURATION_FORMS } from './duration.ts';
 export { TEMPLATES, describeParams, parseParams } from './templates/index.ts';
 export type { JobTemplate, TemplateContext, TemplateRegistry, TemplateSummary } from './templates/index.ts';
 export type { JobStore, JobTransaction, LockMode } from './store.ts';

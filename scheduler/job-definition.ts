@@ -5,10 +5,10 @@
  * error lists every problem, each with what was found and what is accepted.
  */
 import { z } from 'zod';
+import { DURATION_FORMS, parseDuration } from '../core/durations.ts';
 import { TradewatchError } from '../runtime/errors.ts';
 import { ENVIRONMENTS, type Environment } from '../schemas/index.ts';
 import { closest, renderValue } from '../schemas/problems.ts';
-import { DURATION_FORMS, parseDuration } from './duration.ts';
 import { cronProblems } from './occurrences.ts';
 import { describeParams, parseParams } from './templates/params.ts';
 import type { TemplateRegistry } from './templates/types.ts';
@@ -189,7 +189,7 @@ function parseSchedule(input: JobInput, now: number, problems: string[]): Schedu
     return found.length > 0 ? undefined : { kind: 'cron', expression: input.cron.trim(), timezone: tz };
   }
   if (input.every !== undefined) {
-    const everyMs = parseDuration(input.every);
+    const everyMs = parseDuration(input.every, { unitless: true });
     if (everyMs === undefined || everyMs < MIN_EVERY_MS) {
       problems.push(
         `--every ${renderValue(input.every)} is not an interval of at least 1s; accepted: ${DURATION_FORMS}`,
@@ -289,8 +289,8 @@ function duration(
   min = 0,
 ): number | undefined {
   if (value === undefined) return fallback;
-  const ms = parseDuration(value);
+  const ms = parseDuration(value, { unitless: true });
   if (ms !== undefined && ms >= min) return ms;
-  problems.push(`${flag} ${renderValue(value)}: expected a duration, ${DURATION_FORMS}`);
+  problems.push(`${flag} ${renderValue(value)}: expected ${DURATION_FORMS} (a number alone is ms)`);
   return undefined;
 }

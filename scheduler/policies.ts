@@ -3,7 +3,7 @@
  * occurrences run and which are skipped (misfire, overlap), and how long a retry waits (backoff).
  * The scheduler applies their answers inside the job's critical section.
  */
-import { formatDuration } from './duration.ts';
+import { formatDuration } from '../core/durations.ts';
 import type { OccurrenceScan } from './occurrences.ts';
 import type { JobDefinition, RetryOptions } from './types.ts';
 

@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
+import { formatDuration } from '../../core/durations.ts';
 import { systemClock } from '../../runtime/clock.ts';
 import { TradewatchError, toError } from '../../runtime/errors.ts';
 import {
@@ -20,7 +21,6 @@ import {
   defineJob,
   describeParams,
   describeSchedule,
-  formatDuration,
   nextOccurrence,
   openJobStore,
   parseTime,

@@ -17,14 +17,24 @@
  */
 import { z } from 'zod';
 import { defaultMessage, problemsOf } from './issues.ts';
-import { loadYamlConfig, locateProblems, parseYaml, type MissingAt, type YamlPath } from './yaml-document.ts';
+import {
+  loadYamlConfig,
+  locateProblems,
+  parseYaml,
+  type MissingAt,
+  type ParsedYaml,
+  type YamlPath,
+} from './yaml-document.ts';
 
 /** A file type. */
 export interface ConfigFileSpec<S extends z.ZodType, T> {
   /** The file's schema: strict objects, defaults, the messages its fields word themselves. */
   readonly schema: S;
-  /** The options from the schema's output (durations are already ms); `file` is the file as shown. */
-  readonly compile: (value: z.output<S>, file: string) => T;
+  /**
+   * The options from the schema's output (durations are already ms); `file` is the file as shown,
+   * `document` the parsed file (to locate a value the options keep, e.g. for a later check).
+   */
+  readonly compile: (value: z.output<S>, file: string, document: ParsedYaml) => T;
   /** The error that lists the problems (each `file:line:col: ...`), thrown at once. */
   readonly error: (file: string, problems: readonly string[]) => Error;
   /** What comes before a problem's message (default: the field path, `sums[0].window: `; none at the top). */
@@ -63,7 +73,7 @@ export function defineConfigFile<S extends z.ZodType, T>(spec: ConfigFileSpec<S,
     if ('syntax' in result) throw spec.error(file, result.syntax);
     const { root } = result.parsed;
     const parsed = spec.schema.safeParse(root, { reportInput: true, error: defaultMessage });
-    if (parsed.success) return spec.compile(parsed.data, file);
+    if (parsed.success) return spec.compile(parsed.data, file, result.parsed);
     const problems = problemsOf(parsed.error.issues, root);
     throw spec.error(
       file,

@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import type { SinkRow } from '../../runtime/processor/types.ts';
 import type { Metric } from '../../schemas/index.ts';
-import { formatDuration } from '../duration.ts';
+import { formatDuration } from '../../core/durations.ts';
 import { at, durationParam, epochMs, inList, nameList, num, text } from './sql.ts';
 import type { JobTemplate } from './types.ts';
 

@@ -1,6 +1,6 @@
 /** Small helpers for the templates' QuestDB SQL: literals and the values /exec returns. */
 import { z } from 'zod';
-import { parseDuration, DURATION_FORMS } from '../duration.ts';
+import { parseDuration } from '../../core/durations.ts';
 
 /** A SQL string literal. */
 export function text(value: string): string {
@@ -29,13 +29,16 @@ export function num(value: unknown): number | null {
   return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
 
-/** A parameter holding a duration (`15m`, `2h`...), parsed to ms. */
+// The templates' wording of durations since before the one grammar (their messages keep it).
+const DURATION_FORMS = 'a whole number with a unit: ms, s, m, h, d or w (e.g. 30s, 15m, 2h, 7d)';
+
+/** A parameter holding a duration (`15m`, `2h`..., core/durations.ts's; a number is ms), parsed to ms. */
 export function durationParam(description: string, fallback: string) {
   return z
     .union([z.string(), z.number()])
     .default(fallback)
     .transform((value, ctx) => {
-      const ms = parseDuration(value);
+      const ms = parseDuration(value, { unitless: true });
       if (ms === undefined) {
         ctx.addIssue({ code: 'custom', message: `expected a duration, ${DURATION_FORMS}` });
         return z.NEVER;

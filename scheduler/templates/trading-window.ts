@@ -23,7 +23,7 @@
  */
 import { z } from 'zod';
 import type { SinkRow } from '../../runtime/processor/types.ts';
-import { formatDuration } from '../duration.ts';
+import { formatDuration } from '../../core/durations.ts';
 import { at, durationParam, epochMs, num, text, timezoneParam } from './sql.ts';
 import type { JobTemplate } from './types.ts';
 import { addDays, localDateTime, parseClock, zonedToUtc } from '../../runtime/zoned-time.ts';

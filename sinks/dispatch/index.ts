@@ -7,6 +7,7 @@ export {
   loadRouting,
   parseRouting,
   routeAlert,
+  routingJsonSchema,
   routingReceivers,
   type CompiledInhibitRule,
   type CompiledRoute,

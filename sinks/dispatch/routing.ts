@@ -6,15 +6,16 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { DURATION_FORMS, parseDuration } from '../../core/durations.ts';
-import { compileRegex } from '../../processors/rules/matchers.ts';
 import {
+  crossCheck,
+  defineConfigFile,
+  duration,
   found,
   locateProblems,
-  parseYaml,
+  type ParsedYaml,
   type YamlPath,
-  type YamlProblem,
-} from '../../processors/rules/yaml-file.ts';
+} from '../../core/config-file/index.ts';
+import { compileRegex } from '../../processors/rules/matchers.ts';
 import { ConfigError, TradewatchError, toError } from '../../runtime/errors.ts';
 import type { Alert } from '../../schemas/index.ts';
 import { isTimeZone } from '../../runtime/zoned-time.ts';
@@ -48,35 +49,6 @@ export interface CompiledRoute {
   readonly groupWaitMs: number;
 }
 
-export interface CompiledInhibitRule {
-  readonly name: string;
-  readonly source: readonly LabelMatcher[];
-  readonly target: readonly LabelMatcher[];
-  /** Labels that must be equal (both present, or both absent) on source and target. */
-  readonly equal: readonly string[];
-}
-
-/** The daily digest: when (a local time of day in an IANA time zone) and to which notifiers. */
-export interface DigestConfig {
-  /** `HH:MM`, 24-hour, local to `timezone`. */
-  readonly at: string;
-  readonly hour: number;
-  readonly minute: number;
-  /** An IANA time zone (`UTC`, `Europe/London`). */
-  readonly timezone: string;
-  /** Notifier names; empty only when the file has no `digest:` (then no route may name `digest`). */
-  readonly targets: readonly string[];
-  /** `file:line:col` of each target (for problems found once the notifiers are known). */
-  readonly targetLocations: readonly string[];
-}
-
-export interface RoutingConfig {
-  readonly file: string;
-  readonly routes: readonly CompiledRoute[];
-  readonly inhibitRules: readonly CompiledInhibitRule[];
-  readonly digest: DigestConfig;
-}
-
 /** Where one alert goes to one receiver, with that route's timing. */
 export interface RouteTarget {
   readonly receiver: string;
@@ -91,49 +63,216 @@ const RECEIVER_NAME = /^[a-z][a-z0-9_-]*$/;
 const TIME_OF_DAY = /^([01][0-9]|2[0-3]):([0-5][0-9])$/;
 const LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-const duration = z.string().or(z.number());
-const matcherSpec = z.union([
-  z.string(),
-  z.strictObject({ regex: z.string() }),
-  z.strictObject({ in: z.array(z.string()).min(1) }),
-]);
-const matchSpec = z.record(z.string(), matcherSpec);
+// The routing's wording of durations since it shared the rule files' (its messages keep it).
+const DURATION_FORMS = 'a duration such as 30s, 5m, 1h30m, 2d or 0 (units: w, d, h, m, s, ms)';
+const DURATION = duration({ message: (v) => `expected ${DURATION_FORMS}, found ${found(v)}` });
 
-const routeSchema = z.strictObject({
+const labelName = z.string().regex(LABEL_NAME, { error: (i) => `not a label name: ${found(i.input)}` });
+
+/** `label: value`, `label: { regex: '...' }` or `label: { in: [a, b] }`, compiled. */
+const MATCH = z
+  .record(
+    z.string(),
+    z.union(
+      [z.string(), z.strictObject({ regex: z.string() }), z.strictObject({ in: z.array(z.string()).min(1) })],
+      {
+        error: (i) =>
+          `expected a value, { regex: '...' } or { in: [a, b] }, found ${found(i.input)}` as
+            string | undefined,
+      },
+    ),
+  )
+  .transform((raw, ctx) =>
+    Object.entries(raw).flatMap(([label, spec]): LabelMatcher[] => {
+      if (!LABEL_NAME.test(label)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [label],
+          message: `not a label name: ${found(label)}`,
+          params: { onKey: true },
+        });
+        return [];
+      }
+      if (typeof spec === 'string') return [{ label, kind: 'equals', value: spec }];
+      if ('in' in spec) return [{ label, kind: 'in', values: Object.freeze([...spec.in]) }];
+      const regex = compileRegex(spec.regex);
+      if (regex instanceof RegExp) return [{ label, kind: 'regex', source: spec.regex, regex }];
+      ctx.addIssue({
+        code: 'custom',
+        path: [label, 'regex'],
+        message: `${found(spec.regex)} ${regex.problem}`,
+      });
+      return [];
+    }),
+  );
+
+const ROUTE = z.strictObject({
   name: z.string().min(1).optional(),
-  match: matchSpec.optional(),
-  receivers: z.array(z.string()),
-  continue: z.boolean().optional(),
-  repeat_suppress: duration.optional(),
-  repeat_interval: duration.optional(),
-  group_by: z.array(z.string()).optional(),
-  group_wait: duration.optional(),
+  match: MATCH.default([]),
+  receivers: z.array(
+    z.string().regex(RECEIVER_NAME, {
+      error: (i) =>
+        `expected a receiver name ([a-z][a-z0-9_-]*: a notifier's name or "${DIGEST_RECEIVER}"), found ${found(i.input)}`,
+    }),
+  ),
+  continue: z.boolean().default(false),
+  repeat_suppress: DURATION.optional(),
+  repeat_interval: DURATION.optional(),
+  group_by: z.array(labelName).default([]),
+  group_wait: DURATION.default(0),
 });
 
-const inhibitSchema = z.strictObject({
+const INHIBIT_RULE = z.strictObject({
   name: z.string().min(1).optional(),
-  source_match: matchSpec,
-  target_match: matchSpec,
-  equal: z.array(z.string()).optional(),
+  source_match: MATCH,
+  target_match: MATCH,
+  equal: z.array(labelName).default([]),
 });
 
-const digestSchema = z.strictObject({
-  at: z.string().optional(),
-  timezone: z.string().optional(),
-  targets: z.array(z.string()).min(1),
+const DIGEST = crossCheck(
+  z.strictObject({
+    at: z
+      .string()
+      .regex(TIME_OF_DAY, {
+        error: (i) => `expected a local time of day HH:MM (00:00 to 23:59), found ${found(i.input)}`,
+      })
+      .default(DIGEST_DEFAULTS.at),
+    timezone: z
+      .string()
+      .refine(isTimeZone, {
+        error: (i) => `expected an IANA time zone such as UTC or Europe/London, found ${found(i.input)}`,
+      })
+      .default(DIGEST_DEFAULTS.timezone),
+    targets: z
+      .array(
+        z.string().refine((name) => RECEIVER_NAME.test(name) && name !== DIGEST_RECEIVER, {
+          error: (i) =>
+            `expected a notifier's name ([a-z][a-z0-9_-]*, not "${DIGEST_RECEIVER}"), found ${found(i.input)}`,
+        }),
+      )
+      .min(1)
+      .optional(),
+  }),
+  (digest, report) => {
+    // Located at `digest.targets` (the digest section), as a problem of the targets.
+    if (digest.targets === undefined) {
+      report(['targets'], `expected a non-empty list of notifier names, found ${found(undefined)}`);
+    }
+  },
+);
+
+const ROUTING = crossCheck(
+  z
+    .strictObject({
+      version: z.literal(1).optional(),
+      digest: DIGEST.optional(),
+      defaults: z
+        .strictObject({
+          repeat_suppress: DURATION.default(ROUTING_DEFAULTS.repeatSuppressMs),
+          repeat_interval: DURATION.default(ROUTING_DEFAULTS.repeatIntervalMs),
+        })
+        .default({
+          repeat_suppress: ROUTING_DEFAULTS.repeatSuppressMs,
+          repeat_interval: ROUTING_DEFAULTS.repeatIntervalMs,
+        }),
+      routes: z.array(ROUTE).min(1),
+      inhibit_rules: z.array(INHIBIT_RULE).default([]),
+    })
+    .meta({
+      title: 'tradewatch alert routing',
+      description:
+        'Which receivers get an alert, repeats, grouping, inhibition and the daily digest. Format: sinks/dispatch/README.md, "Routing".',
+    }),
+  (file, report) => {
+    if (file.digest !== undefined || !Array.isArray(file.routes)) return;
+    file.routes.forEach((route: unknown, i) => {
+      const receivers: unknown =
+        typeof route === 'object' && route !== null && 'receivers' in route ? route.receivers : [];
+      const j = Array.isArray(receivers) ? receivers.indexOf(DIGEST_RECEIVER) : -1;
+      if (j >= 0) {
+        report(
+          ['routes', i, 'receivers', j],
+          `the "${DIGEST_RECEIVER}" receiver needs a top-level "digest:" section naming its targets (e.g. digest: { at: '08:00', timezone: UTC, targets: [slack] })`,
+        );
+      }
+    });
+  },
+);
+
+/** The daily digest: when (a local time of day in an IANA time zone) and to which notifiers. */
+export type DigestConfig = ReturnType<typeof compileDigest>;
+
+function compileDigest(spec: z.output<typeof DIGEST> | undefined, file: string, document: ParsedYaml) {
+  const { at, timezone } = spec ?? DIGEST_DEFAULTS;
+  const targets = spec?.targets ?? [];
+  const time = TIME_OF_DAY.exec(at);
+  return Object.freeze({
+    /** `HH:MM`, 24-hour, local to `timezone`. */
+    at,
+    hour: Number(time?.[1] ?? 8),
+    minute: Number(time?.[2] ?? 0),
+    /** An IANA time zone (`UTC`, `Europe/London`). */
+    timezone,
+    /** Notifier names; empty only when the file has no `digest:` (then no route may name `digest`). */
+    targets: Object.freeze([...targets]),
+    /** `file:line:col` of each target (for problems found once the notifiers are known). */
+    targetLocations: Object.freeze(
+      targets.map(
+        (_, j) =>
+          locateProblems(document, file, [{ path: ['digest', 'targets', j], message: '' }], () => '')[0]!,
+      ),
+    ),
+  });
+}
+
+export type RoutingConfig = ReturnType<typeof compile>;
+export type CompiledInhibitRule = RoutingConfig['inhibitRules'][number];
+
+function compile(spec: z.output<typeof ROUTING>, file: string, document: ParsedYaml) {
+  const { defaults } = spec;
+  const routes = spec.routes.map((r, i): CompiledRoute =>
+    Object.freeze({
+      name: r.name ?? `routes[${i}]`,
+      match: r.match,
+      receivers: Object.freeze([...new Set(r.receivers)]),
+      continue: r.continue,
+      repeatSuppressMs: r.repeat_suppress ?? defaults.repeat_suppress,
+      repeatIntervalMs: r.repeat_interval ?? defaults.repeat_interval,
+      groupBy: Object.freeze(r.group_by),
+      groupWaitMs: r.group_wait,
+    }),
+  );
+  const inhibitRules = spec.inhibit_rules.map((r, i) =>
+    Object.freeze({
+      name: r.name ?? `inhibit_rules[${i}]`,
+      source: Object.freeze(r.source_match),
+      target: Object.freeze(r.target_match),
+      /** Labels that must be equal (both present, or both absent) on source and target. */
+      equal: Object.freeze(r.equal),
+    }),
+  );
+  return Object.freeze({
+    /** The file, as shown in messages. */
+    file,
+    routes: Object.freeze(routes),
+    inhibitRules: Object.freeze(inhibitRules),
+    digest: compileDigest(spec.digest, file, document),
+  });
+}
+
+const ROUTING_FILE = defineConfigFile({
+  schema: ROUTING,
+  compile,
+  error: (file, problems) => new ConfigError(problems, `the routing file ${file}`),
+  // `routes.0.match.severity: ` before a problem, as the routing's messages have always said.
+  where: (path: YamlPath) => (path.length === 0 ? '' : `${path.join('.')}: `),
 });
 
-const fileSchema = z.strictObject({
-  version: z.literal(1).optional(),
-  digest: digestSchema.optional(),
-  defaults: z
-    .strictObject({ repeat_suppress: duration.optional(), repeat_interval: duration.optional() })
-    .optional(),
-  routes: z.array(routeSchema).min(1),
-  inhibit_rules: z.array(inhibitSchema).optional(),
-});
+/** Validates routing YAML `text` (named `file` in problems). @throws ConfigError listing every problem. */
+export const parseRouting = ROUTING_FILE.parse;
 
-type FileSpec = z.infer<typeof fileSchema>;
+/** The JSON Schema of routing files, for editors (committed as routing.schema.json). */
+export const routingJsonSchema = ROUTING_FILE.jsonSchema;
 
 /** Reads and validates a routing file. @throws ConfigError listing every problem with file:line:col. */
 export async function loadRouting(file: string): Promise<RoutingConfig> {
@@ -147,157 +286,6 @@ export async function loadRouting(file: string): Promise<RoutingConfig> {
     );
   }
   return parseRouting(text, file);
-}
-
-/** Validates routing YAML `text` (named `file` in problems). @throws ConfigError. */
-export function parseRouting(text: string, file: string): RoutingConfig {
-  const result = parseYaml(text, file);
-  if ('syntax' in result) throw new ConfigError(result.syntax, `the routing file ${file}`);
-  const { parsed } = result;
-  const problems: YamlProblem[] = [];
-  const shape = fileSchema.safeParse(parsed.root);
-  if (!shape.success) {
-    for (const issue of shape.error.issues) {
-      const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
-      const unknownKeys = issue.code === 'unrecognized_keys' ? issue.keys : [];
-      if (unknownKeys.length > 0) {
-        for (const key of unknownKeys) {
-          problems.push({ path: [...path, key], onKey: true, message: `unknown key "${key}"` });
-        }
-      } else {
-        problems.push({ path, message: `${issue.message}; found ${found(valueAt(parsed.root, path))}` });
-      }
-    }
-    fail(parsed, file, problems);
-  }
-  const spec: FileSpec = shape.data;
-  const durationAt = (raw: string | number | undefined, path: YamlPath, fallback: number): number => {
-    if (raw === undefined) return fallback;
-    const ms = typeof raw === 'number' && raw === 0 ? 0 : parseDuration(String(raw));
-    if (ms === undefined) problems.push({ path, message: `expected ${DURATION_FORMS}, found ${found(raw)}` });
-    return ms ?? fallback;
-  };
-  const suppress = durationAt(
-    spec.defaults?.repeat_suppress,
-    ['defaults', 'repeat_suppress'],
-    ROUTING_DEFAULTS.repeatSuppressMs,
-  );
-  const interval = durationAt(
-    spec.defaults?.repeat_interval,
-    ['defaults', 'repeat_interval'],
-    ROUTING_DEFAULTS.repeatIntervalMs,
-  );
-  const routes = spec.routes.map((r, i): CompiledRoute => {
-    r.receivers.forEach((name, j) => {
-      if (!RECEIVER_NAME.test(name)) {
-        problems.push({
-          path: ['routes', i, 'receivers', j],
-          message: `expected a receiver name ([a-z][a-z0-9_-]*: a notifier's name or "${DIGEST_RECEIVER}"), found ${found(name)}`,
-        });
-      }
-    });
-    return {
-      name: r.name ?? `routes[${i}]`,
-      match: compileMatch(r.match ?? {}, ['routes', i, 'match'], problems),
-      receivers: Object.freeze([...new Set(r.receivers)]),
-      continue: r.continue ?? false,
-      repeatSuppressMs: durationAt(r.repeat_suppress, ['routes', i, 'repeat_suppress'], suppress),
-      repeatIntervalMs: durationAt(r.repeat_interval, ['routes', i, 'repeat_interval'], interval),
-      groupBy: Object.freeze(
-        (r.group_by ?? []).filter((label, j) => {
-          const ok = LABEL_NAME.test(label);
-          if (!ok) {
-            problems.push({
-              path: ['routes', i, 'group_by', j],
-              message: `not a label name: ${found(label)}`,
-            });
-          }
-          return ok;
-        }),
-      ),
-      groupWaitMs: durationAt(r.group_wait, ['routes', i, 'group_wait'], 0),
-    };
-  });
-  const inhibitRules = (spec.inhibit_rules ?? []).map((r, i): CompiledInhibitRule => ({
-    name: r.name ?? `inhibit_rules[${i}]`,
-    source: compileMatch(r.source_match, ['inhibit_rules', i, 'source_match'], problems),
-    target: compileMatch(r.target_match, ['inhibit_rules', i, 'target_match'], problems),
-    equal: Object.freeze(
-      (r.equal ?? []).filter((label, j) => {
-        const ok = LABEL_NAME.test(label);
-        if (!ok) {
-          problems.push({
-            path: ['inhibit_rules', i, 'equal', j],
-            message: `not a label name: ${found(label)}`,
-          });
-        }
-        return ok;
-      }),
-    ),
-  }));
-  const digest = compileDigest(spec, parsed, file, problems);
-  if (problems.length > 0) fail(parsed, file, problems);
-  return Object.freeze({
-    file,
-    routes: Object.freeze(routes),
-    inhibitRules: Object.freeze(inhibitRules),
-    digest,
-  });
-}
-
-function compileDigest(
-  spec: FileSpec,
-  parsed: Parameters<typeof locateProblems>[0],
-  file: string,
-  problems: YamlProblem[],
-): DigestConfig {
-  const raw = spec.digest;
-  if (raw === undefined) {
-    spec.routes.forEach((r, i) => {
-      const j = r.receivers.indexOf(DIGEST_RECEIVER);
-      if (j >= 0) {
-        problems.push({
-          path: ['routes', i, 'receivers', j],
-          message: `the "${DIGEST_RECEIVER}" receiver needs a top-level "digest:" section naming its targets (e.g. digest: { at: '08:00', timezone: UTC, targets: [slack] })`,
-        });
-      }
-    });
-  }
-  const at = raw?.at ?? DIGEST_DEFAULTS.at;
-  const time = TIME_OF_DAY.exec(at);
-  if (time === null) {
-    problems.push({
-      path: ['digest', 'at'],
-      message: `expected a local time of day HH:MM (00:00 to 23:59), found ${found(at)}`,
-    });
-  }
-  const timezone = raw?.timezone ?? DIGEST_DEFAULTS.timezone;
-  if (!isTimeZone(timezone)) {
-    problems.push({
-      path: ['digest', 'timezone'],
-      message: `expected an IANA time zone such as UTC or Europe/London, found ${found(timezone)}`,
-    });
-  }
-  const targets = raw?.targets ?? [];
-  targets.forEach((name, j) => {
-    if (!RECEIVER_NAME.test(name) || name === DIGEST_RECEIVER) {
-      problems.push({
-        path: ['digest', 'targets', j],
-        message: `expected a notifier's name ([a-z][a-z0-9_-]*, not "${DIGEST_RECEIVER}"), found ${found(name)}`,
-      });
-    }
-  });
-  const targetLocations = targets.map(
-    (_, j) => locateProblems(parsed, file, [{ path: ['digest', 'targets', j], message: '' }], () => '')[0]!,
-  );
-  return Object.freeze({
-    at,
-    hour: Number(time?.[1] ?? 8),
-    minute: Number(time?.[2] ?? 0),
-    timezone,
-    targets: Object.freeze([...targets]),
-    targetLocations: Object.freeze(targetLocations),
-  });
 }
 
 /**
@@ -361,40 +349,4 @@ export function checkReceivers(routing: RoutingConfig, notifiers: readonly strin
     }
   });
   if (problems.length > 0) throw new ConfigError(problems, `the routing file ${routing.file}`);
-}
-
-function compileMatch(
-  raw: Readonly<Record<string, z.infer<typeof matcherSpec>>>,
-  path: YamlPath,
-  problems: YamlProblem[],
-): LabelMatcher[] {
-  const matchers: LabelMatcher[] = [];
-  for (const [label, spec] of Object.entries(raw)) {
-    if (!LABEL_NAME.test(label)) {
-      problems.push({ path: [...path, label], onKey: true, message: `not a label name: ${found(label)}` });
-      continue;
-    }
-    if (typeof spec === 'string') matchers.push({ label, kind: 'equals', value: spec });
-    else if ('regex' in spec) {
-      const regex = compileRegex(spec.regex);
-      if (regex instanceof RegExp) matchers.push({ label, kind: 'regex', source: spec.regex, regex });
-      else
-        problems.push({ path: [...path, label, 'regex'], message: `${found(spec.regex)} ${regex.problem}` });
-    } else matchers.push({ label, kind: 'in', values: Object.freeze([...spec.in]) });
-  }
-  return matchers;
-}
-
-function valueAt(root: unknown, path: YamlPath): unknown {
-  let node: unknown = root;
-  for (const segment of path) {
-    if (typeof node !== 'object' || node === null) return undefined;
-    node = (node as Record<string | number, unknown>)[segment];
-  }
-  return node;
-}
-
-function fail(parsed: Parameters<typeof locateProblems>[0], file: string, problems: YamlProblem[]): never {
-  const where = (path: YamlPath): string => (path.length === 0 ? '' : `${path.join('.')}: `);
-  throw new ConfigError(locateProblems(parsed, file, problems, where), `the routing file ${file}`);
 }

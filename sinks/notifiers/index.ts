@@ -42,6 +42,7 @@ export { deliverWithRetries, type AttemptsOutcome } from './delivery-attempts.ts
 export {
   LOG_FALLBACK,
   loadNotifiersConfig,
+  notifiersJsonSchema,
   parseNotifiersConfig,
   type EnvironmentMap,
   type NotifierSpec,

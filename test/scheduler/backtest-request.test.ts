@@ -1,6 +1,7 @@
 /** Backtest requests: validation with file:line, and the fan-out into tasks that cover the request once. */
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { backtestTasks, parseBacktestRequest } from '../../backtest/index.ts';
+import { backtestRequestJsonSchema, backtestTasks, parseBacktestRequest } from '../../backtest/index.ts';
 
 const DAY = 86_400_000;
 const valid = [
@@ -83,12 +84,33 @@ describe('backtest requests', () => {
     ]) {
       expect(message).toContain(expected);
     }
-    // The checks across fields come once the fields themselves are valid.
+    // The checks across fields, once the fields they combine are valid.
     const across = problemsOf(
       valid.replace('to: 2025-01-11T00:00:00Z', 'to: 2024-12-01').replace('[A, B, C, D, E]', '[A, B, A]'),
     );
     expect(across).toContain('req.yaml:4:5: to: must be after from (2025-01-01T00:00:00.000Z)');
     expect(across).toContain('req.yaml:5:11: universe: lists "A" more than once');
+  });
+
+  it('lists the checks across fields in the same round as the other problems', () => {
+    const text = valid
+      .replace('id: mom-q1', 'id: mom q1')
+      .replace('to: 2025-01-11T00:00:00Z', 'to: 2024-12-01')
+      .replace('[A, B, C, D, E]', '[A, B, A]')
+      .replace('warmup: 30d', 'warmup: a month');
+    expect(() => parseBacktestRequest(text, 'req.yaml')).toThrow(
+      expect.objectContaining({
+        details: {
+          file: 'req.yaml',
+          problems: [
+            'req.yaml:1:5: id: expected 1 to 100 letters, digits, ".", "_" and "-" starting with a letter or digit, found "mom q1"',
+            'req.yaml:4:5: to: must be after from (2025-01-01T00:00:00.000Z), found 2024-12-01T00:00:00.000Z',
+            'req.yaml:5:11: universe: lists "A" more than once',
+            'req.yaml:6:9: warmup: expected a duration, a whole number with a unit: ms, s, m, h, d or w (e.g. 30s, 15m, 2h, 7d); found "a month"',
+          ],
+        },
+      }),
+    );
   });
 
   it('reports missing fields, YAML errors and too many tasks', () => {
@@ -97,5 +119,14 @@ describe('backtest requests', () => {
     expect(problemsOf(valid.replace('every: 4d', 'every: 1m'))).toContain(
       'gives 43200 tasks, more than 10000',
     );
+  });
+
+  it('publishes its JSON Schema, from the loader’s schema (the committed file is not stale)', async () => {
+    const committed = JSON.parse(
+      await readFile(new URL('../../backtest/request.schema.json', import.meta.url), 'utf8'),
+    ) as unknown;
+    // If this fails: npx --no-install node --input-type=module -e "console.log(JSON.stringify((await
+    // import('./backtest/index.ts')).backtestRequestJsonSchema()))" > backtest/request.schema.json; prettier.
+    expect(committed).toEqual(backtestRequestJsonSchema());
   });
 });

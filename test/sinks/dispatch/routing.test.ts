@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
@@ -7,6 +8,7 @@ import {
   parseMatcher,
   parseRouting,
   routeAlert,
+  routingJsonSchema,
 } from '../../../sinks/dispatch/index.ts';
 import { alert } from './helpers.ts';
 
@@ -109,5 +111,14 @@ describe('routing', () => {
     expect(parseMatcher('x=~(')).toEqual({
       problem: expect.stringContaining('not a valid regular expression') as string,
     });
+  });
+
+  it('publishes its JSON Schema, from the loader’s schema (the committed file is not stale)', async () => {
+    const committed = JSON.parse(
+      await readFile(new URL('../../../sinks/dispatch/routing.schema.json', import.meta.url), 'utf8'),
+    ) as unknown;
+    // If this fails: npx --no-install node --input-type=module -e "console.log(JSON.stringify((await
+    // import('./sinks/dispatch/index.ts')).routingJsonSchema()))" > sinks/dispatch/routing.schema.json; prettier.
+    expect(committed).toEqual(routingJsonSchema());
   });
 });

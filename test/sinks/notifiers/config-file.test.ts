@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../runtime/errors.ts';
@@ -5,6 +6,7 @@ import { createLogger } from '../../../runtime/logger.ts';
 import {
   createNotifiers,
   loadNotifiersConfig,
+  notifiersJsonSchema,
   parseNotifiersConfig,
 } from '../../../sinks/notifiers/index.ts';
 
@@ -119,5 +121,14 @@ describe('the notifiers configuration file', () => {
     expect(() => parseNotifiersConfig('', 'n.yaml', {})).toThrow(
       /n\.yaml:1:1: expected a mapping \(version, delivery, fallback, notifiers\), found nothing/,
     );
+  });
+
+  it('publishes its JSON Schema, from the loader’s schema (the committed file is not stale)', async () => {
+    const committed = JSON.parse(
+      await readFile(new URL('../../../sinks/notifiers/notifiers.schema.json', import.meta.url), 'utf8'),
+    ) as unknown;
+    // If this fails: npx --no-install node --input-type=module -e "console.log(JSON.stringify((await
+    // import('./sinks/notifiers/index.ts')).notifiersJsonSchema()))" > sinks/notifiers/notifiers.schema.json; prettier.
+    expect(committed).toEqual(notifiersJsonSchema());
   });
 });
