@@ -105,3 +105,19 @@ export function crossCheck<S extends z.ZodType>(
     { when: () => true },
   );
 }
+
+/**
+ * `schema`, shown in the JSON Schema as `view`: for a field whose parse words its own problems (a
+ * transform, a flat object with cross-field rules) while editors are better served by the structure
+ * (e.g. a union of the forms a rule takes). The parse is the judge; the view is what editors check.
+ */
+export function shownAs<S extends z.ZodType>(schema: S, view: z.ZodType) {
+  // A new schema (not a refinement of `schema`, whose parent zod would look for) carrying zod's hook
+  // for a schema that renders its own JSON Schema (io: input, the side editors see).
+  const shown = schema.transform((value): z.output<S> => value);
+  shown._zod.toJSONSchema = () => {
+    const { $schema: _, ...json } = z.toJSONSchema(view, { io: 'input', unrepresentable: 'any' });
+    return json;
+  };
+  return shown;
+}

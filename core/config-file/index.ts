@@ -3,7 +3,14 @@
  * editors), the duration field, and the YAML document with node positions.
  */
 export { defineConfigFile, fieldPath, type ConfigFile, type ConfigFileSpec } from './config-file.ts';
-export { crossCheck, duration, durationOrNever, type DurationFieldOptions, type Report } from './fields.ts';
+export {
+  crossCheck,
+  duration,
+  durationOrNever,
+  shownAs,
+  type DurationFieldOptions,
+  type Report,
+} from './fields.ts';
 export { defaultMessage, problemsOf, type IssueParams } from './issues.ts';
 export {
   found,

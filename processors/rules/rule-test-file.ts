@@ -52,7 +52,7 @@ import type { RecordTypeName } from '../../schemas/record-types.ts';
 import { checkValue } from '../../schemas/value-check.ts';
 import { DURATION_FORMS, parseDuration } from '../../core/durations.ts';
 import { RECORD_TOPIC_NAMES, recordShape, recordTopic } from './record-inputs.ts';
-import { LABEL_NAME } from './rule-schema.ts';
+import { LABEL_NAME } from './rule-labels.ts';
 import { expandValues, parseSeries, type Sample } from './series-notation.ts';
 import {
   check,
