@@ -11,7 +11,7 @@ export {
   type DurationFieldOptions,
   type Report,
 } from './fields.ts';
-export { defaultMessage, problemsOf, type IssueParams } from './issues.ts';
+export { defaultMessage, problemsOf, type IssueParams, type MissingKeys } from './issues.ts';
 export {
   found,
   isRecord,
