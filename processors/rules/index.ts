@@ -50,8 +50,6 @@ export { runRuleTestFile, runRuleTests, showAlert } from './rule-test-run.ts';
 export type { EmittedAlert, FileOutcome, TestOutcome } from './rule-test-run.ts';
 export { alertFingerprint } from './fingerprint.ts';
 export { OPERATORS } from './operators.ts';
-export { found, isRecord, locate, locateProblems, parseYaml, unknownKey } from './yaml-file.ts';
-export type { ParsedYaml, YamlPath, YamlProblem } from './yaml-file.ts';
 export type {
   CompiledRule,
   CompiledRules,
