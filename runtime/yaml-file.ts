@@ -92,25 +92,7 @@ export function unknownKeys(
   }
 }
 
-/** `value` checked against `schema`, its problems (at `at`, plus each issue's path) added; undefined when invalid. */
-export function check<T>(
-  schema: z.ZodType<T>,
-  value: unknown,
-  at: YamlPath,
-  problems: YamlProblem[],
-): T | undefined {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  for (const issue of result.error.issues) {
-    problems.push({
-      path: [...at, ...issue.path.map((s) => (typeof s === 'number' ? s : String(s)))],
-      message: issue.message,
-    });
-  }
-  return undefined;
-}
-
-/** Checks `raw[key]` (when present) with `schema`; returns the parsed value or undefined. */
+/** Checks `raw[key]` (when present) with `schema`, its problems added; the parsed value or undefined. */
 export function field<T>(
   raw: Record<string, unknown>,
   key: string,
@@ -118,5 +100,14 @@ export function field<T>(
   schema: z.ZodType<T>,
   problems: YamlProblem[],
 ): T | undefined {
-  return Object.hasOwn(raw, key) ? check(schema, raw[key], [...at, key], problems) : undefined;
+  if (!Object.hasOwn(raw, key)) return undefined;
+  const result = schema.safeParse(raw[key]);
+  if (result.success) return result.data;
+  for (const issue of result.error.issues) {
+    problems.push({
+      path: [...at, key, ...issue.path.map((s) => (typeof s === 'number' ? s : String(s)))],
+      message: issue.message,
+    });
+  }
+  return undefined;
 }

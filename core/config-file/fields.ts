@@ -70,6 +70,19 @@ export function durationOrNever(options: DurationFieldOptions = {}) {
 /** How a cross-field rule reports a problem, at `path` from the checked value. */
 export type Report = (path: YamlPath, message: string, params?: IssueParams) => void;
 
+/** How a refinement or transform (its `ctx`) reports a problem, at `path` from its value. */
+export function reportTo(ctx: z.RefinementCtx): Report {
+  return (path, message, params) => {
+    ctx.addIssue({
+      code: 'custom',
+      path: [...path],
+      message,
+      input: undefined,
+      ...(params === undefined ? {} : { params: { ...params } }),
+    });
+  };
+}
+
 /**
  * `schema` with a cross-field rule that runs even when other fields have problems, so that a file's
  * problems are all listed in one round. The value a rule sees is the schema's output only where
@@ -88,19 +101,7 @@ export function crossCheck<S extends z.ZodType>(
       const issues = [...ctx.issues];
       const valid = (...path: YamlPath): boolean =>
         !issues.some((i) => path.every((segment, n) => i.path?.[n] === segment));
-      rule(
-        value,
-        (path, message, params) => {
-          ctx.addIssue({
-            code: 'custom',
-            path: [...path],
-            message,
-            input: undefined,
-            ...(params === undefined ? {} : { params: { ...params } }),
-          });
-        },
-        valid,
-      );
+      rule(value, reportTo(ctx), valid);
     },
     { when: () => true },
   );

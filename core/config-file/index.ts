@@ -7,6 +7,7 @@ export {
   crossCheck,
   duration,
   durationOrNever,
+  reportTo,
   shownAs,
   type DurationFieldOptions,
   type Report,

@@ -23,22 +23,24 @@ type RuleKey = keyof Fields;
 export type RuleValue = { readonly [K in RuleKey]?: z.output<Fields[K]> };
 
 type Valid = (...path: (string | number)[]) => boolean;
+type Given = (key: RuleKey) => boolean;
+type Ok = <K extends RuleKey>(key: K) => RuleValue[K];
 
 /** What the checks make of a rule; what is missing had a problem. */
 interface RuleParts {
-  readonly input?: RuleInput;
-  readonly expr?: Condition;
-  readonly clearExpr?: Condition;
-  readonly summary?: Template;
-  readonly description?: Template;
+  readonly input: RuleInput | undefined;
+  readonly expr: Condition | undefined;
+  readonly clearExpr: Condition | undefined;
+  readonly summary: Template | undefined;
+  readonly description: Template | undefined;
 }
 
 const THRESHOLD_KEYS = ['op', 'threshold', 'clear'] as const;
 
 /** The cross-field rules of a rule (for crossCheck); what they make of it. */
 export function checkRule(rule: RuleValue, report: Report, valid: Valid): RuleParts {
-  const given = (key: RuleKey): boolean => rule[key] !== undefined;
-  const ok = <K extends RuleKey>(key: K): RuleValue[K] => (valid(key) ? rule[key] : undefined);
+  const given: Given = (key) => rule[key] !== undefined;
+  const ok: Ok = (key) => (valid(key) ? rule[key] : undefined);
   checkCondition(given, report);
   // The rule's kind comes from its `record:` key alone, so that a problem elsewhere in the rule (a
   // mistyped field) does not make its templates and expressions read as a metric rule's.
@@ -75,13 +77,7 @@ export function checkRule(rule: RuleValue, report: Report, valid: Valid): RulePa
   if (topic !== undefined && shape !== null && !given('metric')) {
     checkRecordLabels(rule, topic, shape, given, ok, report);
   }
-  return {
-    ...(input === undefined ? {} : { input }),
-    ...(expr === undefined ? {} : { expr }),
-    ...(clearExpr === undefined ? {} : { clearExpr }),
-    ...(summary === undefined ? {} : { summary }),
-    ...(description === undefined ? {} : { description }),
-  };
+  return { input, expr, clearExpr, summary, description };
 }
 
 /** A valid rule, compiled (its parts made again: every check passed). */
@@ -141,7 +137,7 @@ export function compileRule(rule: RuleValue): CompiledRule {
 }
 
 /** A rule has either `expr` (and `clear_expr`) or `op` and `threshold` (and `clear`). */
-function checkCondition(given: (key: RuleKey) => boolean, report: Report): void {
+function checkCondition(given: Given, report: Report): void {
   if (given('expr')) {
     for (const key of THRESHOLD_KEYS) {
       if (given(key)) {
@@ -175,7 +171,7 @@ function checkCondition(given: (key: RuleKey) => boolean, report: Report): void 
 }
 
 /** A clear bound on the safe side of the threshold, so that an alert resolves only once back there. */
-function checkClear(ok: <K extends RuleKey>(key: K) => RuleValue[K], report: Report): void {
+function checkClear(ok: Ok, report: Report): void {
   const op = ok('op');
   const threshold = ok('threshold');
   const clear = ok('clear') ?? threshold;
@@ -199,8 +195,8 @@ function checkClear(ok: <K extends RuleKey>(key: K) => RuleValue[K], report: Rep
  * the threshold form there, and numeric). Undefined with its problems otherwise.
  */
 function ruleInput(
-  given: (key: RuleKey) => boolean,
-  ok: <K extends RuleKey>(key: K) => RuleValue[K],
+  given: Given,
+  ok: Ok,
   topic: RecordTopic | undefined,
   shape: RecordShape | null,
   report: Report,
@@ -267,8 +263,8 @@ function checkRecordLabels(
   rule: RuleValue,
   topic: RecordTopic,
   shape: RecordShape,
-  given: (key: RuleKey) => boolean,
-  ok: <K extends RuleKey>(key: K) => RuleValue[K],
+  given: Given,
+  ok: Ok,
   report: Report,
 ): void {
   const known = (name: string, path: (string | number)[], onKey: boolean): void => {

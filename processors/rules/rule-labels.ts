@@ -4,7 +4,7 @@
  * regex that does not compile, `env` that cannot be set); editors see their structure (rules.schema.json).
  */
 import { z } from 'zod';
-import { found, isRecord, shownAs, unknownKey, type YamlPath } from '../../core/config-file/index.ts';
+import { found, isRecord, reportTo, shownAs, unknownKey, type Report } from '../../core/config-file/index.ts';
 import { compileRegex } from './matchers.ts';
 import type { LabelMatcher } from './types.ts';
 
@@ -16,20 +16,6 @@ const MATCHER_KEYS = ['regex', 'in'] as const;
 export interface MatchEntry {
   readonly label: string;
   readonly matcher?: LabelMatcher;
-}
-
-type Problem = (path: YamlPath, message: string, onKey?: boolean) => void;
-
-function problems(ctx: z.RefinementCtx): Problem {
-  return (path, message, onKey = false) => {
-    ctx.addIssue({
-      code: 'custom',
-      path: [...path],
-      message,
-      input: undefined,
-      ...(onKey ? { params: { onKey: true } } : {}),
-    });
-  };
 }
 
 function labelNameProblem(name: string): string | undefined {
@@ -50,7 +36,7 @@ const labelValue = z.string();
 /** `match:`: each label's matcher, a value, `{ regex: '...' }` (anchored) or `{ in: [...] }`. */
 export const MATCH = shownAs(
   z.unknown().transform((raw, ctx): MatchEntry[] => {
-    const problem = problems(ctx);
+    const problem = reportTo(ctx);
     if (!isRecord(raw)) {
       problem(
         [],
@@ -60,9 +46,9 @@ export const MATCH = shownAs(
     }
     return Object.entries(raw).map(([label, spec]): MatchEntry => {
       const nameProblem = labelNameProblem(label);
-      if (nameProblem !== undefined) problem([label], nameProblem, true);
-      const matcher = labelMatcher(label, spec, (path, message, onKey) =>
-        problem([label, ...path], message, onKey),
+      if (nameProblem !== undefined) problem([label], nameProblem, { onKey: true });
+      const matcher = labelMatcher(label, spec, (path, message, params) =>
+        problem([label, ...path], message, params),
       );
       return matcher === undefined ? { label } : { label, matcher };
     });
@@ -82,14 +68,15 @@ export const MATCH = shownAs(
     }),
 );
 
-function labelMatcher(label: string, spec: unknown, problem: Problem): LabelMatcher | undefined {
+function labelMatcher(label: string, spec: unknown, problem: Report): LabelMatcher | undefined {
   if (typeof spec === 'string') return { label, kind: 'equals', value: spec };
   const valueProblem = stringValueProblem(spec);
   if (valueProblem !== undefined) return void problem([], valueProblem);
   const keys = isRecord(spec) ? Object.keys(spec) : [];
   const unknown = keys.filter((k) => !(MATCHER_KEYS as readonly string[]).includes(k));
   if (!isRecord(spec) || keys.length !== 1 || unknown.length > 0) {
-    if (unknown.length > 0) for (const k of unknown) problem([k], unknownKey(k, MATCHER_KEYS), true);
+    if (unknown.length > 0)
+      for (const k of unknown) problem([k], unknownKey(k, MATCHER_KEYS), { onKey: true });
     else problem([], `expected a label value, { regex: '...' } or { in: [...] }, found ${found(spec)}`);
     return undefined;
   }
@@ -121,7 +108,7 @@ function labelMatcher(label: string, spec: unknown, problem: Problem): LabelMatc
 /** `labels:`: static labels added to the alert's (not env). */
 export const LABELS = shownAs(
   z.unknown().transform((raw, ctx): Record<string, string> => {
-    const problem = problems(ctx);
+    const problem = reportTo(ctx);
     if (!isRecord(raw)) {
       problem([], `expected a mapping of static labels (e.g. labels: { team: risk }), found ${found(raw)}`);
       return {};
@@ -132,7 +119,7 @@ export const LABELS = shownAs(
         name === 'env'
           ? "\"env\" cannot be set here: the alert's env is the metric's env label (the record's env field)"
           : labelNameProblem(name);
-      if (nameProblem !== undefined) problem([name], nameProblem, true);
+      if (nameProblem !== undefined) problem([name], nameProblem, { onKey: true });
       if (typeof value === 'string') labels[name] = value;
       else {
         problem([name], stringValueProblem(value) ?? `expected a label value (text), found ${found(value)}`);

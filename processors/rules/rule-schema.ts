@@ -14,107 +14,58 @@ import { crossCheck, found, isRecord, shownAs, type Report } from '../../core/co
 import { checkRule, compileRule } from './rule-checks.ts';
 import { RULE_FIELDS } from './rule-fields.ts';
 
-/** The keys every form of a rule has. */
-const common = {
+type Fields = typeof RULE_FIELDS;
+
+/** Every key of a rule optional but the three every form has (in the format's order). */
+const KEYS = {
+  ...(Object.fromEntries(Object.entries(RULE_FIELDS).map(([key, field]) => [key, field.optional()])) as {
+    [K in keyof Fields]: z.ZodOptional<Fields[K]>;
+  }),
   name: RULE_FIELDS.name,
-  description: RULE_FIELDS.description.optional(),
-  match: RULE_FIELDS.match.optional(),
-  environments: RULE_FIELDS.environments.optional(),
-  for: RULE_FIELDS.for.optional(),
-  keep_firing_for: RULE_FIELDS.keep_firing_for.optional(),
-  consecutive: RULE_FIELDS.consecutive.optional(),
   severity: RULE_FIELDS.severity,
   summary: RULE_FIELDS.summary,
-  labels: RULE_FIELDS.labels.optional(),
-  group_by: RULE_FIELDS.group_by.optional(),
 };
+
+const { metric, record, field, op, threshold, clear, expr, clear_expr, ...common } = KEYS;
+
+/** One form of a rule, as editors see it. */
+const form = (title: string, description: string, shape: z.ZodRawShape) =>
+  z.strictObject({ ...common, ...shape }).meta({ title, description });
 
 /** What editors see of a rule: one of its four forms. */
 const RULE_FORMS = z.union([
-  z
-    .strictObject({
-      ...common,
-      metric: RULE_FIELDS.metric,
-      op: RULE_FIELDS.op,
-      threshold: RULE_FIELDS.threshold,
-      clear: RULE_FIELDS.clear.optional(),
-    })
-    .meta({
-      title: 'threshold rule',
-      description: 'A rule on the points of a metric whose condition is `value op threshold`.',
-    }),
-  z
-    .strictObject({
-      ...common,
-      metric: RULE_FIELDS.metric,
-      expr: RULE_FIELDS.expr,
-      clear_expr: RULE_FIELDS.clear_expr.optional(),
-    })
-    .meta({
-      title: 'expression rule',
-      description: 'A rule on the points of a metric whose condition is a CEL expression.',
-    }),
-  z
-    .strictObject({
-      ...common,
-      record: RULE_FIELDS.record,
-      field: RULE_FIELDS.field,
-      op: RULE_FIELDS.op,
-      threshold: RULE_FIELDS.threshold,
-      clear: RULE_FIELDS.clear.optional(),
-    })
-    .meta({
-      title: 'threshold rule over records',
-      description: 'A rule on the records of a topic whose condition is `record.<field> op threshold`.',
-    }),
-  z
-    .strictObject({
-      ...common,
-      record: RULE_FIELDS.record,
-      field: RULE_FIELDS.field.optional(),
-      expr: RULE_FIELDS.expr,
-      clear_expr: RULE_FIELDS.clear_expr.optional(),
-    })
-    .meta({
-      title: 'expression rule over records',
-      description: 'A rule on the records of a topic whose condition is a CEL expression over record.',
-    }),
+  form('threshold rule', 'A rule on the points of a metric whose condition is `value op threshold`.', {
+    metric: metric.unwrap(),
+    op: op.unwrap(),
+    threshold: threshold.unwrap(),
+    clear,
+  }),
+  form('expression rule', 'A rule on the points of a metric whose condition is a CEL expression.', {
+    metric: metric.unwrap(),
+    expr: expr.unwrap(),
+    clear_expr,
+  }),
+  form(
+    'threshold rule over records',
+    'A rule on the records of a topic whose condition is `record.<field> op threshold`.',
+    { record: record.unwrap(), field: field.unwrap(), op: op.unwrap(), threshold: threshold.unwrap(), clear },
+  ),
+  form(
+    'expression rule over records',
+    'A rule on the records of a topic whose condition is a CEL expression over record.',
+    { record: record.unwrap(), field, expr: expr.unwrap(), clear_expr },
+  ),
 ]);
-
-const f = RULE_FIELDS;
 
 /** A rule as the loader reads it: one mapping of every key, the forms' rules checked together. */
 const RULE = shownAs(
   crossCheck(
-    z.strictObject(
-      {
-        name: f.name,
-        description: f.description.optional(),
-        metric: f.metric.optional(),
-        record: f.record.optional(),
-        field: f.field.optional(),
-        match: f.match.optional(),
-        environments: f.environments.optional(),
-        op: f.op.optional(),
-        threshold: f.threshold.optional(),
-        clear: f.clear.optional(),
-        expr: f.expr.optional(),
-        clear_expr: f.clear_expr.optional(),
-        for: f.for.optional(),
-        keep_firing_for: f.keep_firing_for.optional(),
-        consecutive: f.consecutive.optional(),
-        severity: f.severity,
-        summary: f.summary,
-        labels: f.labels.optional(),
-        group_by: f.group_by.optional(),
-      },
-      {
-        error: (i) =>
-          i.code === 'invalid_type'
-            ? `expected a mapping (name, metric or record, op, threshold or expr, severity, summary, ...), found ${found(i.input)}`
-            : undefined,
-      },
-    ),
+    z.strictObject(KEYS, {
+      error: (i) =>
+        i.code === 'invalid_type'
+          ? `expected a mapping (name, metric or record, op, threshold or expr, severity, summary, ...), found ${found(i.input)}`
+          : undefined,
+    }),
     checkRule,
   ),
   RULE_FORMS,

@@ -43,7 +43,7 @@ import { parseDuration } from '../../core/durations.ts';
 import type { TradewatchError } from '../../runtime/errors.ts';
 import { invalidFileError, unreadableFileError } from '../../runtime/yaml-file.ts';
 import type { AlertStatus, Environment, Severity } from '../../schemas/index.ts';
-import type { RecordTypeName } from '../../schemas/record-types.ts';
+import type { ReadRecord } from './rule-test-records.ts';
 import { RULE_TEST_FILE_SCHEMA } from './rule-test-schema.ts';
 import type { Sample } from './series-notation.ts';
 
@@ -60,14 +60,7 @@ export interface TestSeries {
 }
 
 /** One input record of a test. */
-export interface TestRecord {
-  /** The logical topic. */
-  readonly topic: string;
-  readonly type: RecordTypeName;
-  /** The whole record, checked against its type's schema. */
-  readonly value: Readonly<Record<string, unknown>>;
-  /** Its event time, ms from the start. */
-  readonly time: number;
+export interface TestRecord extends Omit<ReadRecord, 'index'> {
   /** `file:line:col` of the entry, for messages. */
   readonly at: string;
 }

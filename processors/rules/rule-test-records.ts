@@ -1,18 +1,10 @@
 /**
- * The input records of a rule test, by topic: each a whole record of the topic's type (the entry's
- * defaults merged under it), with `time` setting its event-time field and timestamp fields written as
- * durations from the start; each checked against its type's schema, a problem at the field it is about.
- *
- * ```yaml
- *     input_records:
- *       - topic: ingest.runs
- *         defaults: { ingest: prices, env: prod, run_id: r1, ... }
- *         records:
- *           - { time: 1m, rows: 0 }            # finished_at = 1m
- * ```
+ * The input records of a rule test, by topic (format: rule-test-file.ts): each a whole record of the
+ * topic's type, the entry's defaults merged under it, `time` setting its event-time field, timestamp
+ * fields written as durations from the start; each checked against its type's schema.
  */
 import { z } from 'zod';
-import { found, type YamlPath } from '../../core/config-file/index.ts';
+import { found, reportTo, type Report, type YamlPath } from '../../core/config-file/index.ts';
 import { DURATION_FORMS, parseDuration } from '../../core/durations.ts';
 import { closest } from '../../schemas/problems.ts';
 import type { RecordTypeName } from '../../schemas/record-types.ts';
@@ -57,12 +49,7 @@ export const RECORDS = z
           : undefined,
     },
   )
-  .transform((group, ctx): ReadRecord[] => {
-    const problem = (path: YamlPath, message: string): void => {
-      ctx.addIssue({ code: 'custom', path: [...path], message, input: undefined });
-    };
-    return readRecords(group, problem);
-  });
+  .transform((group, ctx): ReadRecord[] => readRecords(group, reportTo(ctx)));
 
 function readRecords(
   group: {
@@ -70,7 +57,7 @@ function readRecords(
     readonly defaults?: Readonly<Record<string, unknown>> | undefined;
     readonly records: readonly Readonly<Record<string, unknown>>[];
   },
-  problem: (path: YamlPath, message: string) => void,
+  problem: Report,
 ): ReadRecord[] {
   const topic = recordTopic(group.topic);
   if (topic === undefined) {

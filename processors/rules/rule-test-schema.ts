@@ -5,7 +5,7 @@
  * (rule-test-file.ts) turns what it reads into tests.
  */
 import { z } from 'zod';
-import { crossCheck, duration, found } from '../../core/config-file/index.ts';
+import { crossCheck, duration, found, reportTo } from '../../core/config-file/index.ts';
 import { DURATION_FORMS } from '../../core/durations.ts';
 import { ALERT_STATUSES, ENVIRONMENTS, SEVERITIES } from '../../schemas/index.ts';
 import { RECORDS } from './rule-test-records.ts';
@@ -49,10 +49,11 @@ const SERIES = z
     mappingOf('a series (metric, values)'),
   )
   .transform((s, ctx) => {
+    const report = reportTo(ctx);
     const selector = parseSeries(s.metric);
-    if ('problem' in selector) ctx.addIssue({ code: 'custom', path: ['metric'], message: selector.problem });
+    if ('problem' in selector) report(['metric'], selector.problem);
     const samples = expandValues(String(s.values));
-    if ('problem' in samples) ctx.addIssue({ code: 'custom', path: ['values'], message: samples.problem });
+    if ('problem' in samples) report(['values'], samples.problem);
     return {
       selector: s.metric,
       name: 'name' in selector ? selector.name : '',
