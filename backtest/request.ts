@@ -22,7 +22,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { crossCheck, defineConfigFile, duration, found, type YamlPath } from '../core/config-file/index.ts';
-import { invalidFileError, loadYamlFile, unreadableFileError } from '../runtime/yaml-file.ts';
+import { invalidFileError, loadYamlFile, unreadableFileError } from '../core/config-file/index.ts';
 
 /** A validated request; times in epoch ms. */
 export interface BacktestRequest {

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError, type Command } from 'commander';
-import { parseDuration } from '../../runtime/durations.ts';
+import { parseDuration } from '../../core/durations.ts';
 import { TradewatchError } from '../../runtime/errors.ts';
 import {
   planReplay,
@@ -45,7 +45,7 @@ const WHEN = 'a duration back from now (30m, 2h, 7d) or an ISO-8601 time with a 
 function parseWhen(raw: string, now: number): number {
   const iso = parseIsoTimestamp(raw);
   if (iso !== undefined) return iso;
-  const ago = parseDuration(raw, { compound: 'any' });
+  const ago = parseDuration(raw);
   if (ago === undefined) throw new InvalidArgumentError(`expected ${WHEN}, found "${raw}"`);
   return now - ago;
 }

@@ -16,9 +16,10 @@
  * ```
  */
 import { z } from 'zod';
-import { defaultMessage, problemsOf } from './issues.ts';
+import { defaultMessage, problemsOf, type MissingKeys } from './issues.ts';
 import {
   loadYamlConfig,
+  locate,
   locateProblems,
   parseYaml,
   type MissingAt,
@@ -31,16 +32,25 @@ export interface ConfigFileSpec<S extends z.ZodType, T> {
   /** The file's schema: strict objects, defaults, the messages its fields word themselves. */
   readonly schema: S;
   /**
-   * The options from the schema's output (durations are already ms); `file` is the file as shown,
-   * `document` the parsed file (to locate a value the options keep, e.g. for a later check).
+  /**
+   * The options from the schema's output (durations are already ms); `file` is the file as shown;
+   * `at(path)` is `file:line:col` of the value at `path` (for messages of later stages); `document` the
+   * parsed file (to locate a value the options keep, e.g. for a later check).
    */
-  readonly compile: (value: z.output<S>, file: string, document: ParsedYaml) => T;
+  readonly compile: (
+    value: z.output<S>,
+    file: string,
+    at: (path: YamlPath) => string,
+    document: ParsedYaml,
+  ) => T;
   /** The error that lists the problems (each `file:line:col: ...`), thrown at once. */
   readonly error: (file: string, problems: readonly string[]) => Error;
   /** What comes before a problem's message (default: the field path, `sums[0].window: `; none at the top). */
   readonly where?: (path: YamlPath, root: unknown) => string;
   /** Where a problem about the top of the document points (default: the start of the file). */
   readonly missingAt?: MissingAt;
+  /** Which field a missing key's problem names (default: its mapping). */
+  readonly missingKeys?: MissingKeys;
   /** What to add to a YAML syntax error about its source line (e.g. ": quote the operator"). */
   readonly hint?: (sourceLine: string) => string;
   /** The file shipped with tradewatch, named when a file cannot be read. */
@@ -73,8 +83,18 @@ export function defineConfigFile<S extends z.ZodType, T>(spec: ConfigFileSpec<S,
     if ('syntax' in result) throw spec.error(file, result.syntax);
     const { root } = result.parsed;
     const parsed = spec.schema.safeParse(root, { reportInput: true, error: defaultMessage });
-    if (parsed.success) return spec.compile(parsed.data, file, result.parsed);
-    const problems = problemsOf(parsed.error.issues, root);
+    if (parsed.success) {
+      return spec.compile(
+        parsed.data,
+        file,
+        (path) => {
+          const { line, col } = result.parsed.lineCounter.linePos(locate(result.parsed.doc, path));
+          return `${file}:${line}:${col}`;
+        },
+        result.parsed,
+      );
+    }
+    const problems = problemsOf(parsed.error.issues, root, spec.missingKeys);
     throw spec.error(
       file,
       locateProblems(result.parsed, file, problems, (path) => where(path, root), spec.missingAt),

@@ -70,6 +70,19 @@ export function durationOrNever(options: DurationFieldOptions = {}) {
 /** How a cross-field rule reports a problem, at `path` from the checked value. */
 export type Report = (path: YamlPath, message: string, params?: IssueParams) => void;
 
+/** How a refinement or transform (its `ctx`) reports a problem, at `path` from its value. */
+export function reportTo(ctx: z.RefinementCtx): Report {
+  return (path, message, params) => {
+    ctx.addIssue({
+      code: 'custom',
+      path: [...path],
+      message,
+      input: undefined,
+      ...(params === undefined ? {} : { params: { ...params } }),
+    });
+  };
+}
+
 /**
  * `schema` with a cross-field rule that runs even when other fields have problems, so that a file's
  * problems are all listed in one round. The value a rule sees is the schema's output only where
@@ -88,20 +101,24 @@ export function crossCheck<S extends z.ZodType>(
       const issues = [...ctx.issues];
       const valid = (...path: YamlPath): boolean =>
         !issues.some((i) => path.every((segment, n) => i.path?.[n] === segment));
-      rule(
-        value,
-        (path, message, params) => {
-          ctx.addIssue({
-            code: 'custom',
-            path: [...path],
-            message,
-            input: undefined,
-            ...(params === undefined ? {} : { params: { ...params } }),
-          });
-        },
-        valid,
-      );
+      rule(value, reportTo(ctx), valid);
     },
     { when: () => true },
   );
+}
+
+/**
+ * `schema`, shown in the JSON Schema as `view`: for a field whose parse words its own problems (a
+ * transform, a flat object with cross-field rules) while editors are better served by the structure
+ * (e.g. a union of the forms a rule takes). The parse is the judge; the view is what editors check.
+ */
+export function shownAs<S extends z.ZodType>(schema: S, view: z.ZodType) {
+  // A new schema (not a refinement of `schema`, whose parent zod would look for) carrying zod's hook
+  // for a schema that renders its own JSON Schema (io: input, the side editors see).
+  const shown = schema.transform((value): z.output<S> => value);
+  shown._zod.toJSONSchema = () => {
+    const { $schema: _, ...json } = z.toJSONSchema(view, { io: 'input', unrepresentable: 'any' });
+    return json;
+  };
+  return shown;
 }

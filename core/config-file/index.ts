@@ -3,8 +3,16 @@
  * editors), the duration field, and the YAML document with node positions.
  */
 export { defineConfigFile, fieldPath, type ConfigFile, type ConfigFileSpec } from './config-file.ts';
-export { crossCheck, duration, durationOrNever, type DurationFieldOptions, type Report } from './fields.ts';
-export { defaultMessage, problemsOf, type IssueParams } from './issues.ts';
+export {
+  crossCheck,
+  duration,
+  durationOrNever,
+  reportTo,
+  shownAs,
+  type DurationFieldOptions,
+  type Report,
+} from './fields.ts';
+export { defaultMessage, problemsOf, type IssueParams, type MissingKeys } from './issues.ts';
 export {
   found,
   isRecord,
@@ -19,3 +27,4 @@ export {
   type YamlPath,
   type YamlProblem,
 } from './yaml-document.ts';
+export { invalidFileError, unreadableFileError } from './file-errors.ts';

@@ -64,11 +64,21 @@ function article(type: string): string {
 }
 
 /**
+ * Which field a missing key's problem names: its mapping (`sums[0]: "window" is missing`, the default)
+ * or the key itself (`sums[0].window: "window" is missing`).
+ */
+export type MissingKeys = 'mapping' | 'key';
+
+/**
  * The problems of `issues` (from parsing `root`): an unknown key at the key, with a did-you-mean; a
  * missing key at its parent mapping (`"slack" is missing ...`); a custom issue where its
  * {@link IssueParams} say.
  */
-export function problemsOf(issues: readonly z.core.$ZodIssue[], root: unknown): YamlProblem[] {
+export function problemsOf(
+  issues: readonly z.core.$ZodIssue[],
+  root: unknown,
+  missingKeys: MissingKeys = 'mapping',
+): YamlProblem[] {
   return issues.flatMap((issue): YamlProblem[] => {
     const path: YamlPath = issue.path.map((s) => (typeof s === 'number' ? s : String(s)));
     if (issue.code === 'unrecognized_keys') {
@@ -84,7 +94,8 @@ export function problemsOf(issues: readonly z.core.$ZodIssue[], root: unknown): 
     const key = path.at(-1);
     if (issue.code !== 'custom' && typeof key === 'string' && isAbsent(root, path)) {
       const message = issue.message === MISSING ? `"${key}" is missing` : issue.message;
-      return [{ path: path.slice(0, -1), message }];
+      // Either way it points at the mapping: the key is not in the file.
+      return [{ path: missingKeys === 'mapping' ? path.slice(0, -1) : path, message }];
     }
     const params = issue.code === 'custom' ? (issue.params as IssueParams | undefined) : undefined;
     return [

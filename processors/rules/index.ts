@@ -9,7 +9,14 @@
  * const outcome = await runRuleTestFile('processors/rules/tests/drawdown.yaml'); // rule unit tests
  * ```
  */
-export { DEFAULT_RULES_FILE, loadRuleFiles, loadRules, mergeRules, parseRules } from './rule-file.ts';
+export {
+  DEFAULT_RULES_FILE,
+  loadRuleFiles,
+  loadRules,
+  mergeRules,
+  parseRules,
+  rulesJsonSchema,
+} from './rule-file.ts';
 export {
   ALERTS_TABLE,
   alertLabels,
@@ -23,7 +30,7 @@ export {
 export type { Observation, RuleRecord, RulesInputValue } from './rules-processor.ts';
 export { RECORD_TOPICS, RECORD_TOPIC_NAMES, recordShape, recordTopic } from './record-inputs.ts';
 export type { RecordShape, RecordTopic, RuleField } from './record-inputs.ts';
-export { RULES_FILE_SCHEMA, rulesJsonSchema } from './rule-schema.ts';
+export { RULES_FILE_SCHEMA } from './rule-schema.ts';
 export { DURATION_FORMS, formatDuration, parseDuration } from '../../core/durations.ts';
 export {
   EXPRESSION_VARIABLES,
@@ -43,8 +50,6 @@ export { runRuleTestFile, runRuleTests, showAlert } from './rule-test-run.ts';
 export type { EmittedAlert, FileOutcome, TestOutcome } from './rule-test-run.ts';
 export { alertFingerprint } from './fingerprint.ts';
 export { OPERATORS } from './operators.ts';
-export { found, isRecord, locate, locateProblems, parseYaml, unknownKey } from './yaml-file.ts';
-export type { ParsedYaml, YamlPath, YamlProblem } from './yaml-file.ts';
 export type {
   CompiledRule,
   CompiledRules,

@@ -228,7 +228,12 @@ function compileDigest(spec: z.output<typeof DIGEST> | undefined, file: string, 
 export type RoutingConfig = ReturnType<typeof compile>;
 export type CompiledInhibitRule = RoutingConfig['inhibitRules'][number];
 
-function compile(spec: z.output<typeof ROUTING>, file: string, document: ParsedYaml) {
+function compile(
+  spec: z.output<typeof ROUTING>,
+  file: string,
+  _at: (path: YamlPath) => string,
+  document: ParsedYaml,
+) {
   const { defaults } = spec;
   const routes = spec.routes.map((r, i): CompiledRoute =>
     Object.freeze({

@@ -451,6 +451,17 @@ describe('rules over records: load errors', () => {
     expect(problems(rule(lines))).toContain(message);
   });
 
+  it('reads a rule over records as one even when another of its fields is invalid (no knock-on problems)', () => {
+    // A mistyped field once made the rule read as a metric rule's: {{record.venue}} and record.venue
+    // were reported as existing "in rules over records only".
+    const only = [expect.stringMatching(/field: Trade records \(topic trades\) have no field "notionl"/)];
+    const lines =
+      "record: trades\nfield: notionl\nop: '>'\nthreshold: 1\ndescription: '{{record.venue}} {{value}}'";
+    expect(rulesInvalid(rule(lines), 'bad.yaml').problems).toEqual(only);
+    const expr = "record: trades\nfield: notionl\nexpr: record.venue == 'kraken' && value > 1.0";
+    expect(rulesInvalid(rule(expr), 'bad.yaml').problems).toEqual(only);
+  });
+
   it('names the file, line and rule of each problem', () => {
     const message = problems(rule("record: trades\nfield: notionl\nop: '>'\nthreshold: 1"));
     expect(message).toMatch(/bad\.yaml:6:\d+: rule "r" \(rules\[0\]\): field: Trade records/);
