@@ -15,23 +15,21 @@
  *
  * The parts, one file each: options (runner-options.ts), inputs and changelogs (changelogs.ts), state
  * stores and their restore (partition-stores.ts, restore.ts, state-store.ts), catch-up (catch-up.ts),
- * one record (record-handler.ts), outputs (outputs.ts), timers (timers.ts).
+ * one record (record-handler.ts), outputs (outputs.ts), the commit (commit.ts), timers (timers.ts).
  */
-import { retry } from '../../core/retry.ts';
 import { SerialQueue } from '../../core/serial-queue.ts';
-import { isRetriable } from '../errors.ts';
-import {
-  commitAfter,
-  type BatchContext,
-  type IncomingRecord,
-  type KafkaAdmin,
-  type KafkaConsumer,
-  type KafkaProducer,
+import type {
+  BatchContext,
+  IncomingRecord,
+  KafkaAdmin,
+  KafkaConsumer,
+  KafkaProducer,
 } from '../kafka/index.ts';
 import { closeInOrder, startOrClose } from '../lifecycle.ts';
 import type { Logger } from '../logger.ts';
 import { processorGroup } from '../../topics/index.ts';
 import { CatchUp } from './catch-up.ts';
+import { Committer } from './commit.ts';
 import { ensureChangelog, runnerInputs, type RunnerInput } from './changelogs.ts';
 import { RunnerOutputs, type Pending } from './outputs.ts';
 import { PartitionStores, storeId } from './partition-stores.ts';
@@ -55,13 +53,12 @@ export class ProcessorRunner<In, State> {
   readonly #catchUp: CatchUp;
   readonly #outputs: RunnerOutputs;
   readonly #handling: RecordHandling<In, State>;
+  readonly #committer: Committer<State>;
   readonly #partitionCounts = new Map<string, number>();
   readonly #fatal = Promise.withResolvers<never>();
   #admin: KafkaAdmin | undefined;
-  #producer: KafkaProducer | undefined;
   /** A plain producer for the restore fences (outside the batches' transactions). */
   #fenceProducer: KafkaProducer | undefined;
-  #transactionalId = '';
   #consumer: KafkaConsumer | undefined;
   #closing: Promise<void> | undefined;
   #stopping = false;
@@ -98,6 +95,18 @@ export class ProcessorRunner<In, State> {
       log: this.#log,
       counters: this.#stats,
       partitionCount: (topic) => this.#partitionCount(topic),
+    });
+    this.#committer = new Committer<State>({
+      kafka: o.kafka,
+      groupId: this.#groupId,
+      transactionalId: `${this.#groupId}.${o.instanceId}`,
+      sink: o.sink,
+      sinkRetry: { initialMs: o.sinkRetryInitialMs, maxMs: o.sinkRetryMaxMs },
+      outputs: this.#outputs,
+      stores: this.#stores,
+      stopping: () => this.#stopping,
+      clock: o.clock,
+      log: this.#log,
     });
     this.#handling = {
       processor,
@@ -142,8 +151,7 @@ export class ProcessorRunner<In, State> {
       const how = { processor: processor.name, replicationFactor: this.#o.replicationFactor, log: this.#log };
       this.#partitionCounts.set(input.physical, await ensureChangelog(admin, input, how));
     }
-    this.#transactionalId = `${this.#groupId}.${this.#o.instanceId}`;
-    this.#producer = await kafka.producer({ transactionalId: this.#transactionalId });
+    await this.#committer.start();
     this.#fenceProducer = await kafka.producer();
     this.#consumer = await kafka.consumer({
       groupId: this.#groupId,
@@ -187,7 +195,7 @@ export class ProcessorRunner<In, State> {
         ['stop the consumer', this.#consumer && (() => this.#consumer!.close())],
         // A tick in hand finishes (or fails) before the producer goes.
         ['finish the batch or tick in hand', () => this.#serial.idle()],
-        ['close the producer', this.#producer && (() => this.#producer!.close())],
+        ['close the producer', () => this.#committer.close()],
         ['close the fence producer', this.#fenceProducer && (() => this.#fenceProducer!.close())],
         ['close the admin client', this.#admin && (() => this.#admin!.close())],
       ]);
@@ -204,7 +212,7 @@ export class ProcessorRunner<In, State> {
       catchUp: this.#catchUp,
       counters: this.#stats,
       stopping: () => this.#stopping,
-      commit: (input, store, outgoing, rows) => this.#commit(input, store, outgoing, rows),
+      commit: (input, store, outgoing, rows) => this.#committer.commit(input, store, outgoing, rows),
     };
   }
 
@@ -253,7 +261,7 @@ export class ProcessorRunner<In, State> {
     const rows: SinkRow[] = [];
     for (const record of records) handleRecord(this.#handling, input, record, store, outgoing, rows);
     try {
-      await this.#commit(input, store, outgoing, rows, { context: batch, last });
+      await this.#committer.commit(input, store, outgoing, rows, { context: batch, last });
     } catch (error: unknown) {
       const where = {
         topic: batch.topic,
@@ -268,50 +276,6 @@ export class ProcessorRunner<In, State> {
     this.#stats.batches += 1;
   }
 
-  /**
-   * Writes and flushes `rows`, then sends `outgoing`, the store's changed state and (for a batch) the
-   * input offset after its last record in one transaction. On failure the store is rewound (restored from its
-   * changelog) and the producer renewed, and the error thrown.
-   */
-  async #commit(
-    input: RunnerInput,
-    store: PartitionState<State>,
-    outgoing: Pending[],
-    rows: SinkRow[],
-    batch?: { readonly context: BatchContext; readonly last: IncomingRecord },
-  ): Promise<void> {
-    try {
-      if (rows.length > 0) {
-        this.#o.sink.write(rows);
-        await this.#flushSink(batch?.context);
-      }
-      for (const change of store.takeChanges()) {
-        outgoing.push({
-          topic: input.changelog,
-          partition: store.partition,
-          key: change.key,
-          value: change.value,
-        });
-      }
-      const records = await this.#outputs.expandBroadcasts(outgoing);
-      if (records.length === 0 && !batch) return;
-      if (!this.#producer) await this.#renewProducer();
-      await this.#producer!.sendAtomically(
-        records,
-        batch ? { consumerOffsets: { groupId: this.#groupId, offsets: [commitAfter(batch.last)] } } : {},
-      );
-    } catch (error: unknown) {
-      // The in-memory state is ahead of what was committed: rebuild it before the records come again.
-      this.#stores.rewind(input, store.partition);
-      // A producer whose transaction failed may be stuck (e.g. out-of-order sequence numbers): start a
-      // fresh one, which also aborts whatever the old one left open.
-      await this.#renewProducer().catch((e: unknown) =>
-        this.#log.warn({ err: e }, 'could not renew the producer'),
-      );
-      throw error;
-    }
-  }
-
   async #partitionCount(topic: string): Promise<number | undefined> {
     let count = this.#partitionCounts.get(topic);
     if (count === undefined) {
@@ -319,31 +283,5 @@ export class ProcessorRunner<In, State> {
       if (count !== undefined) this.#partitionCounts.set(topic, count);
     }
     return count;
-  }
-
-  async #renewProducer(): Promise<void> {
-    const old = this.#producer;
-    this.#producer = undefined;
-    await old?.close().catch(() => undefined);
-    this.#producer = await this.#o.kafka.producer({ transactionalId: this.#transactionalId });
-  }
-
-  /** Flushes the sink, waiting out transient outages (with backoff and heartbeats) until stopped. */
-  async #flushSink(batch: BatchContext | undefined): Promise<void> {
-    const { sink, clock } = this.#o;
-    let since: number | undefined;
-    await retry(() => sink.flush(), {
-      initialMs: this.#o.sinkRetryInitialMs,
-      maxMs: this.#o.sinkRetryMaxMs,
-      retryIf: (error) => isRetriable(error) && !this.#stopping && (!batch || batch.isActive()),
-      onRetry: (error) => {
-        if (since !== undefined) return;
-        since = clock.now();
-        this.#log.warn({ err: error }, 'the sink is unavailable: holding commits until it is back');
-      },
-      beforeRetry: async () => batch?.heartbeat(),
-    });
-    if (since !== undefined)
-      this.#log.info({ outageMs: clock.now() - since }, 'the sink is back; catching up');
   }
 }
