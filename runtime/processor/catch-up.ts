@@ -4,22 +4,13 @@
  * is read). A partition with nothing waiting (the group's committed offset is at the end) is caught up
  * at once, the others when the consumer's position reaches the end found at assignment.
  */
-import type { KafkaAdmin } from '../kafka/index.ts';
-import type { Logger } from '../logger.ts';
 import type { RunnerInput } from './changelogs.ts';
-import { storeId } from './partition-stores.ts';
+import { storeId, type PartitionStores } from './partition-stores.ts';
+import type { RunnerContext } from './runner-context.ts';
 
-export interface CatchUpOptions {
-  /** The admin client (there once the runner started). */
-  readonly admin: () => KafkaAdmin;
-  readonly groupId: string;
-  /** Whether the partition's store is still assigned. */
-  readonly assigned: (id: string) => boolean;
-  readonly log: Logger;
-}
-
-export class CatchUp {
-  readonly #o: CatchUpOptions;
+export class CatchUp<In, State> {
+  readonly #ctx: RunnerContext<In, State>;
+  readonly #stores: PartitionStores<In, State>;
   /** The stores that caught up. */
   readonly #caughtUp = new Set<string>();
   /** The end offset each other store must reach. */
@@ -28,8 +19,9 @@ export class CatchUp {
   /** Stores whose backlog is being looked up. */
   readonly #checks = new Set<string>();
 
-  constructor(options: CatchUpOptions) {
-    this.#o = options;
+  constructor(ctx: RunnerContext<In, State>, stores: PartitionStores<In, State>) {
+    this.#ctx = ctx;
+    this.#stores = stores;
   }
 
   isCaughtUp(id: string): boolean {
@@ -57,14 +49,14 @@ export class CatchUp {
     const ids = partitions.map((p) => storeId(input.physical, p));
     for (const id of ids) this.#checks.add(id);
     const check = async () => {
-      const admin = this.#o.admin();
+      const admin = this.#ctx.admin();
       const [ends, committed] = await Promise.all([
         admin.offsets(input.physical),
-        admin.groupOffsets(this.#o.groupId, [input.physical]),
+        admin.groupOffsets(this.#ctx.groupId, [input.physical]),
       ]);
       for (const partition of partitions) {
         const id = storeId(input.physical, partition);
-        if (!this.#o.assigned(id)) continue;
+        if (!this.#stores.has(id)) continue;
         const end = ends.find((e) => e.partition === partition);
         const at = committed.find((c) => c.topic === input.physical && c.partition === partition);
         const target = end ? BigInt(end.high) : 0n;
@@ -78,7 +70,7 @@ export class CatchUp {
     };
     check()
       .catch((error: unknown) =>
-        this.#o.log.warn(
+        this.#ctx.log.warn(
           { err: error, topic: input.physical },
           'could not look up the backlog; trying again',
         ),
@@ -95,7 +87,7 @@ export class CatchUp {
     if (target !== undefined && nextOffset >= target) {
       this.#targets.delete(id);
       this.#caughtUp.add(id);
-      this.#o.log.debug({ store: id }, 'caught up: timers may fire');
+      this.#ctx.log.debug({ store: id }, 'caught up: timers may fire');
     }
   }
 }

@@ -5,37 +5,14 @@
  * ONE Kafka transaction on the runner's transactional producer.
  */
 import { retry } from '../../core/retry.ts';
-import type { Clock } from '../clock.ts';
 import { isRetriable } from '../errors.ts';
-import {
-  commitAfter,
-  type BatchContext,
-  type IncomingRecord,
-  type KafkaClient,
-  type KafkaProducer,
-} from '../kafka/index.ts';
-import type { Logger } from '../logger.ts';
+import { commitAfter, type BatchContext, type IncomingRecord, type KafkaProducer } from '../kafka/index.ts';
 import type { RunnerInput } from './changelogs.ts';
 import type { Pending, RunnerOutputs } from './outputs.ts';
 import type { PartitionStores } from './partition-stores.ts';
+import type { RunnerContext } from './runner-context.ts';
 import type { PartitionState } from './state-store.ts';
-import type { RowSink, SinkRow } from './types.ts';
-
-export interface CommitterOptions<State> {
-  readonly kafka: KafkaClient;
-  /** The consumer group whose offsets a batch commits. */
-  readonly groupId: string;
-  readonly transactionalId: string;
-  readonly sink: RowSink;
-  /** Waits between sink flush attempts, ms. */
-  readonly sinkRetry: { readonly initialMs: number; readonly maxMs: number };
-  readonly outputs: RunnerOutputs;
-  /** Rewound when a commit fails. */
-  readonly stores: PartitionStores<State>;
-  readonly stopping: () => boolean;
-  readonly clock: Clock;
-  readonly log: Logger;
-}
+import type { SinkRow } from './types.ts';
 
 /** The batch being committed: its context and last record. */
 export interface CommittedBatch {
@@ -43,12 +20,21 @@ export interface CommittedBatch {
   readonly last: IncomingRecord;
 }
 
-export class Committer<State> {
-  readonly #o: CommitterOptions<State>;
+export class Committer<In, State> {
+  readonly #ctx: RunnerContext<In, State>;
+  readonly #outputs: RunnerOutputs<In, State>;
+  /** Rewound when a commit fails. */
+  readonly #stores: PartitionStores<In, State>;
   #producer: KafkaProducer | undefined;
 
-  constructor(options: CommitterOptions<State>) {
-    this.#o = options;
+  constructor(
+    ctx: RunnerContext<In, State>,
+    outputs: RunnerOutputs<In, State>,
+    stores: PartitionStores<In, State>,
+  ) {
+    this.#ctx = ctx;
+    this.#outputs = outputs;
+    this.#stores = stores;
   }
 
   /** Creates the transactional producer. */
@@ -74,7 +60,7 @@ export class Committer<State> {
   ): Promise<void> {
     try {
       if (rows.length > 0) {
-        this.#o.sink.write(rows);
+        this.#ctx.options.sink.write(rows);
         await this.#flushSink(batch?.context);
       }
       for (const change of store.takeChanges()) {
@@ -85,20 +71,20 @@ export class Committer<State> {
           value: change.value,
         });
       }
-      const records = await this.#o.outputs.expandBroadcasts(outgoing);
+      const records = await this.#outputs.expandBroadcasts(outgoing);
       if (records.length === 0 && !batch) return;
       if (!this.#producer) await this.#renewProducer();
       await this.#producer!.sendAtomically(
         records,
-        batch ? { consumerOffsets: { groupId: this.#o.groupId, offsets: [commitAfter(batch.last)] } } : {},
+        batch ? { consumerOffsets: { groupId: this.#ctx.groupId, offsets: [commitAfter(batch.last)] } } : {},
       );
     } catch (error: unknown) {
       // The in-memory state is ahead of what was committed: rebuild it before the records come again.
-      this.#o.stores.rewind(input, store.partition);
+      this.#stores.rewind(input, store.partition);
       // A producer whose transaction failed may be stuck (e.g. out-of-order sequence numbers): start a
       // fresh one, which also aborts whatever the old one left open.
       await this.#renewProducer().catch((e: unknown) =>
-        this.#o.log.warn({ err: e }, 'could not renew the producer'),
+        this.#ctx.log.warn({ err: e }, 'could not renew the producer'),
       );
       throw error;
     }
@@ -108,16 +94,19 @@ export class Committer<State> {
     const old = this.#producer;
     this.#producer = undefined;
     await old?.close().catch(() => undefined);
-    this.#producer = await this.#o.kafka.producer({ transactionalId: this.#o.transactionalId });
+    const { kafka, instanceId } = this.#ctx.options;
+    this.#producer = await kafka.producer({ transactionalId: `${this.#ctx.groupId}.${instanceId}` });
   }
 
   /** Flushes the sink, waiting out transient outages (with backoff and heartbeats) until stopped. */
   async #flushSink(batch: BatchContext | undefined): Promise<void> {
-    const { sink, clock, log } = this.#o;
+    const { sink, clock, sinkRetryInitialMs, sinkRetryMaxMs } = this.#ctx.options;
+    const { log } = this.#ctx;
     let since: number | undefined;
     await retry(() => sink.flush(), {
-      ...this.#o.sinkRetry,
-      retryIf: (error) => isRetriable(error) && !this.#o.stopping() && (!batch || batch.isActive()),
+      initialMs: sinkRetryInitialMs,
+      maxMs: sinkRetryMaxMs,
+      retryIf: (error) => isRetriable(error) && !this.#ctx.stopping() && (!batch || batch.isActive()),
       onRetry: (error) => {
         if (since !== undefined) return;
         since = clock.now();

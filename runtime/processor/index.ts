@@ -13,7 +13,7 @@ export type {
 export { LATE_PREFIX, inMemorySource, isRejection } from './types.ts';
 export { ProcessorRunner } from './processor-runner.ts';
 export { changelogsOf } from './changelogs.ts';
-export type { RunnerStats } from './runner-stats.ts';
+export type { RunnerStats } from './runner-context.ts';
 export { deadLetterRecord, type DeadLetterReason } from './dead-letter.ts';
 export { runInMemory } from './in-memory.ts';
 export {

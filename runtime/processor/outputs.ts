@@ -3,40 +3,31 @@
  * (a broadcast expanded to one copy per partition), rows to the sink; rejected and late records to
  * `dlq` and `late`.
  */
-import type { Clock } from '../clock.ts';
 import { TradewatchError } from '../errors.ts';
 import type { IncomingRecord, OutgoingRecord } from '../kafka/index.ts';
-import type { Logger } from '../logger.ts';
-import type { SchemaRegistry } from '../../schemas/index.ts';
 import { physicalName, seriesKey } from '../../topics/index.ts';
 import { deadLetterRecord } from './dead-letter.ts';
-import type { RunnerCounters } from './runner-stats.ts';
+import type { RunnerContext } from './runner-context.ts';
 import type { Output, SinkRow } from './types.ts';
 
 /** A record produced by the processor, before broadcasts are expanded. */
 export type Pending = OutgoingRecord & { readonly broadcast?: boolean };
 
-export interface RunnerOutputsOptions {
-  readonly processor: string;
-  readonly prefix: string;
-  readonly registry: SchemaRegistry;
-  readonly clock: Clock;
-  readonly log: Logger;
-  readonly counters: RunnerCounters;
-  /** The partition count of a topic (physical name), to broadcast to; throws when it does not exist. */
-  readonly partitionCount: (topic: string) => Promise<number | undefined>;
-}
+export class RunnerOutputs<In, State> {
+  readonly #ctx: RunnerContext<In, State>;
+  readonly #prefix: string;
+  /** Partition counts of the topics broadcast to. */
+  readonly #partitions = new Map<string, number>();
 
-export class RunnerOutputs {
-  readonly #o: RunnerOutputsOptions;
-
-  constructor(options: RunnerOutputsOptions) {
-    this.#o = options;
+  constructor(ctx: RunnerContext<In, State>) {
+    this.#ctx = ctx;
+    this.#prefix = ctx.options.topicPrefix;
   }
 
   /** Adds an output (other than `late`) to what the batch or tick commits. */
   route(output: Output, outgoing: Pending[], rows: SinkRow[]): void {
-    const { registry, prefix } = this.#o;
+    const { registry } = this.#ctx.options;
+    const prefix = this.#prefix;
     switch (output.kind) {
       case 'row':
         rows.push(output.row);
@@ -69,15 +60,15 @@ export class RunnerOutputs {
       case 'late':
         throw new TradewatchError(
           'TW_CONFIG_INVALID',
-          `${this.#o.processor} emitted a \`late\` output outside \`process\`: there is no record to send`,
+          `${this.#ctx.options.processor.name} emitted a \`late\` output outside \`process\`: there is no record to send`,
         );
     }
   }
 
   /** `record` for the `late` side output. */
   late(record: IncomingRecord, reason: string): OutgoingRecord {
-    this.#o.counters.late += 1;
-    this.#o.log.info(
+    this.#ctx.counters.late += 1;
+    this.#ctx.log.info(
       { topic: record.topic, partition: record.partition, offset: record.offset },
       `late record ${record.topic}[${record.partition}]@${record.offset} sent to \`late\`: ${reason}`,
     );
@@ -86,8 +77,8 @@ export class RunnerOutputs {
 
   /** `record` for `dlq`. */
   deadLetter(record: IncomingRecord, code: string, message: string): OutgoingRecord {
-    this.#o.counters.deadLettered += 1;
-    this.#o.log.warn(
+    this.#ctx.counters.deadLettered += 1;
+    this.#ctx.log.warn(
       { topic: record.topic, partition: record.partition, offset: record.offset, code },
       `dead-lettered ${record.topic}[${record.partition}]@${record.offset}: ${message}`,
     );
@@ -95,11 +86,11 @@ export class RunnerOutputs {
   }
 
   #sideOutput(topic: 'dlq' | 'late', record: IncomingRecord, code: string, message: string): OutgoingRecord {
-    return deadLetterRecord(physicalName(topic, this.#o.prefix), record, {
+    return deadLetterRecord(physicalName(topic, this.#prefix), record, {
       code,
       message,
-      failedAt: this.#o.clock.now(),
-      failedBy: this.#o.processor,
+      failedAt: this.#ctx.options.clock.now(),
+      failedBy: this.#ctx.options.processor.name,
     });
   }
 
@@ -112,13 +103,15 @@ export class RunnerOutputs {
         records.push(record);
         continue;
       }
-      const count = await this.#o.partitionCount(record.topic);
+      let count = this.#partitions.get(record.topic);
+      count ??= (await this.#ctx.admin().describeTopics([record.topic], []))[0]?.partitions;
       if (count === undefined) {
         throw new TradewatchError(
           'TW_TOPIC_UNKNOWN',
-          `${this.#o.processor} broadcasts to ${record.topic}, which does not exist: run \`tradewatch topics apply\``,
+          `${this.#ctx.options.processor.name} broadcasts to ${record.topic}, which does not exist: run \`tradewatch topics apply\``,
         );
       }
+      this.#partitions.set(record.topic, count);
       const { broadcast: _broadcast, ...plain } = record;
       for (let partition = 0; partition < count; partition += 1) records.push({ ...plain, partition });
     }

@@ -4,33 +4,21 @@
  * the in-memory state got ahead of what was committed. A store is "ready" (timers may fire in it) once
  * its restore finished while it is still assigned.
  */
-import type { Logger } from '../logger.ts';
 import type { RunnerInput } from './changelogs.ts';
+import { emptyStore, restoreFromChangelog } from './restore.ts';
+import type { RunnerContext } from './runner-context.ts';
 import type { PartitionState } from './state-store.ts';
 
 /** Key of a state store: the input's physical topic and the partition. */
 export const storeId = (topic: string, partition: number): string => `${partition}@${topic}`;
 
-export interface PartitionStoresOptions<State> {
-  /** Restores the given partitions of an input from their changelog. */
-  readonly restore: (
-    input: RunnerInput,
-    partitions: readonly number[],
-  ) => Promise<Map<number, PartitionState<State>>>;
-  /** An empty store (a partition without state yet). */
-  readonly newStore: (partition: number) => PartitionState<State>;
-  /** True once the runner stops: a rewound store is then not restored again. */
-  readonly stopping: () => boolean;
-  readonly log: Logger;
-}
-
-export class PartitionStores<State> {
-  readonly #o: PartitionStoresOptions<State>;
+export class PartitionStores<In, State> {
+  readonly #ctx: RunnerContext<In, State>;
   readonly #stores = new Map<string, Promise<PartitionState<State>>>();
   readonly #ready = new Map<string, PartitionState<State>>();
 
-  constructor(options: PartitionStoresOptions<State>) {
-    this.#o = options;
+  constructor(ctx: RunnerContext<In, State>) {
+    this.#ctx = ctx;
   }
 
   has(id: string): boolean {
@@ -59,10 +47,10 @@ export class PartitionStores<State> {
 
   /** Restores `partitions` of `input` in the background; a store is ready for timers once restored. */
   startRestore(input: RunnerInput, partitions: readonly number[]): void {
-    const restored = this.#o.restore(input, partitions);
+    const restored = restoreFromChangelog(this.#ctx, input, partitions);
     for (const partition of partitions) {
       const id = storeId(input.physical, partition);
-      const store = restored.then((stores) => stores.get(partition) ?? this.#o.newStore(partition));
+      const store = restored.then((stores) => stores.get(partition) ?? emptyStore(this.#ctx, partition));
       this.#stores.set(id, store);
       store.then(
         (s) => {
@@ -71,7 +59,7 @@ export class PartitionStores<State> {
         (error: unknown) => {
           // The next batch of the partition (or the next tick) tries again.
           if (this.#stores.get(id) === store) this.#stores.delete(id);
-          this.#o.log.warn({ err: error, topic: input.physical, partition }, 'could not restore state');
+          this.#ctx.log.warn({ err: error, topic: input.physical, partition }, 'could not restore state');
         },
       );
     }
@@ -96,6 +84,6 @@ export class PartitionStores<State> {
     const id = storeId(input.physical, partition);
     this.#stores.delete(id);
     this.#ready.delete(id);
-    if (!this.#o.stopping()) this.startRestore(input, [partition]);
+    if (!this.#ctx.stopping()) this.startRestore(input, [partition]);
   }
 }

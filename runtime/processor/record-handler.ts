@@ -3,32 +3,21 @@
  * processed with its key's state, its outputs routed; a rejection goes to `dlq` (or `late`), a throw
  * of the processor (a bug) dead-letters the record rather than stall the partition on it.
  */
-import type { Clock } from '../clock.ts';
 import { DecodeError, errorCode, toError } from '../errors.ts';
 import type { IncomingRecord } from '../kafka/index.ts';
-import type { Logger } from '../logger.ts';
 import type { RecordTypeName, SchemaRegistry } from '../../schemas/index.ts';
 import type { RunnerInput } from './changelogs.ts';
 import type { Pending, RunnerOutputs } from './outputs.ts';
+import type { RunnerContext } from './runner-context.ts';
 import type { PartitionState } from './state-store.ts';
 import {
   LATE_PREFIX,
   isRejection,
   type Output,
   type ProcessContext,
-  type Processor,
   type RecordSource,
   type SinkRow,
 } from './types.ts';
-
-/** What handling a record needs. */
-export interface RecordHandling<In, State> {
-  readonly processor: Processor<In, State>;
-  readonly registry: SchemaRegistry;
-  readonly clock: Clock;
-  readonly log: Logger;
-  readonly outputs: RunnerOutputs;
-}
 
 /** Decodes a record as one of its input's types. */
 function decode<In>(
@@ -52,20 +41,21 @@ function decode<In>(
 
 /** Runs one record through the processor, adding what it produces to `outgoing` and `rows`. */
 export function handleRecord<In, State>(
-  how: RecordHandling<In, State>,
+  ctx: RunnerContext<In, State>,
+  outputs: RunnerOutputs<In, State>,
   input: RunnerInput,
   record: IncomingRecord,
   store: PartitionState<State>,
   outgoing: Pending[],
   rows: SinkRow[],
 ): void {
-  const { processor, outputs } = how;
+  const { processor, registry, clock } = ctx.options;
   let decoded: { type: RecordTypeName; value: In };
   try {
     if (record.value === null) {
       throw new DecodeError('TW_DECODE_NOT_SINGLE_OBJECT', 'the record has no value (a tombstone)');
     }
-    decoded = decode<In>(how.registry, input, record.value);
+    decoded = decode<In>(registry, input, record.value);
   } catch (error: unknown) {
     outgoing.push(outputs.deadLetter(record, errorCode(error), toError(error).message));
     return;
@@ -83,8 +73,8 @@ export function handleRecord<In, State>(
     const value = decoded.value;
     const key = processor.key(value, source);
     const context: ProcessContext = {
-      clock: how.clock,
-      logger: how.log,
+      clock,
+      logger: ctx.log,
       source,
       emit: (output) => void emitted.push(output),
     };
@@ -106,7 +96,7 @@ export function handleRecord<In, State>(
   } catch (error: unknown) {
     // A processor is pure and tested: a throw is a bug. Dead-letter the record rather than stall the
     // partition on it forever, and say so loudly.
-    how.log.error(
+    ctx.log.error(
       { err: error, topic: record.topic, partition: record.partition, offset: record.offset },
       'the processor failed on a record; it was dead-lettered (a bug: please report it)',
     );

@@ -9,11 +9,10 @@
  * partition and waits until readers can see it: every earlier transaction has then ended, and reading
  * to the end reads all the committed state.
  */
-import type { Clock } from '../clock.ts';
-import { readToEnd, type KafkaAdmin, type KafkaClient, type KafkaProducer } from '../kafka/index.ts';
-import type { Logger } from '../logger.ts';
+import { readToEnd } from '../kafka/index.ts';
 import type { RunnerInput } from './changelogs.ts';
-import type { PartitionState } from './state-store.ts';
+import type { RunnerContext } from './runner-context.ts';
+import { PartitionState } from './state-store.ts';
 
 /**
  * The key of the restore fence: a tombstone no state ever has (state keys are the processors' own and
@@ -27,28 +26,25 @@ const RESTORE_FENCE_KEY = '\u0000tradewatch.restore-fence';
  */
 const RESTORE_FENCE_WAIT_MS = 60_000;
 
-/** What a restore reads and writes with. */
-export interface RestoreClients {
-  readonly kafka: KafkaClient;
-  readonly admin: KafkaAdmin;
-  /** A plain producer for the fences (outside the batches' transactions). */
-  readonly fenceProducer: KafkaProducer;
-  /** The processor's group: the throw-away readers' groups are named after it. */
-  readonly groupId: string;
-  readonly clock: Clock;
-  readonly log: Logger;
+/** An empty store of `partition` (a partition without state yet). */
+export function emptyStore<In, State>(
+  ctx: RunnerContext<In, State>,
+  partition: number,
+): PartitionState<State> {
+  const { processor } = ctx.options;
+  return new PartitionState<State>(partition, processor.timer?.bind(processor));
 }
 
-/** Restores `partitions` of `input` into fresh stores (from `newStore`); returns them and the keys read. */
-export async function restoreFromChangelog<State>(
-  clients: RestoreClients,
+/** Restores `partitions` of `input` into fresh stores. */
+export async function restoreFromChangelog<In, State>(
+  ctx: RunnerContext<In, State>,
   input: RunnerInput,
   partitions: readonly number[],
-  newStore: (partition: number) => PartitionState<State>,
-): Promise<{ stores: Map<number, PartitionState<State>>; keys: number }> {
-  const { admin, log, clock } = clients;
-  const started = clock.now();
-  const fences = await clients.fenceProducer.send(
+): Promise<Map<number, PartitionState<State>>> {
+  const { log, options } = ctx;
+  const admin = ctx.admin();
+  const started = options.clock.now();
+  const fences = await ctx.fenceProducer().send(
     partitions.map((partition) => ({
       topic: input.changelog,
       partition,
@@ -69,12 +65,12 @@ export async function restoreFromChangelog<State>(
   } finally {
     clearTimeout(waiting);
   }
-  const stores = new Map(partitions.map((p) => [p, newStore(p)]));
+  const stores = new Map(partitions.map((p) => [p, emptyStore(ctx, p)]));
   let keys = 0;
-  await readToEnd(clients.kafka, admin, {
+  await readToEnd(options.kafka, admin, {
     topic: input.changelog,
     partitions,
-    groupPrefix: `${clients.groupId}.restore`,
+    groupPrefix: `${ctx.groupId}.restore`,
     onRecords: (records) => {
       for (const r of records) {
         if (r.key === null) continue;
@@ -83,9 +79,10 @@ export async function restoreFromChangelog<State>(
       }
     },
   });
+  ctx.counters.restoredKeys += keys;
   log.info(
-    { topic: input.physical, partitions, changelogRecords: keys, ms: clock.now() - started },
+    { topic: input.physical, partitions, changelogRecords: keys, ms: options.clock.now() - started },
     'state restored from the changelog',
   );
-  return { stores, keys };
+  return stores;
 }

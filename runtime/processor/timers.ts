@@ -3,34 +3,28 @@
  * outputs are committed in one transaction; a store whose commit fails is rewound (restored), so its
  * timers fire again.
  */
-import type { RunnerInput } from './changelogs.ts';
 import type { CatchUp } from './catch-up.ts';
-import type { Pending } from './outputs.ts';
+import type { Committer } from './commit.ts';
+import type { Pending, RunnerOutputs } from './outputs.ts';
 import type { PartitionStores } from './partition-stores.ts';
-import type { RecordHandling } from './record-handler.ts';
-import type { RunnerCounters } from './runner-stats.ts';
-import type { PartitionState } from './state-store.ts';
+import type { RunnerContext } from './runner-context.ts';
 import type { Output, SinkRow } from './types.ts';
 
-/** What a tick needs from its runner. */
-export interface TickContext<In, State> extends RecordHandling<In, State> {
-  readonly inputs: readonly RunnerInput[];
-  readonly stores: PartitionStores<State>;
-  readonly catchUp: CatchUp;
-  readonly counters: RunnerCounters;
-  readonly stopping: () => boolean;
-  /** Commits a store's changed state with `outgoing` and `rows` (see ProcessorRunner). */
-  readonly commit: (
-    input: RunnerInput,
-    store: PartitionState<State>,
-    outgoing: Pending[],
-    rows: SinkRow[],
-  ) => Promise<void>;
+/** The runner's parts a tick works with. */
+export interface TickParts<In, State> {
+  readonly stores: PartitionStores<In, State>;
+  readonly catchUp: CatchUp<In, State>;
+  readonly outputs: RunnerOutputs<In, State>;
+  readonly committer: Committer<In, State>;
 }
 
-export async function tick<In, State>(ctx: TickContext<In, State>): Promise<void> {
-  const { processor, stores, catchUp } = ctx;
-  const now = ctx.clock.now();
+export async function tick<In, State>(
+  ctx: RunnerContext<In, State>,
+  parts: TickParts<In, State>,
+): Promise<void> {
+  const { stores, catchUp } = parts;
+  const { processor, clock } = ctx.options;
+  const now = clock.now();
   ctx.counters.ticks += 1;
   for (const [id, store] of stores.ready()) {
     if (ctx.stopping()) return;
@@ -50,13 +44,13 @@ export async function tick<In, State>(ctx: TickContext<In, State>): Promise<void
       const emitted: Output[] = [];
       try {
         const next = processor.onTimer!(key, state, {
-          clock: ctx.clock,
+          clock,
           logger: ctx.log,
           topic: input.topic,
           partition: store.partition,
           emit: (output) => void emitted.push(output),
         });
-        for (const output of emitted) ctx.outputs.route(output, outgoing, rows);
+        for (const output of emitted) parts.outputs.route(output, outgoing, rows);
         store.set(key, next);
       } catch (error: unknown) {
         ctx.log.error(
@@ -67,7 +61,7 @@ export async function tick<In, State>(ctx: TickContext<In, State>): Promise<void
         return;
       }
     }
-    await ctx.commit(input, store, outgoing, rows);
+    await parts.committer.commit(input, store, outgoing, rows);
     ctx.counters.timersFired += due.length;
   }
 }
