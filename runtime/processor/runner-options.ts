@@ -4,7 +4,7 @@
  */
 import { hostname } from 'node:os';
 import { systemClock, type Clock } from '../clock.ts';
-import { TradewatchError } from '../errors.ts';
+import { ConfigError, TradewatchError } from '../errors.ts';
 import type { KafkaClient } from '../kafka/index.ts';
 import type { Logger } from '../logger.ts';
 import type { SchemaRegistry } from '../../schemas/index.ts';
@@ -54,7 +54,7 @@ export const RUNNER_DEFAULTS = Object.freeze({
   replicationFactor: 1,
 });
 
-/** Applies the defaults and checks the processor's inputs; throws TW_CONFIG_INVALID. */
+/** Applies the defaults and checks the processor's inputs and the values; throws TW_CONFIG_INVALID. */
 export function compileRunnerOptions<In, State>(
   options: RunnerOptions<In, State>,
 ): CompiledRunnerOptions<In, State> {
@@ -69,9 +69,17 @@ export function compileRunnerOptions<In, State>(
     );
   }
   const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-  return Object.freeze({
+  const compiled = {
     ...RUNNER_DEFAULTS,
     instanceId: `${hostname()}-${process.pid}`,
     ...given,
-  } as CompiledRunnerOptions<In, State>);
+  } as CompiledRunnerOptions<In, State>;
+  const problems = (['sinkRetryInitialMs', 'sinkRetryMaxMs', 'sessionTimeoutMs', 'timerTickMs'] as const)
+    .filter((key) => !(Number.isSafeInteger(compiled[key]) && compiled[key] > 0))
+    .map((key) => `${key} must be a positive integer of milliseconds; got ${String(compiled[key])}`);
+  if (!(Number.isSafeInteger(compiled.replicationFactor) && compiled.replicationFactor > 0)) {
+    problems.push(`replicationFactor must be a positive integer; got ${String(compiled.replicationFactor)}`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems, `the runner options of ${processor.name}`);
+  return Object.freeze(compiled);
 }
