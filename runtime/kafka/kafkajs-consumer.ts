@@ -15,6 +15,18 @@ export function wrapConsumer(
   log: Logger,
 ): KafkaConsumer {
   let closing: Promise<void> | undefined;
+  // kafkajs rejoins the group by itself when a batch handler fails with its own rebalance error (from a
+  // heartbeat): the translated error a handler rethrows is handed back to it as kafkajs threw it.
+  const thrownByKafkajs = new WeakMap<object, unknown>();
+  const heartbeat = async (beat: () => Promise<void>) => {
+    try {
+      await beat();
+    } catch (error: unknown) {
+      const translated = translate(error, where, 'heartbeat');
+      thrownByKafkajs.set(translated, error);
+      throw translated;
+    }
+  };
   return {
     async run(onBatch: BatchHandler, hooks: ConsumerHooks = {}) {
       const { onPosition, onAssignment, onFatal } = hooks;
@@ -52,23 +64,25 @@ export function wrapConsumer(
           eachBatchAutoResolve: true,
           eachBatch: async (payload) => {
             const { batch } = payload;
-            await onBatch(
-              batch.messages.map((m): IncomingRecord => ({
+            const records = batch.messages.map((m): IncomingRecord => ({
+              topic: batch.topic,
+              partition: batch.partition,
+              offset: m.offset,
+              timestamp: Number(m.timestamp),
+              key: m.key,
+              value: m.value,
+              headers: fromHeaders(m.headers),
+            }));
+            try {
+              await onBatch(records, {
                 topic: batch.topic,
                 partition: batch.partition,
-                offset: m.offset,
-                timestamp: Number(m.timestamp),
-                key: m.key,
-                value: m.value,
-                headers: fromHeaders(m.headers),
-              })),
-              {
-                topic: batch.topic,
-                partition: batch.partition,
-                heartbeat: () => guard(where, 'heartbeat', () => payload.heartbeat()),
+                heartbeat: () => heartbeat(() => payload.heartbeat()),
                 isActive: () => payload.isRunning() && !payload.isStale(),
-              },
-            );
+              });
+            } catch (error: unknown) {
+              throw (typeof error === 'object' && error !== null && thrownByKafkajs.get(error)) || error;
+            }
           },
         }),
       );
