@@ -155,9 +155,3 @@ export function toError(thrown: unknown): Error {
 export function errorCode(error: unknown): ErrorCode {
   return error instanceof TradewatchError ? error.code : 'TW_INTERNAL';
 }
-
-/** Whether retrying the operation that threw `error` can succeed. */
-export function isRetriable(error: unknown): boolean {
-  // Adapters (Kafka, QuestDB, Postgres) translate what their libraries throw into TradewatchErrors.
-  return error instanceof TradewatchError && error.retriable;
-}

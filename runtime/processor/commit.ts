@@ -4,8 +4,7 @@
  * store's changed state (its changelog) and, for a batch, the input offset after its last record, in
  * ONE Kafka transaction on the runner's transactional producer.
  */
-import { retry } from '../../core/retry.ts';
-import { isRetriable } from '../errors.ts';
+import { isRetriableError, retry } from '../../core/retry.ts';
 import { commitAfter, type BatchContext, type IncomingRecord, type KafkaProducer } from '../kafka/index.ts';
 import type { RunnerInput } from './changelogs.ts';
 import type { Pending, RunnerOutputs } from './outputs.ts';
@@ -106,7 +105,7 @@ export class Committer<In, State> {
     await retry(() => sink.flush(), {
       initialMs: sinkRetryInitialMs,
       maxMs: sinkRetryMaxMs,
-      retryIf: (error) => isRetriable(error) && !this.#ctx.stopping() && (!batch || batch.isActive()),
+      retryIf: (error) => isRetriableError(error) && !this.#ctx.stopping() && (!batch || batch.isActive()),
       onRetry: (error) => {
         if (since !== undefined) return;
         since = clock.now();
