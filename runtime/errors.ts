@@ -95,6 +95,11 @@ export interface TradewatchErrorOptions {
   cause?: unknown;
   /** Structured facts for logs and machine consumers (never secrets). */
   details?: Record<string, unknown>;
+  /**
+   * Whether retrying can succeed, where the adapter that threw knows better than the code's default
+   * (a Kafka refusal that is only a leader election in progress).
+   */
+  retriable?: boolean;
 }
 
 /** The base of every error tradewatch throws on purpose. */
@@ -107,7 +112,7 @@ export class TradewatchError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'TradewatchError';
     this.code = code;
-    this.retriable = ERROR_CODES[code].retriable;
+    this.retriable = options.retriable ?? ERROR_CODES[code].retriable;
     this.details = options.details ?? {};
   }
 }
@@ -153,11 +158,4 @@ export function toError(thrown: unknown): Error {
 /** The code of an error if it is one of ours, else TW_INTERNAL. */
 export function errorCode(error: unknown): ErrorCode {
   return error instanceof TradewatchError ? error.code : 'TW_INTERNAL';
-}
-
-/** Whether retrying the operation that threw `error` can succeed. */
-export function isRetriable(error: unknown): boolean {
-  if (error instanceof TradewatchError) return error.retriable;
-  // kafkajs marks its transient errors this way.
-  return typeof error === 'object' && error !== null && (error as { retriable?: unknown }).retriable === true;
 }

@@ -9,6 +9,7 @@
  * file systems), and every operation rewrites the whole file: for several instances, or thousands of
  * runs, use Postgres.
  */
+import { SerialQueue } from '../core/serial-queue.ts';
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -52,7 +53,7 @@ export class JsonFileJobStore implements JobStore {
   readonly #lockFile: string;
   readonly #lockTimeoutMs: number;
   /** Operations of this process, one at a time (the lock file serializes processes). */
-  #tail: Promise<unknown> = Promise.resolve();
+  readonly #operations = new SerialQueue();
 
   constructor(options: JsonFileJobStoreOptions) {
     this.#file = options.file;
@@ -68,10 +69,7 @@ export class JsonFileJobStore implements JobStore {
   }
 
   close(): Promise<void> {
-    return this.#tail.then(
-      () => undefined,
-      () => undefined,
-    );
+    return this.#operations.idle();
   }
 
   async createJob(job: JobDefinition, now: number): Promise<StoredJob> {
@@ -168,7 +166,7 @@ export class JsonFileJobStore implements JobStore {
 
   /** Runs `fn` on the file's content under both locks; writes it back when `write` (and fn succeeded). */
   #locked<T>(fn: (content: FileContent) => T | Promise<T>, write: boolean): Promise<T> {
-    const run = this.#tail.then(async () => {
+    return this.#operations.run(async () => {
       await this.#acquire();
       try {
         // Read afresh every time (another process may have changed the file); a failing fn writes nothing.
@@ -180,8 +178,6 @@ export class JsonFileJobStore implements JobStore {
         await unlink(this.#lockFile).catch(() => undefined);
       }
     });
-    this.#tail = run.catch(() => undefined);
-    return run;
   }
 
   async #acquire(): Promise<void> {

@@ -4,6 +4,7 @@
  * The scheduler applies their answers inside the job's critical section.
  */
 import { formatDuration } from '../core/durations.ts';
+import { backoffDelay } from '../core/retry.ts';
 import type { OccurrenceScan } from './occurrences.ts';
 import type { JobDefinition, RetryOptions } from './types.ts';
 
@@ -95,7 +96,5 @@ export function planOccurrences(
 
 /** The wait before the attempt after attempt `attempt` (1-based) failed: backoff doubled each time, capped. */
 export function backoffMs(retry: RetryOptions, attempt: number): number {
-  const exponent = Math.max(0, attempt - 1);
-  // 2^exponent overflows to Infinity for absurd attempts: the cap applies.
-  return Math.min(retry.maxBackoffMs, retry.backoffMs * 2 ** exponent);
+  return backoffDelay({ initialMs: retry.backoffMs, maxMs: retry.maxBackoffMs }, attempt);
 }

@@ -1,3 +1,4 @@
+import { SerialQueue } from '../core/serial-queue.ts';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,7 +55,8 @@ export class LocalStack {
   readonly #options: CompiledOptions;
   readonly #layout: StackLayout;
   readonly #services: readonly StackService[];
-  #queue: Promise<unknown> = Promise.resolve();
+  /** One operation (up, down, status) at a time. */
+  readonly #operations = new SerialQueue();
 
   /** Computes paths and settings only: no I/O happens before `up()`, `down()` or `status()`. */
   constructor(options: LocalStackOptions) {
@@ -118,9 +120,7 @@ export class LocalStack {
   }
 
   #serial<T>(operation: () => Promise<T>): Promise<T> {
-    const run = this.#queue.then(operation, operation);
-    this.#queue = run.catch(() => undefined);
-    return run;
+    return this.#operations.run(operation);
   }
 
   async #up(): Promise<StackStatus> {

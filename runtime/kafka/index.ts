@@ -21,4 +21,5 @@ export type {
   TopicState,
 } from './types.ts';
 export { createKafkaClient, type KafkaClientOptions } from './kafkajs-client.ts';
+export { commitAfter, nextOffset } from './positions.ts';
 export { readToEnd, type ReadToEndOptions } from './read-to-end.ts';

@@ -1,7 +1,8 @@
 /**
  * The Kafka port: the only Kafka vocabulary the rest of tradewatch speaks. Processors never see it;
- * the CLI, the topic catalogue and the processor runtime use these types, and `kafkajs-client.ts` is the
- * one adapter that implements them. Swapping the client library means writing another adapter.
+ * the CLI, the topic catalogue and the processor runtime use these types, and the `kafkajs-*.ts` files
+ * are the one adapter that implements them (what they throw is a TradewatchError with `retriable`
+ * set). Swapping the client library means writing another adapter.
  *
  * Terminology:
  * - topic names here are physical names (TOPIC_PREFIX already applied); the catalogue adds the prefix;

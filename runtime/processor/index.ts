@@ -11,7 +11,15 @@ export type {
   TimerContext,
 } from './types.ts';
 export { LATE_PREFIX, inMemorySource, isRejection } from './types.ts';
-export { ProcessorRunner, changelogsOf, type RunnerStats } from './processor-runner.ts';
+export { ProcessorRunner } from './processor-runner.ts';
+export { changelogsOf } from './changelogs.ts';
+export type { RunnerStats } from './runner-context.ts';
+export { deadLetterRecord, type DeadLetterReason } from './dead-letter.ts';
 export { runInMemory } from './in-memory.ts';
-export type { RunnerOptions } from './runner-options.ts';
+export {
+  RUNNER_DEFAULTS,
+  compileRunnerOptions,
+  type CompiledRunnerOptions,
+  type RunnerOptions,
+} from './runner-options.ts';
 export { PartitionState } from './state-store.ts';

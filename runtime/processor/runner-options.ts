@@ -1,4 +1,10 @@
-import type { Clock } from '../clock.ts';
+/**
+ * The options of a {@link ProcessorRunner} in three steps: public (documented, with defaults) →
+ * {@link RUNNER_DEFAULTS} → compiled and frozen by {@link compileRunnerOptions} (durations in ms).
+ */
+import { hostname } from 'node:os';
+import { systemClock, type Clock } from '../clock.ts';
+import { ConfigError, TradewatchError } from '../errors.ts';
 import type { KafkaClient } from '../kafka/index.ts';
 import type { Logger } from '../logger.ts';
 import type { SchemaRegistry } from '../../schemas/index.ts';
@@ -32,4 +38,48 @@ export interface RunnerOptions<In, State> {
   readonly timerTickMs?: number;
   /** Replication factor of the changelog topic when it is created. Default 1. */
   readonly replicationFactor?: number;
+}
+
+/** The options with every default applied, frozen. */
+export type CompiledRunnerOptions<In, State> = Readonly<Required<RunnerOptions<In, State>>>;
+
+/** The defaults of the optional {@link RunnerOptions} (the instance id's is computed: host and pid). */
+export const RUNNER_DEFAULTS = Object.freeze({
+  topicPrefix: '',
+  clock: systemClock,
+  sinkRetryInitialMs: 200,
+  sinkRetryMaxMs: 5000,
+  sessionTimeoutMs: 10_000,
+  timerTickMs: 1000,
+  replicationFactor: 1,
+});
+
+/** Applies the defaults and checks the processor's inputs and the values; throws TW_CONFIG_INVALID. */
+export function compileRunnerOptions<In, State>(
+  options: RunnerOptions<In, State>,
+): CompiledRunnerOptions<In, State> {
+  const { processor } = options;
+  if (processor.inputs.length === 0) {
+    throw new TradewatchError('TW_CONFIG_INVALID', `processor ${processor.name} declares no input`);
+  }
+  if (processor.inputs.filter((i) => i.primary === true).length > 1) {
+    throw new TradewatchError(
+      'TW_CONFIG_INVALID',
+      `processor ${processor.name} declares several primary inputs: at most one input keeps the processor's own changelog name`,
+    );
+  }
+  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  const compiled = {
+    ...RUNNER_DEFAULTS,
+    instanceId: `${hostname()}-${process.pid}`,
+    ...given,
+  } as CompiledRunnerOptions<In, State>;
+  const problems = (['sinkRetryInitialMs', 'sinkRetryMaxMs', 'sessionTimeoutMs', 'timerTickMs'] as const)
+    .filter((key) => !(Number.isSafeInteger(compiled[key]) && compiled[key] > 0))
+    .map((key) => `${key} must be a positive integer of milliseconds; got ${String(compiled[key])}`);
+  if (!(Number.isSafeInteger(compiled.replicationFactor) && compiled.replicationFactor > 0)) {
+    problems.push(`replicationFactor must be a positive integer; got ${String(compiled.replicationFactor)}`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems, `the runner options of ${processor.name}`);
+  return Object.freeze(compiled);
 }

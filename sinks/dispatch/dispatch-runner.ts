@@ -9,16 +9,19 @@
 import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from '../../runtime/clock.ts';
 import { errorCode, toError } from '../../runtime/errors.ts';
-import type {
-  IncomingRecord,
-  KafkaClient,
-  KafkaConsumer,
-  KafkaProducer,
-  OutgoingRecord,
+import {
+  commitAfter,
+  type IncomingRecord,
+  type KafkaClient,
+  type KafkaConsumer,
+  type KafkaProducer,
+  type OutgoingRecord,
 } from '../../runtime/kafka/index.ts';
+import { closeInOrder, startOrClose } from '../../runtime/lifecycle.ts';
 import type { Logger } from '../../runtime/logger.ts';
+import { deadLetterRecord } from '../../runtime/processor/index.ts';
 import { SchemaRegistry, type Alert, type Codec } from '../../schemas/index.ts';
-import { deadLetterHeaders, physicalName } from '../../topics/index.ts';
+import { physicalName } from '../../topics/index.ts';
 import { compileDeliveryPolicy, type DeliveryPolicy } from '../notifiers/delivery-options.ts';
 import { realSleep, type Sleep } from '../notifiers/sleep.ts';
 import type { Notifier } from '../notifiers/types.ts';
@@ -112,15 +115,9 @@ export class DispatchRunner {
   }
 
   /** Joins the group and starts the tick. Resolves once consuming. */
-  static async start(options: DispatchRunnerOptions): Promise<DispatchRunner> {
+  static start(options: DispatchRunnerOptions): Promise<DispatchRunner> {
     const runner = new DispatchRunner(options);
-    try {
-      await runner.#start();
-    } catch (e: unknown) {
-      await runner.close().catch(() => undefined);
-      throw e;
-    }
-    return runner;
+    return startOrClose(runner, () => runner.#start());
   }
 
   async #start(): Promise<void> {
@@ -189,52 +186,29 @@ export class DispatchRunner {
     if (last === undefined) return;
     // The decisions are durable: now the offsets (and the dead letters) in one Kafka transaction.
     await this.#producer!.sendAtomically(deadLetters, {
-      consumerOffsets: {
-        groupId: this.#groupId,
-        offsets: [
-          { topic: last.topic, partition: last.partition, offset: (BigInt(last.offset) + 1n).toString() },
-        ],
-      },
+      consumerOffsets: { groupId: this.#groupId, offsets: [commitAfter(last)] },
     });
     void this.kick();
   }
 
   #deadLetter(record: IncomingRecord, error: unknown): OutgoingRecord {
-    return {
-      topic: physicalName('dlq', this.#o.topicPrefix ?? ''),
-      key: record.key,
-      value: record.value,
-      headers: deadLetterHeaders({
-        source: { topic: record.topic, partition: record.partition, offset: record.offset },
-        error: { code: errorCode(error), message: toError(error).message },
-        failedAt: this.#clock.now(),
-        failedBy: 'dispatch',
-        key: record.key,
-        value: record.value,
-        headers: record.headers,
-      }),
-    };
+    return deadLetterRecord(physicalName('dlq', this.#o.topicPrefix ?? ''), record, {
+      code: errorCode(error),
+      message: toError(error).message,
+      failedAt: this.#clock.now(),
+      failedBy: 'dispatch',
+    });
   }
 
   /** Stops consuming (the batch in hand finishes and commits), ends the tick. Idempotent. */
   close(): Promise<void> {
-    this.#closing ??= (async () => {
-      this.#abort.abort();
-      if (this.#ticker !== undefined) clearInterval(this.#ticker);
-      let first: Error | undefined;
-      for (const step of [
-        () => this.#consumer?.close(),
-        () => this.#ticking,
-        () => this.#producer?.close(),
-      ]) {
-        try {
-          await step();
-        } catch (e: unknown) {
-          first ??= toError(e);
-        }
-      }
-      if (first !== undefined) throw first;
-    })();
+    this.#abort.abort();
+    if (this.#ticker !== undefined) clearInterval(this.#ticker);
+    this.#closing ??= closeInOrder(this.#log, [
+      ['stop the consumer', this.#consumer && (() => this.#consumer!.close())],
+      ['finish the tick in hand', () => this.#ticking],
+      ['close the producer', this.#producer && (() => this.#producer!.close())],
+    ]);
     return this.#closing;
   }
 }

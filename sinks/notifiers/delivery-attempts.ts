@@ -4,6 +4,7 @@
  * Accepted and permanent results end it at once; retriable ones are retried until the bounds, then
  * returned for the caller to keep for later.
  */
+import { backoffDelay } from '../../core/retry.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import type { CompiledDeliveryPolicy } from './delivery-options.ts';
 import type { DeliveryResult } from './types.ts';
@@ -42,19 +43,22 @@ export async function deliverWithRetries(
   const started = clock.now();
   // A function, not a property read: the signal changes while we wait.
   const aborted = () => context.signal?.aborted === true;
-  let backoff = policy.initialBackoffMs;
+  const backoff = {
+    initialMs: policy.initialBackoffMs,
+    maxMs: policy.maxBackoffMs,
+    multiplier: policy.backoffMultiplier,
+  };
   for (let attempt = 1; ; attempt += 1) {
     const result = await send();
     if (result.outcome !== 'retriable' || attempt >= maxAttempts) {
       return { result, attempts: attempt, aborted: false };
     }
-    const waitMs = Math.max(backoff, result.retryAfterMs ?? 0);
+    const waitMs = Math.max(backoffDelay(backoff, attempt), result.retryAfterMs ?? 0);
     if (clock.now() - started + waitMs > policy.maxElapsedMs)
       return { result, attempts: attempt, aborted: false };
     if (aborted()) return { result, attempts: attempt, aborted: true };
     context.onRetry?.(result, attempt, waitMs);
     await context.wait(waitMs);
     if (aborted()) return { result, attempts: attempt, aborted: true };
-    backoff = Math.min(backoff * policy.backoffMultiplier, policy.maxBackoffMs);
   }
 }

@@ -4,6 +4,7 @@
  * Time comes from an injected clock and waiting from an injected sleep, so tests measure the spacing
  * on a ManualClock. Takers are served in arrival order.
  */
+import { SerialQueue } from '../../core/serial-queue.ts';
 import type { Clock } from '../../runtime/clock.ts';
 import type { Sleep } from './sleep.ts';
 
@@ -24,8 +25,8 @@ export class TokenBucket {
   #tokens: number;
   #refilledAt: number;
   #pausedUntil = 0;
-  /** The previous taker's turn: takers wait for it, so they are served in order. */
-  #queue: Promise<void> = Promise.resolve();
+  /** Takers wait for the previous one's turn, so they are served in order. */
+  readonly #takers = new SerialQueue();
 
   constructor(options: TokenBucketOptions) {
     if (!(options.ratePerSecond > 0))
@@ -40,10 +41,7 @@ export class TokenBucket {
 
   /** Waits until a token is there (and any pause is over), then takes it. */
   take(): Promise<void> {
-    const turn = this.#queue.then(() => this.#takeNow());
-    // A failed sleep must not block later takers.
-    this.#queue = turn.catch(() => undefined);
-    return turn;
+    return this.#takers.run(() => this.#takeNow());
   }
 
   /**

@@ -11,6 +11,7 @@
  * unacknowledged row in the list for the next one. A request that failed after QuestDB committed it (a
  * lost answer) is sent again; the dedup keys make that a no-op.
  */
+import { SerialQueue } from '../../core/serial-queue.ts';
 import http from 'node:http';
 import https from 'node:https';
 import { Sender } from '@questdb/nodejs-client';
@@ -42,8 +43,8 @@ export class QuestDbSink {
   /** Unacknowledged rows per table, oldest first (a Map keeps the order tables first appeared in). */
   readonly #queues = new Map<string, PendingRow[]>();
   #pending = 0;
-  /** The last flush in progress (never rejects): flushes run one after the other. */
-  #flushTail: Promise<void> = Promise.resolve();
+  /** Flushes run one after the other. */
+  readonly #flushes = new SerialQueue();
   #closing: Promise<void> | undefined;
 
   /** Use {@link QuestDbSink.create}. */
@@ -201,9 +202,7 @@ export class QuestDbSink {
   }
 
   #enqueueFlush(): Promise<void> {
-    const run = this.#flushTail.then(() => this.#flushPending());
-    this.#flushTail = run.catch(() => undefined);
-    return run;
+    return this.#flushes.run(() => this.#flushPending());
   }
 
   async #flushPending(): Promise<void> {
