@@ -67,22 +67,61 @@ export class RunnerOutputs<In, State> {
 
   /** `record` for the `late` side output. */
   late(record: IncomingRecord, reason: string): OutgoingRecord {
-    this.#ctx.counters.late += 1;
-    this.#ctx.log.info(
-      { topic: record.topic, partition: record.partition, offset: record.offset },
-      `late record ${record.topic}[${record.partition}]@${record.offset} sent to \`late\`: ${reason}`,
-    );
+    this.#note('late', record, 'TW_RECORD_LATE', reason);
     return this.#sideOutput('late', record, 'TW_RECORD_LATE', reason);
   }
 
   /** `record` for `dlq`. */
   deadLetter(record: IncomingRecord, code: string, message: string): OutgoingRecord {
-    this.#ctx.counters.deadLettered += 1;
-    this.#ctx.log.warn(
-      { topic: record.topic, partition: record.partition, offset: record.offset, code },
-      `dead-lettered ${record.topic}[${record.partition}]@${record.offset}: ${message}`,
-    );
+    this.#note('dlq', record, code, message);
     return this.#sideOutput('dlq', record, code, message);
+  }
+
+  /**
+   * Logs what the batch just committed sent to `dlq` and `late`: one line each, counts by error code
+   * and the first record as an example, so a burst of garbage does not flood the log.
+   */
+  logSideOutputs(): void {
+    for (const [topic, noted] of this.#noted) {
+      const counts = Object.fromEntries(noted.codes);
+      const total = [...noted.codes.values()].reduce((a, b) => a + b, 0);
+      if (topic === 'dlq') this.#ctx.counters.deadLettered += total;
+      else this.#ctx.counters.late += total;
+      const { record, code, message } = noted.example;
+      const where = `${record.topic}[${record.partition}]@${record.offset}`;
+      const example = { topic: record.topic, partition: record.partition, offset: record.offset, code };
+      if (topic === 'dlq') {
+        this.#ctx.log.warn(
+          { deadLettered: counts, example },
+          `dead-lettered ${total} record(s) to dlq (${summary(noted.codes)}); e.g. ${where}: ${message}`,
+        );
+      } else {
+        this.#ctx.log.info(
+          { late: total, example },
+          `sent ${total} late record(s) to \`late\`; e.g. ${where}: ${message}`,
+        );
+      }
+    }
+    this.#noted.clear();
+  }
+
+  /** Forgets what a batch that was not committed noted: its records come again. */
+  forgetSideOutputs(): void {
+    this.#noted.clear();
+  }
+
+  readonly #noted = new Map<
+    'dlq' | 'late',
+    { codes: Map<string, number>; example: { record: IncomingRecord; code: string; message: string } }
+  >();
+
+  #note(topic: 'dlq' | 'late', record: IncomingRecord, code: string, message: string): void {
+    let noted = this.#noted.get(topic);
+    if (noted === undefined) {
+      noted = { codes: new Map(), example: { record, code, message } };
+      this.#noted.set(topic, noted);
+    }
+    noted.codes.set(code, (noted.codes.get(code) ?? 0) + 1);
   }
 
   #sideOutput(topic: 'dlq' | 'late', record: IncomingRecord, code: string, message: string): OutgoingRecord {
@@ -117,4 +156,12 @@ export class RunnerOutputs<In, State> {
     }
     return records;
   }
+}
+
+/** `2 TW_DECODE_NOT_SINGLE_OBJECT, 1 TW_RECORD_INVALID`. */
+function summary(codes: ReadonlyMap<string, number>): string {
+  return [...codes]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([code, n]) => `${n} ${code}`)
+    .join(', ');
 }

@@ -17,6 +17,7 @@
  * stores and their restore (partition-stores.ts, restore.ts, state-store.ts), catch-up (catch-up.ts),
  * one record (record-handler.ts), outputs (outputs.ts), the commit (commit.ts), timers (timers.ts).
  */
+import { TradewatchError } from '../errors.ts';
 import { SerialQueue } from '../../core/serial-queue.ts';
 import type {
   BatchContext,
@@ -50,6 +51,7 @@ export class ProcessorRunner<In, State> {
   #consumer: KafkaConsumer | undefined;
   #closing: Promise<void> | undefined;
   #stopping = false;
+  readonly #stop = new AbortController();
   /** Serializes batches and timer ticks: one transaction at a time on the one producer. */
   readonly #serial = new SerialQueue();
   #ticker: NodeJS.Timeout | undefined;
@@ -64,6 +66,7 @@ export class ProcessorRunner<In, State> {
       inputs: runnerInputs(processor, topicPrefix),
       counters: newCounters(),
       stopping: () => this.#stopping,
+      stopSignal: this.#stop.signal,
       admin: () => this.#admin!,
       fenceProducer: () => this.#fenceProducer!,
     });
@@ -145,6 +148,9 @@ export class ProcessorRunner<In, State> {
 
   async #close(): Promise<void> {
     this.#stopping = true;
+    // A restore in progress (waiting out an earlier owner's transaction, reading a changelog) stops
+    // now: after a fatal error the process ends promptly instead of finishing it.
+    this.#stop.abort(new TradewatchError('TW_TIMEOUT', 'the runner is closing: restore abandoned'));
     if (this.#ticker) clearInterval(this.#ticker);
     try {
       await closeInOrder(this.#ctx.log, [
@@ -188,7 +194,9 @@ export class ProcessorRunner<In, State> {
     for (const record of records) handleRecord(this.#ctx, outputs, input, record, store, outgoing, rows);
     try {
       await committer.commit(input, store, outgoing, rows, { context: batch, last });
+      outputs.logSideOutputs();
     } catch (error: unknown) {
+      outputs.forgetSideOutputs();
       const where = {
         topic: batch.topic,
         partition: batch.partition,

@@ -9,6 +9,7 @@
  * partition and waits until readers can see it: every earlier transaction has then ended, and reading
  * to the end reads all the committed state.
  */
+import { toError } from '../errors.ts';
 import { readToEnd } from '../kafka/index.ts';
 import type { RunnerInput } from './changelogs.ts';
 import type { RunnerContext } from './runner-context.ts';
@@ -61,7 +62,7 @@ export async function restoreFromChangelog<In, State>(
     1000,
   );
   try {
-    await admin.waitUntilVisible(fences, RESTORE_FENCE_WAIT_MS);
+    await untilAborted(admin.waitUntilVisible(fences, RESTORE_FENCE_WAIT_MS), ctx.stopSignal);
   } finally {
     clearTimeout(waiting);
   }
@@ -71,6 +72,7 @@ export async function restoreFromChangelog<In, State>(
     topic: input.changelog,
     partitions,
     groupPrefix: `${ctx.groupId}.restore`,
+    signal: ctx.stopSignal,
     onRecords: (records) => {
       for (const r of records) {
         if (r.key === null) continue;
@@ -79,10 +81,30 @@ export async function restoreFromChangelog<In, State>(
       }
     },
   });
+  ctx.stopSignal.throwIfAborted();
   ctx.counters.restoredKeys += keys;
   log.info(
     { topic: input.physical, partitions, changelogRecords: keys, ms: options.clock.now() - started },
     'state restored from the changelog',
   );
   return stores;
+}
+
+/** `work`, or the signal's reason as soon as it is aborted (`work` is left to settle on its own). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', abort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', abort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', abort);
+        reject(toError(error));
+      },
+    );
+  });
 }

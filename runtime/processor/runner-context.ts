@@ -35,6 +35,8 @@ export interface RunnerContext<In, State> {
   readonly counters: RunnerCounters;
   /** True once the runner is closing. */
   stopping(): boolean;
+  /** Aborted once the runner is closing: what waits (a restore) gives up at once. */
+  readonly stopSignal: AbortSignal;
   /** The admin client (there once the runner started). */
   admin(): KafkaAdmin;
   /** A plain producer for the restore fences, outside the batches' transactions (there once started). */

@@ -8,7 +8,7 @@ import { SchemaRegistry } from '../../schemas/index.ts';
 import { physicalName } from '../../topics/index.ts';
 import { runCli } from '../helpers/cli.ts';
 import { testKafka } from '../helpers/kafka.ts';
-import { pipelinePrefix, startPipeline } from '../helpers/pipeline.ts';
+import { logLines, pipelinePrefix, startPipeline } from '../helpers/pipeline.ts';
 import { readDeadLetters } from '../helpers/topics.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
@@ -49,11 +49,25 @@ describe('dlq list and replay', () => {
     } finally {
       await producer.close();
     }
-    await startPipeline(prefix, ['--processors', 'drawdown', '--no-heartbeat']);
+    const pipeline = await startPipeline(prefix, ['--processors', 'drawdown', '--no-heartbeat']);
     await waitFor('2 dead letters', async () => (await readDeadLetters(dlq)).length >= 2, {
       timeoutMs: 60_000,
       intervalMs: 500,
     });
+    // The log says so once per batch, counts by code and one example, not a line per record.
+    const logged = await waitFor(
+      'the dead letters logged',
+      () => {
+        const lines = logLines(pipeline.stderr()).filter((l) => String(l['msg']).startsWith('dead-lettered'));
+        const total = lines.reduce(
+          (n, l) => n + Object.values(l['deadLettered'] as Record<string, number>).reduce((a, b) => a + b, 0),
+          0,
+        );
+        return total >= 2 ? lines : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+    expect(logged.every((l) => / record\(s\) to dlq \(.*\); e\.g\. /.test(String(l['msg'])))).toBe(true);
 
     const listed = await list(env);
     expect(listed.map((e) => [e.id, e.failures.map((f) => [f.code, f.failed_by])])).toEqual([
