@@ -7,6 +7,7 @@ import { VARIABLES } from '../runtime/config.ts';
 import { ERROR_CODES } from '../runtime/errors.ts';
 import { TOPICS } from '../topics/index.ts';
 import { RECORD_TYPES } from '../schemas/index.ts';
+import { parseNotifiersConfig } from '../sinks/notifiers/index.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const readme = await readFile(path.join(ROOT, 'README.md'), 'utf8');
@@ -23,6 +24,15 @@ describe('README', () => {
 
   it.each(TOPICS.map((t) => t.name))('documents the topic %s', (topic) => {
     expect(readme).toMatch(new RegExp(`\\| \`${topic.replace('.', '\\.')}\` +\\|`));
+  });
+
+  it('shows a Slack-only notifiers file that loads as it is', async () => {
+    const block = /```yaml\n# notifiers\.yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(block).toBeDefined();
+    const config = parseNotifiersConfig(block!, 'README.md', {
+      SLACK_WEBHOOK_URL: 'https://hooks.example/x',
+    });
+    expect(config.notifiers.map((n) => n.name)).toEqual(['slack']);
   });
 
   it.each(RECORD_TYPES)('names the record type %s', (type) => {

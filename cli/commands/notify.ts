@@ -4,12 +4,14 @@
  * the notifiers of the notifiers file. Stops cleanly on SIGINT/SIGTERM (the batch in hand is finished
  * and committed). Exit 0 on a clean stop, 2 on an invalid file, 1 otherwise.
  */
+import path from 'node:path';
 import type { Command } from 'commander';
 import { systemClock } from '../../runtime/clock.ts';
 import {
   DEFAULT_ROUTING_FILE,
   DispatchRunner,
   DispatchStore,
+  adaptDefaultRouting,
   checkReceivers,
   loadRouting,
 } from '../../sinks/dispatch/index.ts';
@@ -35,11 +37,19 @@ export function registerNotifyCommand(program: Command, context: Context): void 
       const ctx = context(cmd);
       // Secrets are `{ env: NAME }` in the notifiers file: the entry point hands over the environment.
       const notifiersConfig = await loadNotifiersConfig(flags.notifiers, process.env);
-      const routing = await loadRouting(flags.routing);
-      checkReceivers(
-        routing,
-        notifiersConfig.notifiers.map((n) => n.name),
-      );
+      const names = notifiersConfig.notifiers.map((n) => n.name);
+      let routing = await loadRouting(flags.routing);
+      if (path.resolve(flags.routing) === path.resolve(DEFAULT_ROUTING_FILE)) {
+        // The shipped routing starts with whichever notifiers the team has (default-routing.ts).
+        const adapted = adaptDefaultRouting(routing, names);
+        routing = adapted.routing;
+        if (adapted.changes.length > 0) {
+          ctx.logger.warn(
+            { changes: adapted.changes },
+            `the shipped routing names notifiers your notifiers file does not have; it uses those present: ${adapted.changes.join('; ')}. Give --routing <file> to route as you choose.`,
+          );
+        }
+      } else checkReceivers(routing, names);
       const notifiers = createNotifiers(notifiersConfig, { logger: ctx.logger });
       ctx.onClose(() => notifiers.close());
       const store = new DispatchStore({ url: ctx.config.postgres.url, logger: ctx.logger });

@@ -15,6 +15,7 @@ export {
   type RouteTarget,
   type RoutingConfig,
 } from './routing.ts';
+export { adaptDefaultRouting, type AdaptedRouting } from './default-routing.ts';
 export {
   compileMatcher,
   matchLabels,
