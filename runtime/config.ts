@@ -119,6 +119,11 @@ export const VARIABLES = {
     doc: 'How often `tradewatch run` produces its heartbeat to the `heartbeats` topic (the freshness processor watches it).',
     shownDefault: '5000',
   },
+  TW_NOTIFY_MAX_AGE_MS: {
+    schema: positiveMs.default(86_400_000),
+    doc: 'At the first start of `tradewatch notify` (a dispatcher group without offsets), the alerts firing now that started within this long are delivered; older firing alerts and resolved history are not (`alerts list` shows them).',
+    shownDefault: '86400000',
+  },
   TW_STACK_DIR: {
     schema: z.string().min(1).default('.stack'),
     doc: 'Where the local stack keeps its jars, configuration, data and logs (relative to the working directory).',
@@ -194,6 +199,8 @@ export interface Config {
   readonly timerTickMs: number;
   /** How often `tradewatch run` produces its heartbeat. */
   readonly heartbeatIntervalMs: number;
+  /** TW_NOTIFY_MAX_AGE_MS. */
+  readonly notifyMaxAgeMs: number;
   readonly stack: StackConfig;
 }
 
@@ -285,6 +292,7 @@ export function loadConfig(
     shutdownTimeoutMs: v.TW_SHUTDOWN_TIMEOUT_MS,
     timerTickMs: v.TW_TIMER_TICK_MS,
     heartbeatIntervalMs: v.TW_HEARTBEAT_INTERVAL_MS,
+    notifyMaxAgeMs: v.TW_NOTIFY_MAX_AGE_MS,
     stack: {
       dir: v.TW_STACK_DIR,
       kafkaPort: v.TW_STACK_KAFKA_PORT,

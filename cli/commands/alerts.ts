@@ -8,17 +8,70 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { DURATION_FORMS, parseDuration } from '../../core/durations.ts';
 import type { LabelMatcher } from '../../processors/rules/types.ts';
 import { systemClock } from '../../runtime/clock.ts';
+import { firingAlerts, readAlertState } from '../../runtime/alert-state.ts';
+import { toError } from '../../runtime/errors.ts';
 import {
   DispatchStore,
   parseMatcher,
   showMatcher,
+  silencing,
   type AlertState,
   type Silence,
 } from '../../sinks/dispatch/index.ts';
+import { physicalName } from '../../topics/index.ts';
 import type { CliContext } from '../context.ts';
 import { table } from '../table.ts';
 
 type Context = (c: Command) => CliContext;
+
+/**
+ * Every alert's state as the `alerts` topic holds it (firing first, most severe first), with what the
+ * dispatcher's store adds (acknowledgement, receivers held back, silences that cover it) when PostgreSQL
+ * answers; when it does not, the alerts alone and a note on standard error.
+ */
+async function alertStates(ctx: CliContext, all: boolean): Promise<AlertState[]> {
+  const kafka = ctx.kafka();
+  const admin = await kafka.admin();
+  ctx.onClose(() => admin.close());
+  const snapshot = await readAlertState(
+    kafka,
+    admin,
+    await ctx.registry(),
+    physicalName('alerts', ctx.config.kafka.topicPrefix),
+  );
+  const firing = firingAlerts(snapshot);
+  const alerts = all
+    ? [...firing, ...[...snapshot.alerts.values()].filter((a) => a.status !== 'firing')]
+    : firing;
+  let known = new Map<string, AlertState>();
+  let silences: readonly Silence[] = [];
+  try {
+    const store = await openStore(ctx);
+    known = new Map((await store.listAlerts({ all: true })).map((a) => [a.fingerprint, a]));
+    silences = await store.listSilences(systemClock.now());
+  } catch (e: unknown) {
+    process.stderr.write(
+      `acknowledgements and silences unknown (the dispatcher's store did not answer: ${toError(e).message})\n`,
+    );
+  }
+  return alerts.map((alert) => {
+    const stored = known.get(alert.fingerprint);
+    // An acknowledgement holds for the episode it was given in.
+    const ack = stored?.ack != null && stored.alert.starts_at === alert.starts_at ? stored.ack : null;
+    const silence = alert.status === 'firing' ? silencing(silences, alert) : undefined;
+    const suppressed = stored?.suppressed ?? [];
+    return {
+      fingerprint: alert.fingerprint,
+      alert,
+      updatedAt: stored?.updatedAt ?? alert.ts,
+      ack,
+      suppressed:
+        silence !== undefined && suppressed.length === 0
+          ? [{ receiver: '*', reason: `silenced by ${silence.id}` }]
+          : suppressed,
+    };
+  });
+}
 
 /** The dispatch store of the configuration (DATABASE_URL), started and closed with the context. */
 async function openStore(context: CliContext): Promise<DispatchStore> {
@@ -91,12 +144,14 @@ export function registerAlertsCommands(program: Command, context: Context): void
 
   alerts
     .command('list')
-    .description('the firing alerts: status, acknowledgement, and receivers held back (silenced, inhibited)')
+    .description(
+      'the firing alerts, read from the alerts topic itself (whether or not a dispatcher has run), most ' +
+        'severe first: since when, acknowledgement, silences and receivers held back (from PostgreSQL)',
+    )
     .option('--all', 'resolved alerts too')
     .option('--json', 'one JSON object per line')
     .action(async (flags: { all?: boolean; json?: boolean }, cmd: Command) => {
-      const store = await openStore(context(cmd));
-      const list = await store.listAlerts({ all: flags.all === true });
+      const list = await alertStates(context(cmd), flags.all === true);
       if (flags.json === true) {
         for (const a of list) {
           process.stdout.write(

@@ -31,7 +31,7 @@ export function registerNotifyCommand(program: Command, context: Context): void 
     .option('--routing <file>', 'the routing file', DEFAULT_ROUTING_FILE)
     .option(
       '--from-beginning',
-      'a new dispatcher group starts at the oldest stored alert (default: the next one)',
+      'a new dispatcher group decides the whole stored history (default: the alerts firing now, then the next ones)',
     )
     .action(async (flags: { notifiers: string; routing: string; fromBeginning?: boolean }, cmd: Command) => {
       const ctx = context(cmd);
@@ -65,6 +65,7 @@ export function registerNotifyCommand(program: Command, context: Context): void 
         topicPrefix: ctx.config.kafka.topicPrefix,
         delivery: notifiersConfig.delivery,
         fromBeginning: flags.fromBeginning === true,
+        firingMaxAgeMs: ctx.config.notifyMaxAgeMs,
         clock: systemClock,
       });
       ctx.onClose(() => runner.close());

@@ -17,6 +17,7 @@ import {
   type KafkaProducer,
   type OutgoingRecord,
 } from '../../runtime/kafka/index.ts';
+import { firingAlerts, readAlertState } from '../../runtime/alert-state.ts';
 import { closeInOrder, startOrClose } from '../../runtime/lifecycle.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import { deadLetterRecord } from '../../runtime/processor/index.ts';
@@ -43,8 +44,16 @@ export interface DispatchRunnerOptions {
   readonly topicPrefix?: string;
   /** Retries and probes of the delivery. Defaults: the notifiers' DELIVERY_DEFAULTS. */
   readonly delivery?: DeliveryPolicy;
-  /** Where a new group starts: the earliest stored alert (true) or the next one. Default false. */
+  /**
+   * Where a new group starts: the earliest stored alert (true: the whole history is decided again), or
+   * (false, the default) the alerts firing now, read from the topic, then the next one.
+   */
   readonly fromBeginning?: boolean;
+  /**
+   * At a first start (not `fromBeginning`): only the alerts firing now that started within this long are
+   * delivered. Default one day (TW_NOTIFY_MAX_AGE_MS).
+   */
+  readonly firingMaxAgeMs?: number;
   /** How often, in real ms, the tick (re-notifications, delivery) runs. Default 1 000. */
   readonly tickMs?: number;
   readonly sessionTimeoutMs?: number;
@@ -124,6 +133,7 @@ export class DispatchRunner {
     const prefix = this.#o.topicPrefix ?? '';
     this.#codec = (this.#o.registry ?? (await SchemaRegistry.load())).codec('Alert');
     this.#producer = await this.#o.kafka.producer({ transactionalId: `${this.#groupId}.${randomUUID()}` });
+    if (this.#o.fromBeginning !== true) await this.#firstStart(physicalName('alerts', prefix));
     this.#consumer = await this.#o.kafka.consumer({
       groupId: this.#groupId,
       topics: [physicalName('alerts', prefix)],
@@ -134,6 +144,36 @@ export class DispatchRunner {
       onFatal: (error) => this.#log.error({ err: error }, 'the Kafka consumer stopped for good'),
     });
     this.#ticker = setInterval(() => void this.kick(), this.#o.tickMs ?? 1_000);
+  }
+
+  /**
+   * A group without offsets (the first start) decides the alerts firing now, as read from the topic (at
+   * most `firingMaxAgeMs` old; never resolved history), then commits the topic's end as where it goes
+   * on from. A restart after that finds offsets and does nothing here.
+   */
+  async #firstStart(topic: string): Promise<void> {
+    const admin = await this.#o.kafka.admin();
+    try {
+      const committed = await admin.groupOffsets(this.#groupId, [topic]);
+      if (committed.some((o) => Number(o.offset) >= 0)) return;
+      const registry = this.#o.registry ?? (await SchemaRegistry.load());
+      const snapshot = await readAlertState(this.#o.kafka, admin, registry, topic);
+      const since = this.#clock.now() - (this.#o.firingMaxAgeMs ?? 86_400_000);
+      const firing = firingAlerts(snapshot);
+      const recent = firing.filter((a) => a.starts_at >= since);
+      // Decided before the offsets move: a crash in between decides them again (nothing twice).
+      for (const alert of recent) await this.dispatcher.handle(alert);
+      await this.#producer!.sendAtomically([], {
+        consumerOffsets: { groupId: this.#groupId, offsets: snapshot.ends },
+      });
+      this.#log.info(
+        { firing: firing.length, delivered: recent.length, olderThanMaxAge: firing.length - recent.length },
+        `first start: ${recent.length} alert(s) firing now will be delivered; ` +
+          `${firing.length - recent.length} older firing alert(s) and the resolved history are not notified`,
+      );
+    } finally {
+      await admin.close();
+    }
   }
 
   /** Runs a tick now (re-notifications, then delivery) unless one is running; resolves when it ends. */

@@ -27,6 +27,7 @@ export {
 export { DISPATCH_MIGRATIONS } from './migrations.ts';
 export {
   DispatchStore,
+  silencing,
   type AlertState,
   type DispatchStoreOptions,
   type NotificationRecord,

@@ -1,0 +1,112 @@
+/**
+ * Alerts already firing reach the receivers: a dispatcher's first start (a group without offsets)
+ * delivers what fires now (at most TW_NOTIFY_MAX_AGE_MS old), never the resolved history, then goes on
+ * from the topic's end; `tradewatch alerts list` reads the alert state from the topic itself, whether or
+ * not a dispatcher has run.
+ */
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../../runtime/clock.ts';
+import { silentLogger } from '../../../runtime/logger.ts';
+import {
+  DEFAULT_ROUTING_FILE,
+  DispatchRunner,
+  DispatchStore,
+  dispatchGroup,
+  loadRouting,
+} from '../../../sinks/dispatch/index.ts';
+import type { Notifier } from '../../../sinks/notifiers/index.ts';
+import { jsonLines, runCli } from '../../helpers/cli.ts';
+import { testKafka } from '../../helpers/kafka.ts';
+import { pipelinePrefix } from '../../helpers/pipeline.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
+import { produceAlerts } from '../notifiers/helpers.ts';
+import { RecordingNotifier, T0, alert, resolved, testDatabase, testSchema } from './helpers.ts';
+
+const db = testDatabase();
+const HOUR = 3_600_000;
+
+describe('alerts already firing', () => {
+  it(
+    'are delivered at the dispatcher’s first start; resolved and too old ones are not',
+    { timeout: 90_000 },
+    async () => {
+      const prefix = await pipelinePrefix('dispatch-first');
+      const url = await testSchema(db.url());
+      // "Now" is two days after T0: an alert that started at T0 is older than the one-day maximum.
+      const clock = new ManualClock(T0 + 48 * HOUR);
+      const recent = alert({
+        fingerprint: 'fp-recent',
+        severity: 'warning',
+        starts_at: T0 + 47 * HOUR,
+        ts: T0 + 47 * HOUR,
+      });
+      const old = alert({ fingerprint: 'fp-old', severity: 'warning', starts_at: T0, ts: T0 });
+      const gone = alert({
+        fingerprint: 'fp-gone',
+        severity: 'warning',
+        starts_at: T0 + 46 * HOUR,
+        ts: T0 + 46 * HOUR,
+      });
+      await produceAlerts(prefix, [old, gone, recent, resolved(gone, T0 + 47 * HOUR)]);
+
+      // Read by `alerts list` with no dispatcher ever run: the firing ones, old or not.
+      const listed = await runCli(['alerts', 'list', '--json'], {
+        env: { TOPIC_PREFIX: prefix, DATABASE_URL: url },
+      });
+      expect(listed.code).toBe(0);
+      const firing = jsonLines(listed.stdout) as { fingerprint: string; ack: unknown }[];
+      expect(firing.map((a) => a.fingerprint)).toEqual(['fp-old', 'fp-recent']);
+
+      const slack = new RecordingNotifier('slack');
+      const notifiers = new Map<string, Notifier>([
+        ['slack', slack],
+        ['email', new RecordingNotifier('email')],
+        ['pagerduty', new RecordingNotifier('pagerduty')],
+      ]);
+      const store = new DispatchStore({ url, logger: silentLogger() });
+      await store.start();
+      const routing = await loadRouting(DEFAULT_ROUTING_FILE);
+      const start = () =>
+        DispatchRunner.start({
+          kafka: testKafka(),
+          store,
+          routing,
+          notifiers,
+          fallbackOf: () => new RecordingNotifier('fallback'),
+          logger: silentLogger(),
+          topicPrefix: prefix,
+          tickMs: 50,
+          clock,
+          firingMaxAgeMs: 24 * HOUR,
+          delivery: { maxAttempts: 1 },
+        });
+      let runner = await start();
+      try {
+        await waitFor('the firing alert delivered', () => slack.sent.length >= 1);
+        await runner.kick();
+        expect(slack.sent.flatMap((n) => n.alerts.map((a) => `${a.status} ${a.fingerprint}`))).toEqual([
+          'firing fp-recent',
+        ]);
+        // It goes on from the end: a new alert is delivered, nothing before it again.
+        const fresh = alert({ fingerprint: 'fp-new', starts_at: T0 + 48 * HOUR, ts: T0 + 48 * HOUR });
+        await produceAlerts(prefix, [fresh]);
+        await waitFor('the new alert delivered', () => slack.sent.length >= 2);
+        await runner.close();
+        // A restart finds the group's offsets: no first start again.
+        runner = await start();
+        await waitFor('the restarted dispatcher consuming', () => runner.stats().received === 0);
+        await runner.kick();
+        expect(slack.sent.flatMap((n) => n.alerts.map((a) => a.fingerprint))).toEqual([
+          'fp-recent',
+          'fp-new',
+        ]);
+      } finally {
+        await runner.close();
+        await store.close();
+        const admin = await testKafka().admin();
+        await admin.deleteGroups([dispatchGroup(prefix)]).catch(() => undefined);
+        await admin.close();
+      }
+    },
+  );
+});
