@@ -18,6 +18,8 @@
  * - a silence longer than `max_gap` between the window's start, the cycle starts and the window's
  *   end (the health checks in between);
  * - more than `max_failed` failed cycles.
+ * A window whose start falls on a day the `calendar` closes (weekdays, holidays, holidays file, in
+ * `timezone`) is not judged: the run says so and writes nothing.
  * Out: a `trading_window_checks` row (ts = the window's start) and a point
  * `trading_window_violation{strategy,env}` (1 or 0; the default rule alerts on 1) on `metrics`.
  */
@@ -25,7 +27,8 @@ import { z } from 'zod';
 import type { SinkRow } from '../../runtime/processor/types.ts';
 import { formatDuration } from '../../core/durations.ts';
 import { at, durationParam, epochMs, num, text, timezoneParam } from './sql.ts';
-import type { JobTemplate } from './types.ts';
+import { calendarParam, closedBecause } from './calendar.ts';
+import type { JobTemplate, TemplateSummary } from './types.ts';
 import { addDays, localDateTime, parseClock, zonedToUtc } from '../../runtime/zoned-time.ts';
 
 const clock = z
@@ -49,6 +52,7 @@ const params = z.strictObject({
     'How far around the window cycles are looked for (and count as outside)',
     '6h',
   ),
+  calendar: calendarParam,
 });
 export type TradingWindowParams = z.infer<typeof params>;
 
@@ -60,6 +64,15 @@ export const tradingWindowCheck: JobTemplate<TradingWindowParams> = {
   async run(p, context) {
     const env = context.job.env;
     const { start, end } = latestWindow(context.scheduledAt, p);
+    // A session on a day the calendar closes (the window's start, local) is not judged.
+    const closed = await closedBecause(p.calendar, localDateTime(start, p.timezone));
+    if (closed !== undefined) {
+      const skipped: TemplateSummary = {
+        window_start: new Date(start).toISOString(),
+        skipped: `no session: ${closed}`,
+      };
+      return skipped;
+    }
     // Rows are keyed by the finish; a cycle that started within the margins finished a little later.
     const result = await context.outputs.query(
       `SELECT ts, duration_ms, status FROM inference_cycles WHERE strategy = ${text(p.strategy)} ` +

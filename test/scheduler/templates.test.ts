@@ -445,6 +445,52 @@ describe('trading-window-check', () => {
       ].join('\n'),
     });
   });
+
+  it('judges no session on a day its calendar closes: a weekend, a holiday, a holidays file', async () => {
+    const strategy = uniqueName('tw-cal');
+    const weekdays = { weekdays: ['mon', 'tue', 'wed', 'thu', 'fri'] };
+    // Sunday 2025-03-09, after the window's end: no cycle at all, and nothing is judged.
+    const sunday = Date.UTC(2025, 2, 9, 21);
+    const { summary, metrics } = await runTemplate(
+      'trading-window-check',
+      { ...params(strategy), calendar: weekdays },
+      sunday,
+    );
+    expect(summary).toEqual({
+      window_start: '2025-03-09T13:30:00.000Z',
+      skipped: 'no session: 2025-03-09 is a sun, not a trading weekday',
+    });
+    expect((await metrics()).filter((m) => m.labels['strategy'] === strategy)).toEqual([]);
+    // Monday 2025-03-10 as a listed holiday, then in a holidays file.
+    const holiday = await runTemplate(
+      'trading-window-check',
+      { ...params(strategy), calendar: { ...weekdays, holidays: ['2025-03-10'] } },
+      close + 30 * M,
+    );
+    expect(holiday.summary['skipped']).toBe('no session: 2025-03-10 is a holiday');
+    const dir = await mkdtemp(path.join(tmpdir(), 'tw-holidays-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    const file = path.join(dir, 'holidays.txt');
+    await writeFile(file, '# NYSE, made up\n2025-01-01\n2025-03-10 # a Monday\n');
+    const fromFile = await runTemplate(
+      'trading-window-check',
+      { ...params(strategy), calendar: { ...weekdays, holidays_file: file } },
+      close + 30 * M,
+    );
+    expect(fromFile.summary['skipped']).toBe(`no session: 2025-03-10 is a holiday (${file})`);
+    // A bad line is reported with its number.
+    await writeFile(file, '2025-01-01\n2025-13-01\n');
+    await expect(
+      runTemplate(
+        'trading-window-check',
+        { ...params(strategy), calendar: { holidays_file: file } },
+        close + 30 * M,
+      ),
+    ).rejects.toThrow(`${file}:2: expected a date YYYY-MM-DD, found "2025-13-01"`);
+    // The same Sunday without a calendar (every day open, as crypto trades) is judged: no cycle.
+    const open7 = await runTemplate('trading-window-check', params(strategy), sunday);
+    expect(open7.summary).toMatchObject({ ok: false, cycles: 0 });
+  });
 });
 
 describe('backtest-fanout', () => {
