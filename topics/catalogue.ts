@@ -78,6 +78,20 @@ export function seriesKey(name: string, labels: Readonly<Record<string, string>>
   return `${name}{${parts.join(',')}}`;
 }
 
+/** A topic of records copied unchanged with their meaning in headers (`dlq`, `late`): 30 days, 4 MiB. */
+function sideOutput<const N extends string>(name: N, doc: string, keyDoc = 'the original key, unchanged') {
+  return {
+    name,
+    doc,
+    partitions: 3,
+    retentionMs: 30 * DAY_MS,
+    cleanupPolicy: 'delete' as const,
+    key: { doc: keyDoc, of: () => '' },
+    value: { kind: 'dead-letter' as const },
+    maxMessageBytes: SIDE_OUTPUT_MAX_BYTES,
+  };
+}
+
 /** Every topic. Order is the order of `topics list`. */
 export const TOPICS = [
   {
@@ -155,16 +169,10 @@ export const TOPICS = [
     key: field('fingerprint', 'the alert fingerprint'),
     value: { kind: 'avro', type: 'Alert' },
   },
-  {
-    name: 'late',
-    doc: 'Records that arrived after their window or cycle closed (later than the grace period), unchanged, with the reason in headers.',
-    partitions: 3,
-    retentionMs: 30 * DAY_MS,
-    cleanupPolicy: 'delete',
-    key: { doc: 'the original key, unchanged', of: () => '' },
-    value: { kind: 'dead-letter' },
-    maxMessageBytes: SIDE_OUTPUT_MAX_BYTES,
-  },
+  sideOutput(
+    'late',
+    'Records that arrived after their window or cycle closed (later than the grace period), unchanged, with the reason in headers.',
+  ),
   {
     name: 'heartbeats',
     doc: 'A point every few seconds from each running tradewatch instance, so another instance or an outside check sees one stop.',
@@ -228,26 +236,17 @@ export const TOPICS = [
     ),
     value: { kind: 'avro', type: 'BacktestTask' },
   },
+  sideOutput(
+    'dlq',
+    'Dead letters: records that could not be decoded or validated, with their origin and error in headers.',
+  ),
   {
-    name: 'dlq',
-    doc: 'Dead letters: records that could not be decoded or validated, with their origin and error in headers.',
-    partitions: 3,
-    retentionMs: 30 * DAY_MS,
-    cleanupPolicy: 'delete',
-    key: { doc: 'the original key, unchanged', of: () => '' },
-    value: { kind: 'dead-letter' },
-    maxMessageBytes: SIDE_OUTPUT_MAX_BYTES,
-  },
-  {
-    name: 'dlq.replays',
-    doc: 'Internal: a copy of every dead letter `tradewatch dlq replay` re-produced to its source topic, with when (tw.replay.* headers), so the same record is not replayed twice by mistake.',
-    partitions: 3,
-    retentionMs: 30 * DAY_MS,
-    cleanupPolicy: 'delete',
-    key: { doc: 'the replayed record, <physical topic>:<partition>:<offset>', of: () => '' },
-    value: { kind: 'dead-letter' },
+    ...sideOutput(
+      'dlq.replays',
+      'Internal: a copy of every dead letter `tradewatch dlq replay` re-produced to its source topic, with when (tw.replay.* headers), so the same record is not replayed twice by mistake.',
+      'the replayed record, <physical topic>:<partition>:<offset>',
+    ),
     internal: true,
-    maxMessageBytes: SIDE_OUTPUT_MAX_BYTES,
   },
 ] as const satisfies readonly TopicDefinition[];
 

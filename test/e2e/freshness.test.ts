@@ -118,6 +118,24 @@ async function staleStory(prefix: string, source: string): Promise<[number, numb
     .map((m) => [m.value, m.ts]);
 }
 
+/**
+ * A watcher (freshness and rules, no heartbeat of its own) and another instance (`other`: it runs a
+ * processor with nothing to do, and beats every second), once the watcher saw its heartbeat.
+ */
+async function watchedInstance(prefix: string, watched: string, other: readonly string[]) {
+  const watcher = await startPipeline(prefix, [...args(uniqueName('fr')), '--no-heartbeat'], ENV);
+  const first = await startPipeline(prefix, other, ENV);
+  await waitFor(
+    'freshness to see its heartbeat',
+    async () => (await staleStory(prefix, watched)).length > 0,
+    {
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    },
+  );
+  return { watcher, first };
+}
+
 /** The transitions of a source that a running freshness processor logged, in order. */
 function freshnessEvents(watcher: RunningCli, source: string): string[] {
   return logLines(watcher.stderr())
@@ -293,18 +311,8 @@ describe('the freshness processor end to end', { timeout: 120_000 }, () => {
   it('sees another tradewatch instance’s heartbeat stop when it is SIGKILLed, and come back when it restarts', async () => {
     const prefix = await pipelinePrefix('fresh-beat');
     const watched = uniqueName('beat');
-    await startPipeline(prefix, [...args(uniqueName('fr')), '--no-heartbeat'], ENV);
-    // Another instance: it runs a processor with nothing to do, and beats every second.
     const other = ['--processors', 'drawdown', '--instance-id', watched];
-    const first = await startPipeline(prefix, other, ENV);
-    await waitFor(
-      'freshness to see its heartbeat',
-      async () => (await staleStory(prefix, watched)).length > 0,
-      {
-        timeoutMs: 30_000,
-        intervalMs: 100,
-      },
-    );
+    const { first } = await watchedInstance(prefix, watched, other);
     first.child.kill('SIGKILL');
     await first.exited;
     const beats = (await readTopic(physicalName('heartbeats', prefix), 'Metric')).filter(
@@ -333,19 +341,10 @@ describe('the freshness processor end to end', { timeout: 120_000 }, () => {
 
   it('takes a graceful restart of another instance for no incident: same default id, retired while down', async () => {
     const prefix = await pipelinePrefix('fresh-retire');
-    const watcher = await startPipeline(prefix, [...args(uniqueName('fr')), '--no-heartbeat'], ENV);
     // No --instance-id: the default, the host name, is the same after the restart.
     const watched = hostname();
     const other = ['--processors', 'drawdown'];
-    const first = await startPipeline(prefix, other, ENV);
-    await waitFor(
-      'freshness to see its heartbeat',
-      async () => (await staleStory(prefix, watched)).length > 0,
-      {
-        timeoutMs: 30_000,
-        intervalMs: 100,
-      },
-    );
+    const { watcher, first } = await watchedInstance(prefix, watched, other);
     first.child.kill('SIGTERM');
     expect((await first.exited).code).toBe(0);
     const stoppedAt = Date.now();

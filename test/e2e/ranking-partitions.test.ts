@@ -10,12 +10,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { SchemaRegistry, type InferenceCycle, type Outcome } from '../../schemas/index.ts';
+import { SchemaRegistry, type Outcome } from '../../schemas/index.ts';
 import { physicalName, processorGroup } from '../../topics/index.ts';
 import { testAdmin, testKafka } from '../helpers/kafka.ts';
 import { pipelinePrefix, startPipeline } from '../helpers/pipeline.ts';
 import { questdbQuery } from '../helpers/questdb.ts';
 import { waitFor } from '../helpers/wait-for.ts';
+import { cycle } from '../processors/ranking/fixtures.ts';
 
 const registry = await SchemaRegistry.load();
 const HOUR = 3_600_000;
@@ -29,29 +30,8 @@ async function configFile(deadline: string): Promise<string> {
   return file;
 }
 
-function cycleOf(
-  strategy: string,
-  asOf: number,
-  horizonMs: number,
-  assets: readonly string[],
-): InferenceCycle {
-  return {
-    cycle_id: `${strategy}-0`,
-    strategy,
-    env: 'prod',
-    model_version: 'm1',
-    weights_version: null,
-    weights_updated_at: null,
-    as_of: asOf,
-    started_at: asOf,
-    finished_at: asOf + 1000,
-    status: 'success',
-    error: null,
-    horizon_ms: horizonMs,
-    metrics: {},
-    predictions: assets.slice(0, 10).map((asset, r) => ({ asset, score: 1 - r / 100, rank: r + 1 })),
-  };
-}
+const cycleOf = (strategy: string, asOf: number, horizonMs: number, assets: readonly string[]) =>
+  cycle(`${strategy}-0`, asOf, assets.slice(0, 10), { strategy, horizon_ms: horizonMs });
 
 async function send(
   prefix: string,
