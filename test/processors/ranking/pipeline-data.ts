@@ -26,7 +26,7 @@ import { DEFAULT_RULES_FILE, createRulesProcessor, loadRules } from '../../../pr
 import type { Output, SinkRow } from '../../../runtime/processor/index.ts';
 import type { Alert, InferenceCycle, Metric, Outcome, RecordTypeName } from '../../../schemas/index.ts';
 import { TOPICS, seriesKey } from '../../../topics/index.ts';
-import { ProcessorHarness } from '../../helpers/processor-harness.ts';
+import { VirtualRunner } from '../../../runtime/processor/index.ts';
 
 export const HOUR = 3_600_000;
 /** 2026-01-05T00:00:00Z. */
@@ -204,7 +204,7 @@ export async function rankingReference(
   inputs: RankingInputs,
   options: RankingOptions,
 ): Promise<RankingReference> {
-  const repartition = new ProcessorHarness(createRankingRepartitionProcessor(options));
+  const repartition = new VirtualRunner(createRankingRepartitionProcessor(options));
   for (const c of inputs.cycles) {
     repartition.feed('inference.cycles', c, {
       partition: partitionOf('inference.cycles', c.strategy),
@@ -223,13 +223,13 @@ export async function rankingReference(
       o.partition === 'all' ? byPartition.map((_, p) => p) : [partitionOf('ranking.by-as-of', o.key)];
     for (const p of targets) byPartition[p]!.push([o.type, o.value]);
   }
-  const join = new ProcessorHarness(createRankingProcessor(options));
+  const join = new VirtualRunner(createRankingProcessor(options));
   byPartition.forEach((records, partition) => {
     for (const [type, value] of records) {
       join.feed('ranking.by-as-of', value as InferenceCycle | Outcome | Metric, { type, partition });
     }
   });
-  const rolling = new ProcessorHarness(createRankingRollingProcessor(options));
+  const rolling = new VirtualRunner(createRankingRollingProcessor(options));
   for (const o of join.outputs) {
     if (o.kind !== 'record' || o.topic !== 'ranking.scores') continue;
     rolling.feed('ranking.scores', o.value as Metric, {
@@ -238,7 +238,7 @@ export async function rankingReference(
     });
   }
   const metrics = [...metricsOf(join.outputs), ...metricsOf(rolling.outputs)];
-  const rules = new ProcessorHarness(createRulesProcessor(await loadRules(DEFAULT_RULES_FILE)));
+  const rules = new VirtualRunner(createRulesProcessor(await loadRules(DEFAULT_RULES_FILE)));
   for (const m of metrics) {
     const key = seriesKey(m.name, m.labels);
     rules.feed('metrics', m, { key, partition: partitionOf('metrics', key) });
