@@ -8,9 +8,8 @@ import { TOPICS } from './catalogue.ts';
 const SEED = 0x9747b28c;
 const M = 0x5bd1e995;
 
-/** Kafka's murmur2 hash (32-bit, signed) of `data`. */
-export function murmur2(data: Uint8Array): number {
-  const length = data.length;
+/** Kafka's murmur2 hash (32-bit, signed) of the first `length` bytes of `data`. */
+export function murmur2(data: Uint8Array, length = data.length): number {
   let h = SEED ^ length;
   const whole = length & ~3;
   for (let i = 0; i < whole; i += 4) {
@@ -35,10 +34,14 @@ export function murmur2(data: Uint8Array): number {
 }
 
 const encoder = new TextEncoder();
+/** Reused for every key (a UTF-8 character takes at most 3 bytes per UTF-16 unit). */
+let buffer = new Uint8Array(256);
 
 /** The partition of `key` among `partitions`. */
 export function partitionOfKey(key: string, partitions: number): number {
-  return (murmur2(encoder.encode(key)) & 0x7fffffff) % partitions;
+  if (buffer.length < key.length * 3) buffer = new Uint8Array(key.length * 3);
+  const { written } = encoder.encodeInto(key, buffer);
+  return (murmur2(buffer, written) & 0x7fffffff) % partitions;
 }
 
 /** The partition count of a catalogue topic (logical name); 1 for a topic not in the catalogue. */

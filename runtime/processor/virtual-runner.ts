@@ -22,7 +22,7 @@
  * here it is a failing test or backtest rather than a record set aside.
  *
  * Speed: a backtest replays history on it, so the record path allocates no closure and copies no output;
- * `feedAll` adds no per-record result. With `roundTrip` off (the benchmarks, backtests), states stay
+ * `push` and `feedAll` build no per-record result. With `roundTrip` off (the benchmarks, backtests), states stay
  * objects between records as the live runner keeps them in memory, and only `commit` serializes them,
  * as the live changelog write does; `npm run bench` measures it against a plain loop.
  */
@@ -114,12 +114,14 @@ interface Queued {
   readonly partition: number;
 }
 
+const NONE: FeedOptions = Object.freeze({});
+
 const copy = <T>(state: T): T => JSON.parse(JSON.stringify(state)) as T;
 
 export class VirtualRunner<In = unknown, State = unknown> {
   readonly clock: ManualClock;
-  /** Everything emitted, in order (metrics, alerts, rows, records; not `late`). */
-  readonly outputs: Output[] = [];
+  /** Everything emitted, in order (metrics, alerts, rows, records; not `late`), since the last `take`. */
+  outputs: Output[] = [];
   readonly late: SetAside[] = [];
   readonly deadLetters: SetAside[] = [];
   readonly #logger: Logger;
@@ -164,32 +166,28 @@ export class VirtualRunner<In = unknown, State = unknown> {
   }
 
   /** Runs one record of `topic` through the processors that read it (and, wired, what follows). */
-  feed(topic: string, record: In, options: FeedOptions = {}): Fed {
+  feed(topic: string, record: In, options: FeedOptions = NONE): Fed {
+    const start = this.outputs.length;
+    const rejected = this.push(topic, record, options);
+    return { outputs: this.outputs.slice(start), rejected, late: [...this.#lateReasons] };
+  }
+
+  /** `feed` without a result: returns the rejection message, if any (the fast path). */
+  push(topic: string, record: In, options: FeedOptions = NONE): string | null {
     const readers = this.#readersOf(topic);
     const type = options.type ?? readers[0]!.types[0]!;
     if (!readers[0]!.types.includes(type)) throw new Error(`${topic} does not carry ${type}`);
-    const start = this.outputs.length;
-    this.#lateReasons.length = 0;
+    if (this.#lateReasons.length > 0) this.#lateReasons.length = 0;
     const source = this.#source(topic, type, options.partition ?? 0, options.key ?? null, options.timestamp);
     let rejected: string | null = null;
-    for (const reader of readers) rejected = this.#run(reader, record, source) ?? rejected;
-    const late = [...this.#lateReasons];
-    if (this.#wire) this.#drain();
-    return { outputs: this.outputs.slice(start), rejected, late };
+    for (let i = 0; i < readers.length; i += 1) rejected = this.#run(readers[i]!, record, source) ?? rejected;
+    if (this.#wire && this.#queue.length > 0) this.#drain();
+    return rejected;
   }
 
-  /** Runs records of `topic` in order, as `feed` does each, without a result per record (the fast path). */
-  feedAll(topic: string, records: Iterable<In>, options: FeedOptions = {}): void {
-    const readers = this.#readersOf(topic);
-    const type = options.type ?? readers[0]!.types[0]!;
-    const partition = options.partition ?? 0;
-    const key = options.key ?? null;
-    for (const record of records) {
-      const source = this.#source(topic, type, partition, key, options.timestamp);
-      for (let i = 0; i < readers.length; i += 1) this.#run(readers[i]!, record, source);
-      if (this.#wire && this.#queue.length > 0) this.#drain();
-      if (this.#lateReasons.length > 0) this.#lateReasons.length = 0;
-    }
+  /** Pushes records of `topic` in order, with the same options. */
+  feedAll(topic: string, records: Iterable<In>, options: FeedOptions = NONE): void {
+    for (const record of records) this.push(topic, record, options);
   }
 
   /** The state of `key` in `topic`'s partition, as the changelog would restore it. */
@@ -282,8 +280,8 @@ export class VirtualRunner<In = unknown, State = unknown> {
 
   /** Returns the outputs collected so far and forgets them (a long run keeps its memory flat). */
   take(): Output[] {
-    const taken = [...this.outputs];
-    this.outputs.length = 0;
+    const taken = this.outputs;
+    this.outputs = [];
     return taken;
   }
 

@@ -1,0 +1,211 @@
+/**
+ * Phase 2, the virtual runner against a plain loop. Backtests run processors on the virtual runner
+ * (runtime/processor/virtual-runner.ts), so it must keep the speed of calling a processor directly.
+ * Two workloads, each run by both sides in turn (ROUNDS times, the best time of each side kept, so a
+ * garbage collection or a noisy neighbour does not decide the ratio):
+ * - drawdown over the phase's marks: a plain loop (state in a Map, one context, outputs collected and
+ *   dropped every 10,000 marks) against `new VirtualRunner(drawdown, { roundTrip: false })`;
+ * - the precision@K chain (repartition → ranking → rolling) over generated events: a plain loop wiring
+ *   the stages by hand as live (murmur2 partitions, broadcasts, state per partition) against the three
+ *   processors on one wired runner.
+ * The figure: the runner's time ÷ the plain loop's (the target is at most 1.2).
+ */
+import { ManualClock } from '../runtime/clock.ts';
+import { silentLogger } from '../runtime/logger.ts';
+import {
+  VirtualRunner,
+  inMemorySource,
+  isRejection,
+  type Output,
+  type Processor,
+  type RecordSource,
+} from '../runtime/processor/index.ts';
+import type { RecordTypeName } from '../schemas/index.ts';
+import { seriesKey } from '../topics/index.ts';
+import { partitionOfKey, partitionsOf } from '../topics/partition-of.ts';
+import { round } from './progress.ts';
+
+const ROUNDS = 5;
+const TALLY_EVERY = 10_000;
+
+/** One workload through both sides. */
+export interface Comparison {
+  readonly records: number;
+  /** Best of ROUNDS. */
+  readonly plainMs: number;
+  readonly virtualMs: number;
+  /** virtual ÷ plain. */
+  readonly ratio: number;
+}
+
+type AnyProcessor = Processor<unknown, unknown>;
+
+/** One input event of the chain. */
+export interface ChainEvent {
+  readonly topic: string;
+  readonly type: RecordTypeName;
+  readonly key: string;
+  readonly value: unknown;
+}
+
+/**
+ * Runs `records` through `processor` in a plain loop (its first input, partition 0); `tally` gets the
+ * outputs every 10,000 records and at the end. Returns the time and the final states.
+ */
+export function plainLoop<In, State>(
+  processor: Processor<In, State>,
+  records: readonly In[],
+  tally: (outputs: Output[]) => void,
+): { ms: number; states: Map<string, State>; rejected: number } {
+  const states = new Map<string, State>();
+  let collected: Output[] = [];
+  const source = inMemorySource(processor.inputs[0]!);
+  const context = {
+    clock: new ManualClock(0),
+    logger: silentLogger(),
+    source,
+    emit: (output: Output) => void collected.push(output),
+  };
+  let rejected = 0;
+  const started = performance.now();
+  for (let i = 0; i < records.length; i += 1) {
+    const record = records[i]!;
+    const key = processor.key(record, source);
+    const result = processor.process(
+      record,
+      states.get(key) ?? processor.initialState(key, record, source),
+      context,
+    );
+    if (isRejection(result)) rejected += 1;
+    else states.set(key, result);
+    if (i % TALLY_EVERY === TALLY_EVERY - 1) {
+      tally(collected);
+      collected = [];
+    }
+  }
+  tally(collected);
+  return { ms: performance.now() - started, states, rejected };
+}
+
+/** The same on the virtual runner (no JSON round trip, as a backtest runs). */
+export function virtualLoop<In, State>(
+  processor: Processor<In, State>,
+  records: readonly In[],
+  tally: (outputs: Output[]) => void,
+): { ms: number; runner: VirtualRunner<In, State> } {
+  const runner = new VirtualRunner(processor, { roundTrip: false });
+  const topic = processor.inputs[0]!.topic;
+  const started = performance.now();
+  for (let i = 0; i < records.length; i += 1) {
+    runner.push(topic, records[i]!);
+    if (i % TALLY_EVERY === TALLY_EVERY - 1) tally(runner.take());
+  }
+  tally(runner.take());
+  return { ms: performance.now() - started, runner };
+}
+
+/** The chain wired by hand: what the runner does, written out for these processors. */
+function plainChain(processors: readonly AnyProcessor[], events: readonly ChainEvent[]): number {
+  const readers = new Map<string, { processor: AnyProcessor; states: Map<string, unknown> }[]>();
+  for (const processor of processors) {
+    for (const input of processor.inputs) {
+      readers.set(input.topic, [...(readers.get(input.topic) ?? []), { processor, states: new Map() }]);
+    }
+  }
+  const clock = new ManualClock(0);
+  const logger = silentLogger();
+  let emitted: Output[] = [];
+  const emit = (output: Output): void => void emitted.push(output);
+  const queue: ChainEvent[] = [];
+  const partitions: number[] = [];
+  const counts = new Map<string, number>();
+  const deliver = (topic: string, type: RecordTypeName, partition: number, key: string, value: unknown) => {
+    for (const { processor, states } of readers.get(topic) ?? []) {
+      const source: RecordSource = { topic, type, partition, offset: '0', key, timestamp: 0 };
+      const id = `${partition}|${processor.key(value, source)}`;
+      const state = states.get(id) ?? processor.initialState(id, value, source);
+      const result = processor.process(value, state, { clock, logger, source, emit });
+      if (!isRejection(result)) states.set(id, result);
+      for (const o of emitted) {
+        if (o.kind === 'record' && readers.has(o.topic)) queue.push(o);
+        else if (o.kind === 'metric' && readers.has('metrics')) {
+          queue.push({
+            topic: 'metrics',
+            type: 'Metric',
+            key: seriesKey(o.metric.name, o.metric.labels),
+            value: o.metric,
+          });
+        }
+      }
+      emitted = [];
+    }
+  };
+  const started = performance.now();
+  for (const event of events) {
+    queue.push(event);
+    for (let i = 0; i < queue.length; i += 1) {
+      const { topic, type, key, value } = queue[i]!;
+      const target = (queue[i] as { partition?: number | 'all' }).partition;
+      let count = counts.get(topic);
+      if (count === undefined) counts.set(topic, (count = partitionsOf(topic)));
+      partitions.length = 0;
+      if (target === 'all') for (let p = 0; p < count; p += 1) partitions.push(p);
+      else partitions.push(i === 0 ? 0 : (target ?? partitionOfKey(key, count)));
+      for (const p of partitions) deliver(topic, type, p, key, value);
+    }
+    queue.length = 0;
+  }
+  return performance.now() - started;
+}
+
+function compare(records: number, plain: () => number, virtual: () => number): Comparison {
+  let plainMs = Infinity;
+  let virtualMs = Infinity;
+  // Alternating which goes first, so neither always pays for the other's garbage.
+  for (let r = 0; r < ROUNDS; r += 1) {
+    if (r % 2 === 0) plainMs = Math.min(plainMs, plain());
+    virtualMs = Math.min(virtualMs, virtual());
+    if (r % 2 === 1) plainMs = Math.min(plainMs, plain());
+  }
+  return {
+    records,
+    plainMs: round(plainMs, 1),
+    virtualMs: round(virtualMs, 1),
+    ratio: round(virtualMs / plainMs, 3),
+  };
+}
+
+/** Drawdown over `marks`, both ways. */
+export function compareDrawdown<In, State>(
+  create: () => Processor<In, State>,
+  marks: readonly In[],
+): Comparison {
+  const ignore = (): void => undefined;
+  return compare(
+    marks.length,
+    () => plainLoop(create(), marks, ignore).ms,
+    () => virtualLoop(create(), marks, ignore).ms,
+  );
+}
+
+/** The chain of `create()`'s processors over `events`, both ways. */
+export async function compareChain(
+  create: () => Promise<readonly AnyProcessor[]>,
+  events: readonly ChainEvent[],
+): Promise<Comparison> {
+  const sets = await Promise.all(Array.from({ length: 2 * ROUNDS }, create));
+  return compare(
+    events.length,
+    () => plainChain(sets.pop()!, events),
+    () => {
+      const runner = new VirtualRunner(sets.pop()!, { roundTrip: false });
+      const started = performance.now();
+      for (let i = 0; i < events.length; i += 1) {
+        const e = events[i]!;
+        runner.push(e.topic, e.value, { type: e.type, key: e.key });
+        if (i % TALLY_EVERY === TALLY_EVERY - 1) runner.take();
+      }
+      return performance.now() - started;
+    },
+  );
+}
