@@ -116,6 +116,24 @@ interface Queued {
 
 const NONE: FeedOptions = Object.freeze({});
 
+/**
+ * The source of the record being processed. One object per runner, set to each record in turn, its
+ * offset made a string only when read: the record path allocates nothing of its own (a processor, being
+ * a pure function of its arguments, keeps no source past its call).
+ */
+class VirtualSource implements RecordSource {
+  topic = '';
+  type: RecordTypeName = 'Metric';
+  partition = 0;
+  key: string | null = null;
+  timestamp = 0;
+  position = 0;
+
+  get offset(): string {
+    return String(this.position);
+  }
+}
+
 const copy = <T>(state: T): T => JSON.parse(JSON.stringify(state)) as T;
 
 export class VirtualRunner<In = unknown, State = unknown> {
@@ -136,6 +154,13 @@ export class VirtualRunner<In = unknown, State = unknown> {
   /** The record being processed (for `late` outputs). */
   #topic = '';
   #record: unknown;
+  /** The context of `process`, its source set to each record in turn (see VirtualSource). */
+  readonly #context: {
+    clock: ManualClock;
+    logger: Logger;
+    source: VirtualSource;
+    emit(output: Output): void;
+  };
   /** The reasons of the `late` outputs of the record being fed. */
   readonly #lateReasons: string[] = [];
 
@@ -148,6 +173,8 @@ export class VirtualRunner<In = unknown, State = unknown> {
     this.#logger = options.logger ?? silentLogger();
     this.#roundTrip = options.roundTrip ?? true;
     this.#wire = options.wire ?? Array.isArray(processors);
+    const source = new VirtualSource();
+    this.#context = { clock: this.clock, logger: this.#logger, source, emit: this.#emit };
     this.#stages = list.map((processor) => {
       const stage: Stage = { processor, readers: new Map(), stores: new Map(), changelog: new Map() };
       for (const input of processor.inputs) {
@@ -315,6 +342,7 @@ export class VirtualRunner<In = unknown, State = unknown> {
     return store;
   }
 
+  /** Sets the source (and the context) to the next record of `topic`'s `partition`. */
   #source(
     topic: string,
     type: RecordTypeName,
@@ -324,9 +352,15 @@ export class VirtualRunner<In = unknown, State = unknown> {
   ): RecordSource {
     let offsets = this.#offsets.get(topic);
     if (!offsets) this.#offsets.set(topic, (offsets = []));
-    const offset = offsets[partition] ?? 0;
-    offsets[partition] = offset + 1;
-    return { topic, type, partition, offset: String(offset), key, timestamp: timestamp ?? this.clock.now() };
+    const source = this.#context.source;
+    source.position = offsets[partition] ?? 0;
+    offsets[partition] = source.position + 1;
+    source.topic = topic;
+    source.type = type;
+    source.partition = partition;
+    source.key = key;
+    source.timestamp = timestamp ?? this.clock.now();
+    return source;
   }
 
   readonly #emit = (output: Output): void => {
@@ -353,8 +387,7 @@ export class VirtualRunner<In = unknown, State = unknown> {
     this.#topic = source.topic;
     this.#record = record;
     const state = store.get(key) ?? processor.initialState(key, record, source);
-    const context = { clock: this.clock, logger: this.#logger, source, emit: this.#emit };
-    const result = processor.process(record, state, context);
+    const result = processor.process(record, state, this.#context);
     if (isRejection(result)) {
       this.outputs.length = start;
       this.late.length = lateStart;
