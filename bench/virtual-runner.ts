@@ -1,8 +1,8 @@
 /**
  * Phase 2, the virtual runner against a plain loop. Backtests run processors on the virtual runner
  * (runtime/processor/virtual-runner.ts), so it must keep the speed of calling a processor directly.
- * Two workloads, each run by both sides in turn (ROUNDS times, the best CPU time of each side kept, so a
- * garbage collection or a noisy neighbour does not decide the ratio):
+ * Two workloads, each run by both sides in turn, ROUNDS times (the median CPU time of each side kept: on
+ * a shared machine a single run varies by a quarter, and a garbage collection lands on either side):
  * - drawdown over the phase's marks: a plain loop (state in a Map, one context, outputs collected and
  *   dropped every 10,000 marks) against `new VirtualRunner(drawdown, { roundTrip: false })`;
  * - the precision@K chain (repartition → ranking → rolling) over generated events: a plain loop wiring
@@ -25,13 +25,13 @@ import { seriesKey } from '../topics/index.ts';
 import { partitionOfKey, partitionsOf } from '../topics/partition-of.ts';
 import { round } from './progress.ts';
 
-const ROUNDS = 5;
+const ROUNDS = 7;
 const TALLY_EVERY = 10_000;
 
 /** One workload through both sides. */
 export interface Comparison {
   readonly records: number;
-  /** CPU time, best of ROUNDS. */
+  /** CPU time, the median of ROUNDS runs. */
   readonly plainMs: number;
   readonly virtualMs: number;
   /** virtual ÷ plain. */
@@ -114,19 +114,27 @@ function plainChain(processors: readonly AnyProcessor[], events: readonly ChainE
   }
   const clock = new ManualClock(0);
   const logger = silentLogger();
-  let emitted: Output[] = [];
-  const emit = (output: Output): void => void emitted.push(output);
+  // Outputs kept until the next tally, as the runner keeps them until `take`.
+  let collected: Output[] = [];
+  const emit = (output: Output): void => void collected.push(output);
   const queue: ChainEvent[] = [];
   const partitions: number[] = [];
   const counts = new Map<string, number>();
   const deliver = (topic: string, type: RecordTypeName, partition: number, key: string, value: unknown) => {
     for (const { processor, states } of readers.get(topic) ?? []) {
       const source: RecordSource = { topic, type, partition, offset: '0', key, timestamp: 0 };
-      const id = `${partition}|${processor.key(value, source)}`;
-      const state = states.get(id) ?? processor.initialState(id, value, source);
+      const stateKey = processor.key(value, source);
+      const id = `${partition}|${stateKey}`;
+      const start = collected.length;
+      const state = states.get(id) ?? processor.initialState(stateKey, value, source);
       const result = processor.process(value, state, { clock, logger, source, emit });
-      if (!isRejection(result)) states.set(id, result);
-      for (const o of emitted) {
+      if (isRejection(result)) {
+        collected.length = start;
+        continue;
+      }
+      states.set(id, result);
+      for (let i = start; i < collected.length; i += 1) {
+        const o = collected[i]!;
         if (o.kind === 'record' && readers.has(o.topic)) queue.push(o);
         else if (o.kind === 'metric' && readers.has('metrics')) {
           queue.push({
@@ -137,11 +145,11 @@ function plainChain(processors: readonly AnyProcessor[], events: readonly ChainE
           });
         }
       }
-      emitted = [];
     }
   };
-  for (const event of events) {
-    queue.push(event);
+  for (let n = 0; n < events.length; n += 1) {
+    if (n % TALLY_EVERY === 0) collected = [];
+    queue.push(events[n]!);
     for (let i = 0; i < queue.length; i += 1) {
       const { topic, type, key, value } = queue[i]!;
       const target = (queue[i] as { partition?: number | 'all' }).partition;
@@ -162,9 +170,14 @@ function cpuMs(): number {
   return (user + system) / 1000;
 }
 
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+};
+
 function compare(records: number, plain: () => unknown, virtual: () => unknown): Comparison {
-  let plainMs = Infinity;
-  let virtualMs = Infinity;
+  const plainMs: number[] = [];
+  const virtualMs: number[] = [];
   const time = (work: () => unknown): number => {
     const started = cpuMs();
     work();
@@ -172,15 +185,15 @@ function compare(records: number, plain: () => unknown, virtual: () => unknown):
   };
   // Alternating which goes first, so neither always pays for the other's garbage.
   for (let r = 0; r < ROUNDS; r += 1) {
-    if (r % 2 === 0) plainMs = Math.min(plainMs, time(plain));
-    virtualMs = Math.min(virtualMs, time(virtual));
-    if (r % 2 === 1) plainMs = Math.min(plainMs, time(plain));
+    if (r % 2 === 0) plainMs.push(time(plain));
+    virtualMs.push(time(virtual));
+    if (r % 2 === 1) plainMs.push(time(plain));
   }
   return {
     records,
-    plainMs: round(plainMs, 1),
-    virtualMs: round(virtualMs, 1),
-    ratio: round(virtualMs / plainMs, 3),
+    plainMs: round(median(plainMs), 1),
+    virtualMs: round(median(virtualMs), 1),
+    ratio: round(median(virtualMs) / median(plainMs), 3),
   };
 }
 
