@@ -107,8 +107,16 @@ interface Stage {
   readonly changelog: Map<string, Map<string, string>>;
 }
 
+/** A topic some processor of the runner reads: its readers, and the next offset of each partition. */
+interface Topic {
+  readonly name: string;
+  readonly readers: Reader[];
+  readonly offsets: number[];
+  partitions: number | undefined;
+}
+
 interface Queued {
-  readonly topic: string;
+  readonly topic: Topic;
   readonly type: RecordTypeName;
   readonly key: string;
   readonly value: unknown;
@@ -132,10 +140,8 @@ export class VirtualRunner<In = unknown, State = unknown> {
   readonly #roundTrip: boolean;
   readonly #wire: boolean;
   readonly #stages: Stage[];
-  /** The processors reading each topic. */
-  readonly #readers = new Map<string, Reader[]>();
-  readonly #offsets = new Map<string, number[]>();
-  readonly #partitions = new Map<string, number>();
+  /** The topics the processors read. */
+  readonly #topics = new Map<string, Topic>();
   readonly #queue: Queued[] = [];
   /** The record being processed (for `late` outputs). */
   #record: unknown;
@@ -178,7 +184,15 @@ export class VirtualRunner<In = unknown, State = unknown> {
         const types = typeof input.type === 'string' ? [input.type] : input.type;
         const reader: Reader = { stage, topic: input.topic, types, stores: [] };
         stage.readers.set(input.topic, reader);
-        this.#readers.set(input.topic, [...(this.#readers.get(input.topic) ?? []), reader]);
+        const topic = this.#topics.get(input.topic);
+        if (topic) topic.readers.push(reader);
+        else
+          this.#topics.set(input.topic, {
+            name: input.topic,
+            readers: [reader],
+            offsets: [],
+            partitions: undefined,
+          });
       }
       return stage;
     });
@@ -198,11 +212,15 @@ export class VirtualRunner<In = unknown, State = unknown> {
 
   /** `feed` without a result: returns the rejection message, if any (the fast path). */
   push(topic: string, record: In, options: FeedOptions = NONE): string | null {
-    const readers = this.#readersOf(topic);
-    const type = options.type ?? readers[0]!.types[0]!;
-    if (!readers[0]!.types.includes(type)) throw new Error(`${topic} does not carry ${type}`);
+    const target = this.#topicOf(topic);
+    const { readers } = target;
+    const types = readers[0]!.types;
+    const type = options.type ?? types[0]!;
+    if (options.type !== undefined && !types.includes(type))
+      throw new Error(`${topic} does not carry ${type}`);
     if (this.#lateReasons.length > 0) this.#lateReasons.length = 0;
-    const source = this.#source(topic, type, options.partition ?? 0, options.key ?? null, options.timestamp);
+    const partition = options.partition ?? 0;
+    const source = this.#source(target, topic, type, partition, options.key ?? null, options.timestamp);
     let rejected: string | null = null;
     for (let i = 0; i < readers.length; i += 1) rejected = this.#run(readers[i]!, record, source) ?? rejected;
     if (this.#wire && this.#queue.length > 0) this.#drain();
@@ -322,13 +340,13 @@ export class VirtualRunner<In = unknown, State = unknown> {
     return reader;
   }
 
-  #readersOf(topic: string): Reader[] {
-    const readers = this.#readers.get(topic);
-    if (readers === undefined) {
+  #topicOf(topic: string): Topic {
+    const target = this.#topics.get(topic);
+    if (target === undefined) {
       const names = this.#stages.map((s) => s.processor.name).join(', ');
       throw new Error(`${names} does not read ${topic}`);
     }
-    return readers;
+    return target;
   }
 
   #newStore(reader: Reader, partition: number): PartitionState<unknown> {
@@ -341,19 +359,18 @@ export class VirtualRunner<In = unknown, State = unknown> {
 
   /** Sets the source (and the context) to the next record of `topic`'s `partition`. */
   #source(
-    topic: string,
+    { offsets }: Topic,
+    name: string,
     type: RecordTypeName,
     partition: number,
     key: string | null,
     timestamp: number | undefined,
   ): RecordSource {
-    let offsets = this.#offsets.get(topic);
-    if (!offsets) this.#offsets.set(topic, (offsets = []));
     const source = this.#context.source;
     const offset = offsets[partition] ?? 0;
     offsets[partition] = offset + 1;
     source.offset = String(offset);
-    source.topic = topic;
+    source.topic = name;
     source.type = type;
     source.partition = partition;
     source.key = key;
@@ -403,7 +420,7 @@ export class VirtualRunner<In = unknown, State = unknown> {
     for (let i = start; i < this.outputs.length; i += 1) {
       const output = this.outputs[i]!;
       if (output.kind === 'metric') {
-        if (!this.#readers.has('metrics')) continue;
+        if (!this.#topics.has('metrics')) continue;
         const { name, labels } = output.metric;
         this.#enqueue('metrics', 'Metric', seriesKey(name, labels), output.metric, undefined);
       } else if (output.kind === 'alert') {
@@ -421,12 +438,19 @@ export class VirtualRunner<In = unknown, State = unknown> {
     value: unknown,
     partition: number | 'all' | undefined,
   ): void {
-    if (!this.#readers.has(topic)) return;
-    let count = this.#partitions.get(topic);
-    if (count === undefined) this.#partitions.set(topic, (count = partitionsOf(topic)));
+    const target = this.#topics.get(topic);
+    if (target === undefined) return;
+    const count = (target.partitions ??= partitionsOf(topic));
     if (partition !== 'all') {
-      this.#queue.push({ topic, type, key, value, partition: partition ?? partitionOfKey(key, count) });
-    } else for (let p = 0; p < count; p += 1) this.#queue.push({ topic, type, key, value, partition: p });
+      this.#queue.push({
+        topic: target,
+        type,
+        key,
+        value,
+        partition: partition ?? partitionOfKey(key, count),
+      });
+    } else
+      for (let p = 0; p < count; p += 1) this.#queue.push({ topic: target, type, key, value, partition: p });
   }
 
   /** Delivers the queued records (and what they emit) in order. */
@@ -434,8 +458,8 @@ export class VirtualRunner<In = unknown, State = unknown> {
     const queue = this.#queue;
     for (let i = 0; i < queue.length; i += 1) {
       const { topic, type, key, value, partition } = queue[i]!;
-      const source = this.#source(topic, type, partition, key, undefined);
-      for (const reader of this.#readers.get(topic)!) this.#run(reader, value, source);
+      const source = this.#source(topic, topic.name, type, partition, key, undefined);
+      for (const reader of topic.readers) this.#run(reader, value, source);
     }
     queue.length = 0;
   }
