@@ -2,18 +2,20 @@
  * Phase 2, the drawdown processor alone: the same marks through `createDrawdownProcessor()` in one
  * loop, with the keyed state in a Map and an emit that collects the outputs (dropped every 10 000
  * marks, as the runtime drops a batch's outputs once produced). No Kafka, no Avro, no QuestDB: the
- * ceiling of the processing itself.
+ * ceiling of the processing itself. Then the virtual runner against that plain loop, and on the
+ * precision@K chain (bench/virtual-runner.ts).
  *
  * Then, to attribute the pipeline's cost, the per-item cost of the runtime's other CPU work measured the
  * same way: decoding a mark, encoding a metric point, and serializing a key's state to JSON for the
  * changelog (the runtime writes every touched key's whole state after every batch).
  */
-import { createDrawdownProcessor, type DrawdownState } from '../processors/drawdown/index.ts';
-import { systemClock } from '../runtime/clock.ts';
-import { silentLogger } from '../runtime/logger.ts';
-import { inMemorySource, isRejection, type Output } from '../runtime/processor/index.ts';
+import { createDrawdownProcessor } from '../processors/drawdown/index.ts';
+import { createProcessors } from '../processors/index.ts';
+import type { Output } from '../runtime/processor/index.ts';
 import type { Codec, Metric, PortfolioMark } from '../schemas/index.ts';
+import { rankingEvents } from './processors.ts';
 import { num, progress, round } from './progress.ts';
+import { compareChain, compareDrawdown, plainLoop, type Comparison } from './virtual-runner.ts';
 
 export interface InMemoryResult {
   readonly marks: number;
@@ -21,6 +23,8 @@ export interface InMemoryResult {
   readonly marksPerSecond: number;
   readonly outputs: { readonly metrics: number; readonly rows: number; readonly alerts: number };
   readonly rejected: number;
+  /** The virtual runner's time ÷ a plain loop's (bench/virtual-runner.ts). */
+  readonly virtualRunner: { readonly drawdown: Comparison; readonly chain: Comparison };
   /** Per-item CPU cost of the runtime's other work, microseconds (single thread). */
   readonly costs: {
     readonly processMicrosPerMark: number;
@@ -32,47 +36,29 @@ export interface InMemoryResult {
   };
 }
 
-export function runInMemory(
+export async function runInMemory(
   marks: readonly PortfolioMark[],
   markCodec: Codec<PortfolioMark>,
   metricCodec: Codec<Metric>,
-): InMemoryResult {
+  chainEvents: number,
+): Promise<InMemoryResult> {
   progress(`phase 2: ${num(marks.length)} marks through createDrawdownProcessor() in memory`);
-  const processor = createDrawdownProcessor();
-  const states = new Map<string, DrawdownState>();
-  let collected: Output[] = [];
-  const source = inMemorySource(processor.inputs[0]!);
-  const context = {
-    clock: systemClock,
-    logger: silentLogger(),
-    source,
-    emit: (output: Output) => void collected.push(output),
-  };
   const outputs = { metrics: 0, rows: 0, alerts: 0 };
-  const tally = (): void => {
+  const tally = (collected: Output[]): void => {
     for (const o of collected)
       outputs[o.kind === 'metric' ? 'metrics' : o.kind === 'row' ? 'rows' : 'alerts'] += 1;
-    collected = [];
   };
-  let rejected = 0;
-  const started = performance.now();
-  for (let i = 0; i < marks.length; i += 1) {
-    const mark = marks[i] as PortfolioMark;
-    const key = processor.key(mark, source);
-    const result = processor.process(
-      mark,
-      states.get(key) ?? processor.initialState(key, mark, source),
-      context,
-    );
-    if (isRejection(result)) rejected += 1;
-    else states.set(key, result);
-    if (i % 10_000 === 9_999) tally();
-  }
-  const ms = performance.now() - started;
-  tally();
+  const { ms, states, rejected } = plainLoop(createDrawdownProcessor(), marks, tally);
   progress(
     `  in memory: ${num(marks.length)} marks in ${num(ms, 0)} ms: ${num((marks.length / ms) * 1000)} marks/s`,
   );
+  progress('  the virtual runner against a plain loop: drawdown, then the precision@K chain');
+  const drawdown = compareDrawdown(createDrawdownProcessor, marks);
+  const chain = await compareChain(
+    () => createProcessors(['ranking-repartition', 'ranking', 'ranking-rolling']),
+    rankingEvents(chainEvents, marks[0]?.ts ?? 0),
+  );
+  progress(`  virtual ÷ plain: drawdown ${drawdown.ratio}, precision@K chain ${chain.ratio}`);
 
   progress('  measuring the per-item cost of decoding, metric encoding and state serialization');
   const sample = marks.slice(0, Math.min(marks.length, 200_000));
@@ -94,6 +80,7 @@ export function runInMemory(
   for (const state of states.values()) sizes.push(JSON.stringify(state).length);
   const jsonMicros = ((performance.now() - t) * 1000) / Math.max(1, states.size);
   return {
+    virtualRunner: { drawdown, chain },
     marks: marks.length,
     ms: Math.round(ms),
     marksPerSecond: Math.round((marks.length / ms) * 1000),

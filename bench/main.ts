@@ -144,7 +144,7 @@ try {
         spacingMs: opts.spacingMs,
       }),
     ];
-    inMemory = runInMemory(marks, markCodec, registry.codec('Metric'));
+    inMemory = await runInMemory(marks, markCodec, registry.codec('Metric'), opts.processorEvents);
   }
 
   if (!opts.skipLatency) {

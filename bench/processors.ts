@@ -1,7 +1,7 @@
 /**
  * Phase 4, the issue-4 processors: baseline, freshness and precision@K (its three stages), each
- * measured twice on the same generated events: alone in memory (the pure processor, state in maps, no
- * serialization) and through Kafka (the events pre-loaded to their input topics, then the processor's
+ * measured twice on the same generated events: alone in memory (on the virtual runner, no JSON round
+ * trip) and through Kafka (the events pre-loaded to their input topics, then the processor's
  * runners started in this process with fresh groups and no state, timed until every stage's committed
  * offsets reach the end of its inputs). The reference of the Kafka figure, measured in the same run: a
  * no-op consumer (bench/reference-consumer.ts) reading the same pre-loaded input topics.
@@ -9,15 +9,7 @@
 import { SchemaRegistry, type RecordTypeName } from '../schemas/index.ts';
 import type { KafkaAdmin, KafkaClient, OutgoingRecord } from '../runtime/kafka/index.ts';
 import type { Logger } from '../runtime/logger.ts';
-import {
-  ProcessorRunner,
-  isRejection,
-  type Output,
-  type ProcessContext,
-  type RecordSource,
-} from '../runtime/processor/index.ts';
-import { systemClock } from '../runtime/clock.ts';
-import { silentLogger } from '../runtime/logger.ts';
+import { ProcessorRunner, VirtualRunner } from '../runtime/processor/index.ts';
 import { createProcessors, type AnyProcessor, type ProcessorName } from '../processors/index.ts';
 import { QuestDbSink } from '../sinks/questdb/index.ts';
 import { TOPICS, processorGroup } from '../topics/index.ts';
@@ -227,58 +219,20 @@ function cycle(
   };
 }
 
-/** Runs `processors` over `events` in memory, each output of one stage fed to the next one's inputs. */
+/** Runs `processors` over `events` on one wired virtual runner (outputs fed to the stages that read them). */
 export function runProcessorsInMemory(
   processors: readonly AnyProcessor[],
   events: readonly BenchEvent[],
 ): { ms: number; outputs: number } {
-  const stores = processors.map(() => new Map<string, unknown>());
-  const logger = silentLogger();
+  const runner = new VirtualRunner(processors, { roundTrip: false });
   let outputs = 0;
   const started = performance.now();
-  const feed = (stage: number, event: BenchEvent, offset: number): void => {
-    const processor = processors[stage]!;
-    if (!processor.inputs.some((i) => i.topic === event.topic)) return;
-    const emitted: Output[] = [];
-    const source: RecordSource = {
-      topic: event.topic,
-      type: event.type,
-      partition: 0,
-      offset: String(offset),
-      key: event.key,
-      timestamp: 0,
-    };
-    const context: ProcessContext = {
-      clock: systemClock,
-      logger,
-      source,
-      emit: (o) => void emitted.push(o),
-    };
-    const store = stores[stage]!;
-    const key = `${event.topic}|${processor.key(event.value, source)}`;
-    const state = store.has(key) ? store.get(key) : processor.initialState(key, event.value, source);
-    const result = processor.process(event.value, state, context);
-    if (!isRejection(result)) store.set(key, result);
-    outputs += emitted.length;
-    for (const output of emitted) {
-      if (output.kind === 'record') {
-        const next: BenchEvent = {
-          topic: output.topic,
-          type: output.type,
-          key: output.key,
-          value: output.value,
-        };
-        for (let later = stage + 1; later < processors.length; later += 1) feed(later, next, offset);
-      } else if (output.kind === 'metric') {
-        const next: BenchEvent = { topic: 'metrics', type: 'Metric', key: '', value: output.metric };
-        // A processor may read the metrics topic too (baseline reads its own PnL points back).
-        for (let s = stage; s < processors.length; s += 1) feed(s, next, offset);
-      }
-    }
-  };
-  events.forEach((event, i) => {
-    for (let stage = 0; stage < processors.length; stage += 1) feed(stage, event, i);
-  });
+  for (let i = 0; i < events.length; i += 1) {
+    const { topic, type, key, value } = events[i]!;
+    runner.push(topic, value, { type, key });
+    if (i % 10_000 === 9_999) outputs += runner.take().length;
+  }
+  outputs += runner.take().length;
   return { ms: performance.now() - started, outputs };
 }
 

@@ -14,9 +14,7 @@
  * through a rules processor whose one rule over trades selects no record (what reading a record's label
  * fields and routing it costs).
  */
-import { systemClock } from '../runtime/clock.ts';
-import { silentLogger } from '../runtime/logger.ts';
-import { inMemorySource, isRejection, type Output, type Processor } from '../runtime/processor/index.ts';
+import { VirtualRunner, type Output, type Processor } from '../runtime/processor/index.ts';
 import { createRulesProcessor, parseRules } from '../processors/rules/index.ts';
 import type { Metric, Trade } from '../schemas/index.ts';
 import { round } from './progress.ts';
@@ -90,27 +88,20 @@ function points(count: number): Metric[] {
 
 function drive<In>(
   processor: Processor<In, unknown>,
-  metrics: readonly In[],
+  records: readonly In[],
   topic = 'metrics',
 ): { ms: number; alerts: number } {
-  const states = new Map<string, unknown>();
-  const source = inMemorySource(processor.inputs.find((i) => i.topic === topic)!);
+  const runner = new VirtualRunner(processor, { roundTrip: false });
   let alerts = 0;
-  const context = {
-    clock: systemClock,
-    logger: silentLogger(),
-    source,
-    emit: (o: Output) => {
-      if (o.kind === 'alert') alerts += 1;
-    },
+  const count = (outputs: readonly Output[]) => {
+    for (const o of outputs) if (o.kind === 'alert') alerts += 1;
   };
   const started = performance.now();
-  for (const m of metrics) {
-    const key = processor.key(m, source);
-    const state = states.get(key) ?? processor.initialState(key, m, source);
-    const result = processor.process(m, state, context);
-    if (!isRejection(result)) states.set(key, result);
+  for (let i = 0; i < records.length; i += 1) {
+    runner.push(topic, records[i]!);
+    if (i % 10_000 === 9_999) count(runner.take());
   }
+  count(runner.take());
   return { ms: performance.now() - started, alerts };
 }
 

@@ -46,7 +46,8 @@ export const ERROR_CODES = {
   TW_TOPIC_DRIFT: { retriable: false, about: 'a topic on the cluster differs from the catalogue' },
   TW_DLQ_REPLAY_REFUSED: {
     retriable: false,
-    about: 'a dead letter chosen for `tradewatch dlq replay` was replayed before (replay it again with --force)',
+    about:
+      'a dead letter chosen for `tradewatch dlq replay` was replayed before (replay it again with --force)',
   },
   TW_KAFKA_UNAVAILABLE: { retriable: true, about: 'Kafka did not answer' },
   TW_KAFKA_FAILED: { retriable: false, about: 'Kafka refused an operation' },

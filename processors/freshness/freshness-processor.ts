@@ -221,22 +221,40 @@ function countIngestRun(
   context: ProcessContext,
 ): void {
   const failed = run.status === 'failure' || (run.status === 'partial' && settings.partial === 'failure');
-  const { health, verdict } = countRun(entry.health, run.run_id, run.finished_at, failed);
-  entry.health = health;
-  if (verdict.kind === 'late') {
-    context.emit({
-      kind: 'late',
-      reason:
-        `ingest run ${run.run_id} of ${run.ingest} (${run.env}) finished at ${run.finished_at}, before run ` +
-        `${verdict.newestId} (finished at ${verdict.newestFinishedAt}) already counted: not counted in ` +
-        'ingest_consecutive_failures',
-    });
-  }
-  emitIngestRun((o) => context.emit(o), run, {
+  const counted = countInHealth(
+    entry,
+    run.run_id,
+    run.finished_at,
     failed,
-    consecutiveFailures: verdict.kind === 'late' ? null : verdict.consecutiveFailures,
-    points: verdict.kind === 'counted',
-  });
+    context,
+    (newest) =>
+      `ingest run ${run.run_id} of ${run.ingest} (${run.env}) finished at ${run.finished_at}, before run ` +
+      `${newest} already counted: not counted in ingest_consecutive_failures`,
+  );
+  emitIngestRun((o) => context.emit(o), run, { failed, ...counted });
+}
+
+/**
+ * Counts a run (an ingest run or an inference cycle) in the entry's health. One that finished before the
+ * newest counted run is sent to `late` with `lateReason(newest)`, where newest reads "<id> (finished at
+ * <ms>)"; it has no consecutive failures count and no points.
+ */
+function countInHealth(
+  entry: SourceEnvState,
+  id: string,
+  finishedAt: number,
+  failed: boolean,
+  context: ProcessContext,
+  lateReason: (newest: string) => string,
+): { consecutiveFailures: number | null; points: boolean } {
+  const { health, verdict } = countRun(entry.health, id, finishedAt, failed);
+  entry.health = health;
+  if (verdict.kind !== 'late') {
+    return { consecutiveFailures: verdict.consecutiveFailures, points: verdict.kind === 'counted' };
+  }
+  const newest = `${verdict.newestId} (finished at ${verdict.newestFinishedAt})`;
+  context.emit({ kind: 'late', reason: lateReason(newest) });
+  return { consecutiveFailures: null, points: false };
 }
 
 function countCycle(
@@ -246,17 +264,17 @@ function countCycle(
   context: ProcessContext,
 ): void {
   const failed = cycle.status === 'failure';
-  const { health, verdict } = countRun(entry.health, cycle.cycle_id, cycle.finished_at, failed);
-  entry.health = health;
-  if (verdict.kind === 'late') {
-    context.emit({
-      kind: 'late',
-      reason:
-        `inference cycle ${cycle.cycle_id} of ${cycle.strategy} (${cycle.env}) finished at ${cycle.finished_at}, ` +
-        `before cycle ${verdict.newestId} (finished at ${verdict.newestFinishedAt}) already counted: not ` +
-        'counted in inference_consecutive_failures nor judged for stale weights',
-    });
-  }
+  const counted = countInHealth(
+    entry,
+    cycle.cycle_id,
+    cycle.finished_at,
+    failed,
+    context,
+    (newest) =>
+      `inference cycle ${cycle.cycle_id} of ${cycle.strategy} (${cycle.env}) finished at ${cycle.finished_at}, ` +
+      `before cycle ${newest} already counted: not counted in inference_consecutive_failures nor judged ` +
+      'for stale weights',
+  );
   const weightsAgeMs = cycle.weights_updated_at === null ? null : cycle.as_of - cycle.weights_updated_at;
   const maxAge = settings.weightsMaxAgeMs;
   // No separate weights (weights_version null too): nothing can be stale. Weights of unknown age: not judged.
@@ -268,11 +286,5 @@ function countCycle(
         : cycle.weights_version === null
           ? false
           : null;
-  emitInferenceCycle((o) => context.emit(o), cycle, {
-    failed,
-    consecutiveFailures: verdict.kind === 'late' ? null : verdict.consecutiveFailures,
-    points: verdict.kind === 'counted',
-    weightsAgeMs,
-    weightsStale,
-  });
+  emitInferenceCycle((o) => context.emit(o), cycle, { failed, ...counted, weightsAgeMs, weightsStale });
 }

@@ -17,17 +17,17 @@ export {
   parseRules,
   rulesJsonSchema,
 } from './rule-file.ts';
+export { createRulesProcessor, recordEntryKey, type RulesInputValue } from './rules-processor.ts';
 export {
   ALERTS_TABLE,
   alertLabels,
   alertRow,
-  createRulesProcessor,
   metricObservation,
-  recordEntryKey,
   renderRuleTemplate,
   templateValues,
-} from './rules-processor.ts';
-export type { Observation, RuleRecord, RulesInputValue } from './rules-processor.ts';
+  type Observation,
+  type RuleRecord,
+} from './alert-output.ts';
 export { RECORD_TOPICS, RECORD_TOPIC_NAMES, recordShape, recordTopic } from './record-inputs.ts';
 export type { RecordShape, RecordTopic, RuleField } from './record-inputs.ts';
 export { RULES_FILE_SCHEMA } from './rule-schema.ts';

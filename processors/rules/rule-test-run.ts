@@ -2,15 +2,14 @@
  * Runs rule unit tests (rule-test-file.ts): each test's input series become metric points at time
  * 0, interval, 2·interval, ... (epoch 1970-01-01T00:00:00Z, so times read as durations from the start),
  * and its input records are taken at their `time`; all are fed in time order (series, then records, in
- * file order at equal times) through the real rules processor, as the runtime would; the alerts it
+ * file order at equal times) through the real rules processor on the virtual runner; the alerts it
  * emits are compared with the expected ones, each in full: a test passes when every expected alert was
  * emitted and nothing else was.
  */
 import { Writable } from 'node:stream';
-import { ManualClock } from '../../runtime/clock.ts';
 import { TradewatchError } from '../../runtime/errors.ts';
 import { createLogger } from '../../runtime/logger.ts';
-import { inMemorySource, isRejection, type Output } from '../../runtime/processor/types.ts';
+import { VirtualRunner } from '../../runtime/processor/virtual-runner.ts';
 import type { Alert, Metric } from '../../schemas/index.ts';
 import type { RulesInputValue } from './rules-processor.ts';
 import { closest } from '../../schemas/problems.ts';
@@ -19,9 +18,9 @@ import { formatDuration } from '../../core/durations.ts';
 import { loadRuleFiles } from './rule-file.ts';
 import { loadRuleTests, type ExpectedAlert, type RuleTest, type RuleTestFile } from './rule-test-file.ts';
 import { createRulesProcessor } from './rules-processor.ts';
-import type { CompiledRules, RulesState } from './types.ts';
+import type { CompiledRules } from './types.ts';
 
-/** An alert the rules emitted in a test, with its description rendered (the Alert record has none). */
+/** An alert the rules emitted in a test, with its description ('' when the rule renders none). */
 export interface EmittedAlert {
   readonly alert: Alert;
   readonly description: string;
@@ -137,35 +136,18 @@ function runTest(test: RuleTest, rules: CompiledRules): TestOutcome {
       },
     }),
   });
-  const states = new Map<string, string>();
-  const clock = new ManualClock(0);
+  const runner = new VirtualRunner(processor, { logger });
   const emitted: EmittedAlert[] = [];
   const lines: string[] = [];
-  inputs.forEach(({ topic, value, time, describe }, offset) => {
-    const input = processor.inputs.find((i) => i.topic === topic) ?? processor.inputs[0]!;
-    const source = inMemorySource(input, offset, time);
-    const key = processor.key(value, source);
-    const saved = states.get(key);
-    // Through JSON, as the changelog would.
-    const state =
-      saved === undefined ? processor.initialState(key, value, source) : (JSON.parse(saved) as RulesState);
-    const outputs: Output[] = [];
-    const result = processor.process(value, state, {
-      clock,
-      logger,
-      source,
-      emit: (o) => void outputs.push(o),
-    });
-    if (isRejection(result)) {
-      lines.push(`${describe} at ${at(time)} was rejected: ${result.reject}`);
-      return;
-    }
-    states.set(key, JSON.stringify(result));
-    for (const output of outputs) {
-      if (output.kind === 'alert')
+  for (const { topic, value, time, describe } of inputs) {
+    const fed = runner.feed(topic, value, { timestamp: time });
+    if (fed.rejected !== null) lines.push(`${describe} at ${at(time)} was rejected: ${fed.rejected}`);
+    for (const output of fed.outputs) {
+      if (output.kind === 'alert') {
         emitted.push({ alert: output.alert, description: output.alert.description ?? '' });
+      }
     }
-  });
+  }
 
   const diff = compare(test.expected, emitted);
   return {

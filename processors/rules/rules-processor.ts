@@ -21,7 +21,8 @@
  * A point older than the newest one evaluated for the rule and series (out of order), a NaN value, and a
  * point on which an expression fails (e.g. a missing label; logged) change nothing: state never moves
  * backwards in event time. None is rejected: they are legitimate metric data, only not evidence for an
- * alert transition. A point with the same ts as the newest one is evaluated.
+ * alert transition. A point with the same ts as the newest one is evaluated. The alerts and rows
+ * themselves are built in alert-output.ts.
  */
 import {
   isRejection,
@@ -29,39 +30,28 @@ import {
   type Processor,
   type ProcessContext,
   type Rejection,
-  type SinkRow,
 } from '../../runtime/processor/types.ts';
 import {
   ENVIRONMENTS,
   type Alert,
-  type AlertStatus,
   type Environment,
   type Metric,
   type RecordTypeName,
   type RecordTypes,
 } from '../../schemas/index.ts';
 import { seriesKey } from '../../topics/catalogue.ts';
-import { formatDuration } from '../../core/durations.ts';
 import { evaluateCondition, metricVariables, recordVariables } from './expression.ts';
-import { alertFingerprint } from './fingerprint.ts';
+import {
+  buildAlert,
+  emitAlert,
+  metricObservation,
+  type Observation,
+  type RuleRecord,
+} from './alert-output.ts';
 import { matchesAll, RuleIndex } from './matchers.ts';
 import { holds } from './operators.ts';
 import { recordEnv, recordLabels, recordTopic, type RecordTopic } from './record-inputs.ts';
-import { renderTemplate, type TemplateValues } from './template.ts';
-import type {
-  CompiledRule,
-  CompiledRules,
-  OpenEpisode,
-  RuleSeriesState,
-  RulesState,
-  Template,
-} from './types.ts';
-
-/** The QuestDB table alert state changes are written to. */
-export const ALERTS_TABLE = 'alerts';
-
-/** A record of a topic that rules over records watch, decoded. */
-export type RuleRecord = Readonly<Record<string, unknown>>;
+import type { CompiledRule, CompiledRules, OpenEpisode, RuleSeriesState, RulesState } from './types.ts';
 
 /** What the rules processor reads: metric points, and the records of the topics its rules name. */
 export type RulesInputValue = RecordTypes[RecordTypeName];
@@ -128,31 +118,6 @@ export function createRulesProcessor(rules: CompiledRules): Processor<RulesInput
       if (!isRejection(next)) clean.add(next);
       return next;
     },
-  };
-}
-
-/** What the rules see of one point or one record: the same lifecycle applies to both. */
-export interface Observation {
-  /** Event time, epoch ms. */
-  readonly ts: number;
-  /** The point's value, or the record's `field`; null for a rule over records without one. */
-  readonly value: number | null;
-  /** The series' labels (the record's label fields), env included: group_by, templates. */
-  readonly labels: Readonly<Record<string, string>>;
-  /** The record, for `{{record.<field>}}`; null for a metric point. */
-  readonly record: RuleRecord | null;
-  /** The series or record, for logs. */
-  readonly describe: string;
-}
-
-/** A metric point as an observation. */
-export function metricObservation(metric: Metric): Observation {
-  return {
-    ts: metric.ts,
-    value: metric.value,
-    labels: metric.labels,
-    record: null,
-    describe: seriesKey(metric.name, metric.labels),
   };
 }
 
@@ -468,99 +433,4 @@ function evaluate(
   }
   emitAlert(context, buildAlert(rule, metric, env, 'resolved', startsAt));
   return { firing: false, starts_at: null, last_ts: metric.ts };
-}
-
-/** The alert's labels: the series' (all but env, or the rule's group_by) and the rule's static labels, sorted. */
-export function alertLabels(
-  rule: CompiledRule,
-  seriesLabels: Readonly<Record<string, string>>,
-): Record<string, string> {
-  const picked: Record<string, string> = {};
-  for (const name of rule.groupBy ?? Object.keys(seriesLabels)) {
-    if (name !== 'env' && Object.hasOwn(seriesLabels, name)) picked[name] = seriesLabels[name] ?? '';
-  }
-  const merged: Record<string, string> = { ...picked, ...rule.labels };
-  const labels: Record<string, string> = {};
-  for (const name of Object.keys(merged).sort()) labels[name] = merged[name] ?? '';
-  return labels;
-}
-
-/** What the rule's templates are rendered with, for a point of a series (or a record). */
-export function templateValues(rule: CompiledRule, observation: Observation, env: string): TemplateValues {
-  return {
-    value: observation.value,
-    threshold: rule.kind === 'threshold' ? rule.threshold : null,
-    clear: rule.kind === 'threshold' ? rule.clear : null,
-    consecutive: rule.consecutive,
-    env,
-    rule: rule.name,
-    for: formatDuration(rule.forMs),
-    keep_firing_for: formatDuration(rule.keepFiringForMs),
-    labels: { ...observation.labels, ...rule.labels },
-    record: observation.record,
-  };
-}
-
-/** A template of the rule (its summary or description) rendered for a point of a series (or a record). */
-export function renderRuleTemplate(
-  template: Template,
-  rule: CompiledRule,
-  observation: Observation,
-  env: string,
-): string {
-  return renderTemplate(template, templateValues(rule, observation, env));
-}
-
-function buildAlert(
-  rule: CompiledRule,
-  metric: Observation,
-  env: Environment,
-  status: AlertStatus,
-  startsAt: number,
-): Alert {
-  const labels = alertLabels(rule, metric.labels);
-  return {
-    fingerprint: alertFingerprint(rule.name, env, labels),
-    rule: rule.name,
-    severity: rule.severity,
-    status,
-    env,
-    summary: renderRuleTemplate(rule.summary, rule, metric, env),
-    description: rule.description === null ? null : renderRuleTemplate(rule.description, rule, metric, env),
-    labels,
-    value: metric.value,
-    threshold: rule.kind === 'threshold' ? rule.threshold : null,
-    starts_at: startsAt,
-    ends_at: status === 'resolved' ? metric.ts : null,
-    ts: metric.ts,
-  };
-}
-
-function emitAlert(context: { emit(output: Output): void }, alert: Alert): void {
-  context.emit({ kind: 'alert', alert });
-  context.emit({ kind: 'row', row: alertRow(alert) });
-}
-
-/** The `alerts` table row of an alert state change. */
-export function alertRow(alert: Alert): SinkRow {
-  return {
-    table: ALERTS_TABLE,
-    ts: alert.ts,
-    symbols: {
-      fingerprint: alert.fingerprint,
-      rule: alert.rule,
-      severity: alert.severity,
-      status: alert.status,
-      env: alert.env,
-    },
-    columns: {
-      summary: alert.summary,
-      value: alert.value,
-      threshold: alert.threshold,
-      starts_at: alert.starts_at,
-      ends_at: alert.ends_at,
-      labels: JSON.stringify(alert.labels),
-      description: alert.description,
-    },
-  };
 }

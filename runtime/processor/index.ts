@@ -15,11 +15,17 @@ export { ProcessorRunner } from './processor-runner.ts';
 export { changelogsOf } from './changelogs.ts';
 export type { RunnerStats } from './runner-context.ts';
 export { deadLetterRecord, type DeadLetterReason } from './dead-letter.ts';
-export { runInMemory } from './in-memory.ts';
 export {
   RUNNER_DEFAULTS,
   compileRunnerOptions,
   type CompiledRunnerOptions,
   type RunnerOptions,
 } from './runner-options.ts';
+export {
+  VirtualRunner,
+  type Fed,
+  type FeedOptions,
+  type SetAside,
+  type VirtualRunnerOptions,
+} from './virtual-runner.ts';
 export { PartitionState } from './state-store.ts';

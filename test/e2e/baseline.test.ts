@@ -29,7 +29,7 @@ import {
 import { physicalName, seriesKey } from '../../topics/index.ts';
 import { testAdmin, testKafka } from '../helpers/kafka.ts';
 import { pipelinePrefix, startPipeline } from '../helpers/pipeline.ts';
-import { ProcessorHarness } from '../helpers/processor-harness.ts';
+import { VirtualRunner } from '../../runtime/processor/index.ts';
 import { questdbCount, questdbQuery } from '../helpers/questdb.ts';
 import { readDeadLetters, readTopic } from '../helpers/topics.ts';
 import { waitFor } from '../helpers/wait-for.ts';
@@ -172,7 +172,7 @@ interface Reference {
  * order), then the rules over every metric point (in order per series).
  */
 async function referenceRun(s: Scenario): Promise<Reference> {
-  const baseline = new ProcessorHarness<BaselineRecord, BaselineState>(
+  const baseline = new VirtualRunner<BaselineRecord, BaselineState>(
     createBaselineProcessor(parseBaselineOptions(BASELINE_YAML, 'test.yaml')),
   );
   for (const c of s.cycles) baseline.feed('inference.cycles', c, { key: c.strategy });
@@ -181,7 +181,7 @@ async function referenceRun(s: Scenario): Promise<Reference> {
   for (const m of pnl) baseline.feed('metrics', m, { key: seriesKey(m.name, m.labels) });
 
   const metrics = metricsOf(baseline.outputs);
-  const rules = new ProcessorHarness(createRulesProcessor(await loadRules(DEFAULT_RULES_FILE)));
+  const rules = new VirtualRunner(createRulesProcessor(await loadRules(DEFAULT_RULES_FILE)));
   for (const m of metrics) rules.feed('metrics', m, { key: seriesKey(m.name, m.labels) });
   return {
     metrics,

@@ -27,7 +27,7 @@ import {
   type RecordTypeName,
 } from '../../schemas/index.ts';
 import { physicalName, seriesKey } from '../../topics/index.ts';
-import { ProcessorHarness } from '../helpers/processor-harness.ts';
+import { VirtualRunner } from '../../runtime/processor/index.ts';
 import { runCli } from '../helpers/cli.ts';
 import { testKafka } from '../helpers/kafka.ts';
 import { logLines, pipelinePrefix, startPipeline } from '../helpers/pipeline.ts';
@@ -163,16 +163,16 @@ const KILL_STALE_AFTER_MS = 20_000;
 async function referenceOf(
   produced: readonly Produced[],
 ): Promise<{ metrics: Metric[]; alerts: Alert[]; rows: number }> {
-  const freshness = new ProcessorHarness<FreshnessRecord, FreshnessState>(
+  const freshness = new VirtualRunner<FreshnessRecord, FreshnessState>(
     createFreshnessProcessor(await loadFreshnessOptions(KILL_FIXTURE)),
-    new ManualClock(produced[0]!.timestamp),
+    { clock: new ManualClock(produced[0]!.timestamp) },
   );
   for (const p of produced) {
     if (p.timestamp > freshness.clock.now()) freshness.clock.set(p.timestamp);
     freshness.feed(p.topic, p.value, { key: p.key, timestamp: p.timestamp });
   }
   const metrics = freshness.outputs.flatMap((o) => (o.kind === 'metric' ? [o.metric] : []));
-  const rules = new ProcessorHarness(createRulesProcessor(await loadRules(DEFAULT_RULES_FILE)));
+  const rules = new VirtualRunner(createRulesProcessor(await loadRules(DEFAULT_RULES_FILE)));
   for (const m of metrics) rules.feed('metrics', m, { key: seriesKey(m.name, m.labels) });
   const alerts = rules.outputs.flatMap((o: Output) => (o.kind === 'alert' ? [o.alert] : []));
   const rows = freshness.outputs.filter((o) => o.kind === 'row' && o.row.table === 'freshness').length;

@@ -1,9 +1,9 @@
 /**
  * What an uninterrupted pipeline produces, computed in memory with the same pure processors: drawdown
- * over the marks (in order per portfolio, as Kafka delivers them), then the rules over the resulting
- * metric points (in order per series). The end-to-end tests compare the real pipeline's topics with it.
+ * over the marks (in order per portfolio, as Kafka delivers them), its metric points fed to the rules, on
+ * the virtual runner. The end-to-end tests compare the real pipeline's topics with it.
  */
-import { runInMemory } from '../../runtime/processor/index.ts';
+import { VirtualRunner } from '../../runtime/processor/index.ts';
 import { createDrawdownProcessor } from '../../processors/drawdown/index.ts';
 import { DEFAULT_RULES_FILE, createRulesProcessor, loadRules } from '../../processors/rules/index.ts';
 import type { Alert, Metric, PortfolioMark } from '../../schemas/index.ts';
@@ -16,13 +16,10 @@ export interface ReferenceResult {
 }
 
 export async function referenceRun(marks: readonly PortfolioMark[]): Promise<ReferenceResult> {
-  const drawdownOutputs = runInMemory(createDrawdownProcessor(), marks);
-  const metrics = drawdownOutputs.flatMap((o) => (o.kind === 'metric' ? [o.metric] : []));
-  const rulesOutputs = runInMemory(createRulesProcessor(await loadRules(DEFAULT_RULES_FILE)), metrics);
-  const alerts = rulesOutputs.flatMap((o) => (o.kind === 'alert' ? [o.alert] : []));
+  const rules = createRulesProcessor(await loadRules(DEFAULT_RULES_FILE));
+  const runner = new VirtualRunner([createDrawdownProcessor(), rules]);
+  runner.feedAll('portfolio.marks', marks);
   const rows = new Map<string, number>();
-  for (const o of [...drawdownOutputs, ...rulesOutputs]) {
-    if (o.kind === 'row') rows.set(o.row.table, (rows.get(o.row.table) ?? 0) + 1);
-  }
-  return { metrics, alerts, rows };
+  for (const row of runner.rows()) rows.set(row.table, (rows.get(row.table) ?? 0) + 1);
+  return { metrics: runner.metrics(), alerts: runner.alerts(), rows };
 }

@@ -8,7 +8,7 @@ import {
   type BaselineRecord,
   type BaselineState,
 } from '../../../processors/baseline/index.ts';
-import { ProcessorHarness } from '../../helpers/processor-harness.ts';
+import { VirtualRunner } from '../../../runtime/processor/index.ts';
 
 export const MINUTE = 60_000;
 export const HOUR = 3_600_000;
@@ -16,10 +16,10 @@ export const DAY = 86_400_000;
 /** 2026-01-05T00:00:00Z, a UTC day start. */
 export const D0 = Date.UTC(2026, 0, 5);
 
-export type BaselineHarness = ProcessorHarness<BaselineRecord, BaselineState>;
+export type BaselineHarness = VirtualRunner<BaselineRecord, BaselineState>;
 
 export function baselineHarness(options: BaselineOptions = {}): BaselineHarness {
-  return new ProcessorHarness(createBaselineProcessor(options));
+  return new VirtualRunner(createBaselineProcessor(options));
 }
 
 /** A success cycle of `momentum` in prod at `asOf`, taking `latencyMs`, with this metrics snapshot. */

@@ -13,14 +13,14 @@ import {
 import { DEFAULT_RULES_FILE, createRulesProcessor, loadRules } from '../../../processors/rules/index.ts';
 import type { Alert } from '../../../schemas/index.ts';
 import { seriesKey } from '../../../topics/catalogue.ts';
-import { ProcessorHarness } from '../../helpers/processor-harness.ts';
+import { VirtualRunner } from '../../../runtime/processor/index.ts';
 import { BASE_YAML, MINUTE, SECOND, T0, cycle, heartbeat, ingestRun, options, signal } from './helpers.ts';
 
 const rules = createRulesProcessor(await loadRules(DEFAULT_RULES_FILE));
 
 /** Feeds the metric points of `outputs` to the rules; returns the alerts, as `rule severity status labels`. */
 function alertsOf(outputs: readonly Output[]): string[] {
-  const h = new ProcessorHarness(rules);
+  const h = new VirtualRunner(rules);
   for (const o of outputs) {
     if (o.kind === 'metric') h.feed('metrics', o.metric, { key: seriesKey(o.metric.name, o.metric.labels) });
   }
@@ -33,10 +33,9 @@ function line(a: Alert): string {
 }
 
 const freshness = () =>
-  new ProcessorHarness<FreshnessRecord, FreshnessState>(
-    createFreshnessProcessor(options(BASE_YAML)),
-    new ManualClock(T0),
-  );
+  new VirtualRunner<FreshnessRecord, FreshnessState>(createFreshnessProcessor(options(BASE_YAML)), {
+    clock: new ManualClock(T0),
+  });
 
 describe('freshness points through the default rules', () => {
   it('raises one alert per silence and one resolve, an error for heartbeats and cycles, a warning otherwise', () => {

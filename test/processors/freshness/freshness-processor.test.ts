@@ -7,7 +7,7 @@ import {
   type FreshnessRecord,
   type FreshnessState,
 } from '../../../processors/freshness/index.ts';
-import { ProcessorHarness } from '../../helpers/processor-harness.ts';
+import { VirtualRunner } from '../../../runtime/processor/index.ts';
 import {
   BASE_YAML,
   MINUTE,
@@ -25,10 +25,9 @@ import {
 } from './helpers.ts';
 
 const harness = (yaml = BASE_YAML) =>
-  new ProcessorHarness<FreshnessRecord, FreshnessState>(
-    createFreshnessProcessor(options(yaml)),
-    new ManualClock(T0),
-  );
+  new VirtualRunner<FreshnessRecord, FreshnessState>(createFreshnessProcessor(options(yaml)), {
+    clock: new ManualClock(T0),
+  });
 
 /** Feeds an ingest run of `ingest` keyed by its name, seen now (Kafka timestamp = the clock). */
 const run = (h: ReturnType<typeof harness>, ingest: string, extra: Parameters<typeof ingestRun>[3] = {}) =>
@@ -243,9 +242,9 @@ describe('freshness processor: silence', () => {
     h.feed('heartbeats', heartbeat('host-1', T0), { key: 'host-1' });
     // heartbeat_interval 1 s + slack 2 s.
     expect([...h.timers().values()]).toEqual([T0 + 3 * SECOND]);
-    const five = new ProcessorHarness<FreshnessRecord, FreshnessState>(
+    const five = new VirtualRunner<FreshnessRecord, FreshnessState>(
       createFreshnessProcessor({ ...options(BASE_YAML), heartbeatIntervalMs: 5 * SECOND }),
-      new ManualClock(T0),
+      { clock: new ManualClock(T0) },
     );
     five.feed('heartbeats', heartbeat('host-1', T0), { key: 'host-1' });
     expect([...five.timers().values()]).toEqual([T0 + 7 * SECOND]);

@@ -7,7 +7,7 @@ import {
 } from '../../../processors/freshness/index.ts';
 import { TABLES } from '../../../sinks/questdb/tables.ts';
 import { checkRow, prepareTable } from '../../../sinks/questdb/row-check.ts';
-import { ProcessorHarness } from '../../helpers/processor-harness.ts';
+import { VirtualRunner } from '../../../runtime/processor/index.ts';
 import {
   BASE_YAML,
   DAY,
@@ -23,10 +23,9 @@ import {
 } from './helpers.ts';
 
 const harness = (yaml = BASE_YAML) =>
-  new ProcessorHarness<FreshnessRecord, FreshnessState>(
-    createFreshnessProcessor(options(yaml)),
-    new ManualClock(T0),
-  );
+  new VirtualRunner<FreshnessRecord, FreshnessState>(createFreshnessProcessor(options(yaml)), {
+    clock: new ManualClock(T0),
+  });
 
 const values = (h: ReturnType<typeof harness>, name: string) => points(h.outputs, name).map((p) => p.value);
 

@@ -11,14 +11,13 @@ import {
   type FreshnessRecord,
   type FreshnessState,
 } from '../../../processors/freshness/index.ts';
-import { ProcessorHarness } from '../../helpers/processor-harness.ts';
+import { VirtualRunner } from '../../../runtime/processor/index.ts';
 import { BASE_YAML, MINUTE, SECOND, T0, heartbeat, options, rows, staleStory } from './helpers.ts';
 
 const harness = () =>
-  new ProcessorHarness<FreshnessRecord, FreshnessState>(
-    createFreshnessProcessor(options(BASE_YAML)),
-    new ManualClock(T0),
-  );
+  new VirtualRunner<FreshnessRecord, FreshnessState>(createFreshnessProcessor(options(BASE_YAML)), {
+    clock: new ManualClock(T0),
+  });
 
 const retirement = (instance: string, ts: number) => {
   const beat = heartbeat(instance, ts);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_RULES_FILE, createRulesProcessor, loadRules } from '../../../processors/rules/index.ts';
 import type { Metric } from '../../../schemas/index.ts';
 import { seriesKey } from '../../../topics/index.ts';
-import { ProcessorHarness } from '../../helpers/processor-harness.ts';
+import { VirtualRunner } from '../../../runtime/processor/index.ts';
 import { DAY, T0 } from './fixtures.ts';
 
 describe('the default precision@K rule', () => {
@@ -17,7 +17,7 @@ describe('the default precision@K rule', () => {
       clear: 0.25,
       severity: 'warning',
     });
-    const h = new ProcessorHarness(createRulesProcessor(rules));
+    const h = new VirtualRunner(createRulesProcessor(rules));
     const point = (k: string, value: number, day: number): Metric => ({
       name: 'precision_at_k_7d',
       labels: { strategy: 'momentum', env: 'prod', k },

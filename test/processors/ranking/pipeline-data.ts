@@ -27,10 +27,9 @@ import {
   type RankingOptions,
 } from '../../../processors/ranking/index.ts';
 import { DEFAULT_RULES_FILE, createRulesProcessor, loadRules } from '../../../processors/rules/index.ts';
-import type { Output, SinkRow } from '../../../runtime/processor/index.ts';
-import type { Alert, InferenceCycle, Metric, Outcome, RecordTypeName } from '../../../schemas/index.ts';
-import { TOPICS, seriesKey } from '../../../topics/index.ts';
-import { ProcessorHarness } from '../../helpers/processor-harness.ts';
+import { VirtualRunner, type SinkRow } from '../../../runtime/processor/index.ts';
+import type { Alert, InferenceCycle, Metric, Outcome } from '../../../schemas/index.ts';
+import { TOPICS } from '../../../topics/index.ts';
 
 export const HOUR = 3_600_000;
 /** 2026-01-05T00:00:00Z. */
@@ -207,60 +206,29 @@ function dedup(rows: readonly SinkRow[]): Map<string, SinkRow[]> {
   return new Map([...byTable].map(([table, m]) => [table, [...m.values()]]));
 }
 
-const metricsOf = (outputs: readonly Output[]) =>
-  outputs.flatMap((o) => (o.kind === 'metric' ? [o.metric] : []));
-const rowsOf = (outputs: readonly Output[]) => outputs.flatMap((o) => (o.kind === 'row' ? [o.row] : []));
-
 /** What an uninterrupted pipeline makes of `inputs` (see the module comment for why it is unique). */
 export async function rankingReference(
   inputs: RankingInputs,
   options: RankingOptions,
 ): Promise<RankingReference> {
-  const repartition = new ProcessorHarness(createRankingRepartitionProcessor(options));
+  const runner = new VirtualRunner([
+    createRankingRepartitionProcessor(options),
+    createRankingProcessor(options),
+    createRankingRollingProcessor(options),
+    createRulesProcessor(await loadRules(DEFAULT_RULES_FILE)),
+  ]);
   for (const c of inputs.cycles) {
-    repartition.feed('inference.cycles', c, {
+    runner.feed('inference.cycles', c, {
       partition: partitionOf('inference.cycles', c.strategy),
       key: c.strategy,
     });
   }
-  inputs.clocks.forEach((o, i) => repartition.feed('outcomes', o, { partition: i + 1, key: o.asset }));
-  for (const o of inputs.outcomes) repartition.feed('outcomes', o, { partition: 0, key: o.asset });
-
-  const byPartition: [RecordTypeName, unknown][][] = Array.from(
-    { length: partitionsOf('ranking.by-as-of') },
-    () => [],
-  );
-  for (const o of repartition.outputs) {
-    if (o.kind !== 'record') continue;
-    const targets =
-      o.partition === 'all' ? byPartition.map((_, p) => p) : [partitionOf('ranking.by-as-of', o.key)];
-    for (const p of targets) byPartition[p]!.push([o.type, o.value]);
-  }
-  const join = new ProcessorHarness(createRankingProcessor(options));
-  byPartition.forEach((records, partition) => {
-    for (const [type, value] of records) {
-      join.feed('ranking.by-as-of', value as InferenceCycle | Outcome | Metric, { type, partition });
-    }
-  });
-  const rolling = new ProcessorHarness(createRankingRollingProcessor(options));
-  for (const o of join.outputs) {
-    if (o.kind !== 'record' || o.topic !== 'ranking.scores') continue;
-    rolling.feed('ranking.scores', o.value as Metric, {
-      key: o.key,
-      partition: partitionOf('ranking.scores', o.key),
-    });
-  }
-  const metrics = [...metricsOf(join.outputs), ...metricsOf(rolling.outputs)];
-  const rules = new ProcessorHarness(createRulesProcessor(await loadRules(DEFAULT_RULES_FILE)));
-  for (const m of metrics) {
-    const key = seriesKey(m.name, m.labels);
-    rules.feed('metrics', m, { key, partition: partitionOf('metrics', key) });
-  }
-  const alerts = rules.outputs.flatMap((o) => (o.kind === 'alert' ? [o.alert] : []));
+  inputs.clocks.forEach((o, i) => runner.feed('outcomes', o, { partition: i + 1, key: o.asset }));
+  for (const o of inputs.outcomes) runner.feed('outcomes', o, { partition: 0, key: o.asset });
   return {
-    metrics,
-    alerts,
-    rows: dedup([...rowsOf(join.outputs), ...rowsOf(rolling.outputs), ...rowsOf(rules.outputs)]),
-    late: join.late.map((l) => l.reason),
+    metrics: runner.metrics(),
+    alerts: runner.alerts(),
+    rows: dedup(runner.rows()),
+    late: runner.late.filter((l) => l.topic === 'ranking.by-as-of').map((l) => l.reason),
   };
 }

@@ -7,7 +7,7 @@ import {
   type RankingState,
 } from '../../../processors/ranking/index.ts';
 import type { InferenceCycle, Metric, Outcome } from '../../../schemas/index.ts';
-import { ProcessorHarness } from '../../helpers/processor-harness.ts';
+import { VirtualRunner } from '../../../runtime/processor/index.ts';
 import { HOUR, T0, cycle, metricsOf, outcome, recordsOf, rowsOf, valuesOf, watermark } from './fixtures.ts';
 
 const TOPIC = 'ranking.by-as-of';
@@ -15,9 +15,9 @@ type In = InferenceCycle | Outcome | Metric;
 
 /** The join on a manual clock at `now`, with `settings` over ks [1, 2]. */
 function join(settings: RankingSettings = {}, now = T0) {
-  const h = new ProcessorHarness<In, RankingState>(
+  const h = new VirtualRunner<In, RankingState>(
     createRankingProcessor(compileRankingOptions({ ks: [1, 2], ...settings })),
-    new ManualClock(now),
+    { clock: new ManualClock(now) },
   );
   return {
     h,

@@ -5,11 +5,11 @@ import {
   type RepartitionState,
 } from '../../../processors/ranking/index.ts';
 import type { InferenceCycle, Outcome } from '../../../schemas/index.ts';
-import { ProcessorHarness } from '../../helpers/processor-harness.ts';
+import { VirtualRunner } from '../../../runtime/processor/index.ts';
 import { HOUR, T0, cycle, outcome, recordsOf, watermark } from './fixtures.ts';
 
 const harness = () =>
-  new ProcessorHarness<InferenceCycle | Outcome, RepartitionState>(
+  new VirtualRunner<InferenceCycle | Outcome, RepartitionState>(
     createRankingRepartitionProcessor(compileRankingOptions()),
   );
 

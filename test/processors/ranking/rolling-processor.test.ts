@@ -5,15 +5,13 @@ import {
   type RollingState,
 } from '../../../processors/ranking/index.ts';
 import type { Metric } from '../../../schemas/index.ts';
-import { ProcessorHarness } from '../../helpers/processor-harness.ts';
+import { VirtualRunner } from '../../../runtime/processor/index.ts';
 import { DAY, T0, metricsOf, rowsOf } from './fixtures.ts';
 
 const TOPIC = 'ranking.scores';
 
 function rolling() {
-  const h = new ProcessorHarness<Metric, RollingState>(
-    createRankingRollingProcessor(compileRankingOptions()),
-  );
+  const h = new VirtualRunner<Metric, RollingState>(createRankingRollingProcessor(compileRankingOptions()));
   return {
     h,
     feed: (m: Metric) => h.feed(TOPIC, m, { key: `${m.labels['strategy']}|${m.labels['env']}` }),

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { createRulesProcessor, parseRules, type RulesState } from '../../../processors/rules/index.ts';
 import type { Alert, Metric } from '../../../schemas/index.ts';
 import { seriesKey } from '../../../topics/catalogue.ts';
-import { ProcessorHarness } from '../../helpers/processor-harness.ts';
+import { VirtualRunner } from '../../../runtime/processor/index.ts';
 import { MINUTE, T0, oneRule } from './harness.ts';
 
 /** A firing entry's stored alert (its content is checked in rules-processor.test.ts). */
@@ -16,7 +16,7 @@ const OPEN: unknown = expect.objectContaining({ fingerprint: expect.any(String) 
 const KEY = 'drawdown_1h{env=prod,portfolio=alpha}';
 
 function run(yaml: string) {
-  const h = new ProcessorHarness(createRulesProcessor(parseRules(yaml, 'rules.yaml')));
+  const h = new VirtualRunner(createRulesProcessor(parseRules(yaml, 'rules.yaml')));
   const feed = (value: number, minutes: number, labels: Record<string, string> = {}) => {
     const metric: Metric = {
       name: 'drawdown_1h',
