@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { createRequire } from 'node:module';
 import type { Config } from '../runtime/config.ts';
-import type { Logger } from '../runtime/logger.ts';
+import type { Logger } from '../core/logger.ts';
 import { LocalStack } from '../stack/index.ts';
 import { questdbQuery } from './questdb.ts';
 

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../runtime/config.ts';
 import { createKafkaClient } from '../runtime/kafka/index.ts';
-import { createLogger } from '../runtime/logger.ts';
+import { createLogger } from '../core/logger.ts';
 import { SchemaRegistry } from '../schemas/index.ts';
 import { CHANGELOG_MAX_MESSAGE_BYTES } from './changelogs.ts';
 import { runInMemory, type InMemoryResult } from './in-memory.ts';

@@ -1,6 +1,6 @@
 /**
  * Notifier throughput: notifications per second each notifier delivers to a local receiver speaking
- * its contract (test/helpers/receivers/), one at a time as the dispatcher sends them, and, as the
+ * its contract (stack/receivers/), one at a time as the dispatcher sends them, and, as the
  * reference measured in the same run against the same receiver, a raw `fetch` POST loop of the same
  * bodies. Slack runs with its rate limit off (its real limit, 1 message per second per webhook, would
  * be the figure otherwise); SES goes to aws-ses-v2-local; Alertmanager is a real one when installed.
@@ -24,9 +24,9 @@ import {
 } from '../sinks/notifiers/index.ts';
 import type { Alert } from '../schemas/index.ts';
 import { findAlertmanager, startAlertmanager } from '../stack/alertmanager/index.ts';
-import { PagerDutyReceiver } from '../test/helpers/receivers/pagerduty-receiver.ts';
-import { startSesLocal } from '../test/helpers/receivers/ses-local.ts';
-import { SlackReceiver } from '../test/helpers/receivers/slack-receiver.ts';
+import { PagerDutyReceiver } from '../stack/receivers/pagerduty-receiver.ts';
+import { startSesLocal } from '../stack/receivers/ses-local.ts';
+import { SlackReceiver } from '../stack/receivers/slack-receiver.ts';
 
 export interface NotifierBenchOptions {
   /** Notifications per notifier (and requests per reference loop). Default 2 000. */

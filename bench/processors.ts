@@ -8,7 +8,7 @@
  */
 import { SchemaRegistry, type RecordTypeName } from '../schemas/index.ts';
 import type { KafkaAdmin, KafkaClient, OutgoingRecord } from '../runtime/kafka/index.ts';
-import type { Logger } from '../runtime/logger.ts';
+import type { Logger } from '../core/logger.ts';
 import { ProcessorRunner, VirtualRunner } from '../runtime/processor/index.ts';
 import { createProcessors, type AnyProcessor, type ProcessorName } from '../processors/index.ts';
 import { QuestDbSink } from '../sinks/questdb/index.ts';

@@ -10,8 +10,8 @@
  *   processors on one wired runner.
  * The figure: the runner's time ÷ the plain loop's (the target is at most 1.2).
  */
-import { ManualClock } from '../runtime/clock.ts';
-import { silentLogger } from '../runtime/logger.ts';
+import { ManualClock } from '../core/clock.ts';
+import { silentLogger } from '../core/logger.ts';
 import {
   VirtualRunner,
   inMemorySource,

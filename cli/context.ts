@@ -4,10 +4,10 @@
  * `close()`, which runs every step and keeps the first error.
  */
 import { loadConfig, type Config, type VariableName } from '../runtime/config.ts';
-import { createLogger, type Logger } from '../runtime/logger.ts';
+import { createLogger, type Logger } from '../core/logger.ts';
 import { createKafkaClient, type KafkaClient } from '../runtime/kafka/index.ts';
 import { SchemaRegistry } from '../schemas/index.ts';
-import { toError } from '../runtime/errors.ts';
+import { toError } from '../core/errors.ts';
 
 export interface GlobalFlags {
   logLevel?: string;

@@ -9,7 +9,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Command, CommanderError } from 'commander';
-import { ConfigError, TradewatchError, toError } from '../runtime/errors.ts';
+import { ConfigError, TradewatchError, toError } from '../core/errors.ts';
 import { CliContext, type GlobalFlags } from './context.ts';
 import { registerStackCommands } from './commands/stack.ts';
 import { registerTopicCommands } from './commands/topics.ts';

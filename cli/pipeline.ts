@@ -38,7 +38,7 @@ export async function startPipeline(
   let instanceId = settings.instanceId;
   if (instanceId === undefined) {
     const claimed = claimInstanceId('run', prefix);
-    ctx.onClose(async () => claimed.release());
+    ctx.onClose(() => Promise.resolve(claimed.release()));
     instanceId = claimed.id;
   }
   const running: RunningProcessor[] = [];

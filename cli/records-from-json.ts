@@ -3,7 +3,7 @@
  * problem is reported with its line number, field path, what was expected and what was found, so a
  * bad file leaves nothing behind.
  */
-import { TradewatchError } from '../runtime/errors.ts';
+import { TradewatchError } from '../core/errors.ts';
 import type { OutgoingRecord } from '../runtime/kafka/index.ts';
 import type { Problem, SchemaRegistry } from '../schemas/index.ts';
 import {

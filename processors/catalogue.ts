@@ -1,7 +1,7 @@
 /**
  * Every processor `tradewatch run` can start, by name, with what each needs to be built.
  */
-import type { Processor } from '../runtime/processor/index.ts';
+import type { Processor } from './contract.ts';
 import { DEFAULT_BASELINE_FILE, createBaselineProcessor, loadBaselineOptions } from './baseline/index.ts';
 import { createDrawdownProcessor } from './drawdown/index.ts';
 import { DEFAULT_FRESHNESS_FILE, createFreshnessProcessor, loadFreshnessOptions } from './freshness/index.ts';

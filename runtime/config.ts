@@ -4,9 +4,9 @@
  * `TW_*` variables are rejected (a typo should not silently fall back to a default).
  */
 import { z } from 'zod';
-import { ConfigError } from './errors.ts';
-import { LOG_FORMATS, type LogFormat } from './logger.ts';
-import { redactUrl } from './redact.ts';
+import { ConfigError } from '../core/errors.ts';
+import { LOG_FORMATS, type LogFormat } from '../core/logger.ts';
+import { redactUrl } from '../core/redact.ts';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const positiveMs = z.coerce.number().int().positive();

@@ -3,8 +3,8 @@
  * a start that fails releases what it had set up before throwing, and a close runs every release step
  * in order, logs each failure and throws the first.
  */
-import { toError } from './errors.ts';
-import type { Logger } from './logger.ts';
+import { toError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
 
 /** Runs `start`; when it fails, closes `component` (whose close releases what exists) and rethrows. */
 export async function startOrClose<C extends { close(): Promise<void> }>(

@@ -5,9 +5,9 @@
  * is recorded in the job's critical section only while this instance still holds it.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Clock } from '../runtime/clock.ts';
-import { TradewatchError, errorCode, toError } from '../runtime/errors.ts';
-import type { Logger } from '../runtime/logger.ts';
+import type { Clock } from '../core/clock.ts';
+import { TradewatchError, errorCode, toError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
 import type { JobOutcome } from '../schemas/index.ts';
 import { formatDuration } from '../core/durations.ts';
 import { jobInvalid } from './job-definition.ts';

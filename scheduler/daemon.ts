@@ -5,8 +5,8 @@
  * logged and tried again at the next wake-up. On abort (SIGINT/SIGTERM) it stops ticking, aborts the
  * attempts in hand, records their end and delivers the outbox.
  */
-import type { Clock } from '../runtime/clock.ts';
-import type { Logger } from '../runtime/logger.ts';
+import type { Clock } from '../core/clock.ts';
+import type { Logger } from '../core/logger.ts';
 import type { Scheduler } from './scheduler.ts';
 import { wakeAt } from './wake.ts';
 

@@ -6,9 +6,9 @@
  */
 import { z } from 'zod';
 import { DURATION_FORMS, parseDuration } from '../core/durations.ts';
-import { TradewatchError } from '../runtime/errors.ts';
+import { TradewatchError } from '../core/errors.ts';
 import { ENVIRONMENTS, type Environment } from '../schemas/index.ts';
-import { closest, renderValue } from '../schemas/problems.ts';
+import { closest, renderValue } from '../core/problems.ts';
 import { cronProblems } from './occurrences.ts';
 import { describeParams, parseParams } from './templates/params.ts';
 import type { TemplateRegistry } from './templates/types.ts';

@@ -13,9 +13,9 @@ import { SerialQueue } from '../core/serial-queue.ts';
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TradewatchError, toError } from '../runtime/errors.ts';
+import { TradewatchError, toError } from '../core/errors.ts';
 import type { JobRun } from '../schemas/index.ts';
-import { displayPath } from '../schemas/display-path.ts';
+import { displayPath } from '../core/display-path.ts';
 import type { JobStore, JobTransaction, LockMode } from './store.ts';
 import type { JobDefinition, RunRecord, RunState, StoredEvent, StoredJob } from './types.ts';
 

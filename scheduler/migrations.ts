@@ -1,9 +1,9 @@
 /**
- * The Postgres schema of the job store: the SQL files of `migrations/` (runtime/postgres/migrations.ts
+ * The Postgres schema of the job store: the SQL files of `migrations/` (core/postgres/migrations.ts
  * says how they are applied), recorded in `tw_scheduler_migrations`. Never edit a published
  * migration: add a file.
  */
-import type { MigrationSet } from '../runtime/postgres/index.ts';
+import type { MigrationSet } from '../core/postgres/index.ts';
 
 export const SCHEDULER_MIGRATIONS: MigrationSet = {
   table: 'tw_scheduler_migrations',

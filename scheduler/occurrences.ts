@@ -11,7 +11,7 @@
  * - sub-hourly expressions (`*\/30 * * * *`) keep firing at their real-time pace through both changes.
  */
 import cronParser from 'cron-parser';
-import { closest } from '../schemas/problems.ts';
+import { closest } from '../core/problems.ts';
 import type { Schedule } from './types.ts';
 
 /** The cron macros accepted besides 5- and 6-field expressions. */

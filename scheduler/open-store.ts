@@ -1,5 +1,5 @@
 import type { Config } from '../runtime/config.ts';
-import type { Logger } from '../runtime/logger.ts';
+import type { Logger } from '../core/logger.ts';
 import { JsonFileJobStore } from './json-file-store.ts';
 import { PostgresJobStore } from './postgres-store.ts';
 import type { JobStore } from './store.ts';

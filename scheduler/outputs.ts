@@ -10,9 +10,9 @@ import type {
   OutgoingRecord,
   RecordPosition,
 } from '../runtime/kafka/index.ts';
-import { TradewatchError, toError } from '../runtime/errors.ts';
-import type { Logger } from '../runtime/logger.ts';
-import type { SinkRow } from '../runtime/processor/types.ts';
+import { TradewatchError, toError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
+import type { SinkRow } from '../processors/contract.ts';
 import type { Metric, SchemaRegistry } from '../schemas/index.ts';
 import type { QueryResult, QuestDbSink } from '../sinks/questdb/index.ts';
 import { findTopic, physicalName, type TopicName } from '../topics/index.ts';

@@ -6,8 +6,8 @@
  * `FOR UPDATE SKIP LOCKED` and a lease. Every time comes from the caller's clock, never from `now()`.
  */
 import type pg from 'pg';
-import { TradewatchError } from '../runtime/errors.ts';
-import { PostgresPool, type PostgresPoolOptions } from '../runtime/postgres/index.ts';
+import { TradewatchError } from '../core/errors.ts';
+import { PostgresPool, type PostgresPoolOptions } from '../core/postgres/index.ts';
 import type { JobRun } from '../schemas/index.ts';
 import { SCHEDULER_MIGRATIONS } from './migrations.ts';
 import type { JobStore, JobTransaction, LockMode } from './store.ts';

@@ -8,7 +8,7 @@
  *   handled (a misfire after downtime).
  * Points carry the event's finished_at as their time.
  */
-import type { SinkRow } from '../runtime/processor/types.ts';
+import type { SinkRow } from '../processors/contract.ts';
 import type { JobRun, Metric } from '../schemas/index.ts';
 import type { SchedulerOutputs } from './outputs.ts';
 

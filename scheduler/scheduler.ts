@@ -12,9 +12,9 @@
  * This instance's attempts are attempts.ts's; a run's rows and events, run-records.ts's.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Clock } from '../runtime/clock.ts';
-import { TradewatchError } from '../runtime/errors.ts';
-import type { Logger } from '../runtime/logger.ts';
+import type { Clock } from '../core/clock.ts';
+import { TradewatchError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
 import type { JobRun } from '../schemas/index.ts';
 import { Attempts } from './attempts.ts';
 import { MAX_MISFIRE_CAP, jobInvalid } from './job-definition.ts';

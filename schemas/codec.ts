@@ -2,14 +2,14 @@
  * The codec of one record type: single-object encoding on the wire, and the JSON form users write.
  */
 import type { Type } from 'avsc';
-import { DecodeError, TradewatchError, toError } from '../runtime/errors.ts';
+import { DecodeError, TradewatchError, toError } from '../core/errors.ts';
 import { BodyCheckError, compileBodyChecker } from './body-check.ts';
 import type { BodyChecker } from './body-check.ts';
 import { fromJsonValue, toJsonValue, type JsonOutputOptions } from './json-form.ts';
 import { UnsafeLongError, readLong } from './long-type.ts';
-import { displayPath } from './display-path.ts';
-import { formatProblems } from './problems.ts';
-import type { Problem } from './problems.ts';
+import { displayPath } from '../core/display-path.ts';
+import { formatProblems } from '../core/problems.ts';
+import type { Problem } from '../core/problems.ts';
 import { fileStem } from './record-types.ts';
 import type { RecordTypeName } from './record-types.ts';
 import type { RecordNode, SchemaNode } from './schema-model.ts';

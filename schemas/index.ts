@@ -17,7 +17,7 @@ export type { RegistryOptions, VersionInfo } from './registry.ts';
 export type { Codec } from './codec.ts';
 export { isoTimestamp, parseIsoTimestamp } from './json-form.ts';
 export type { JsonOutputOptions } from './json-form.ts';
-export type { Problem } from './problems.ts';
+export type { Problem } from '../core/problems.ts';
 export { canonicalForm } from './canonical-form.ts';
 export { fingerprintHex } from './rabin.ts';
 export { HEADER_LENGTH, MARKER } from './wire.ts';

@@ -9,8 +9,8 @@
  * - a field left out takes its schema default; a field the schema does not have is an error, so a typo
  *   is never dropped silently.
  */
-import { fieldPath, indexPath, keyPath, renderValue } from './problems.ts';
-import type { Problem } from './problems.ts';
+import { fieldPath, indexPath, keyPath, renderValue } from '../core/problems.ts';
+import type { Problem } from '../core/problems.ts';
 import type { SchemaNode } from './schema-model.ts';
 import { isInt, isObject, isSafeLong, unknownField } from './value-check.ts';
 

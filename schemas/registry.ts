@@ -4,10 +4,10 @@
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DecodeError } from '../runtime/errors.ts';
+import { DecodeError } from '../core/errors.ts';
 import { RecordCodec } from './codec.ts';
 import type { Codec } from './codec.ts';
-import { displayPath } from './display-path.ts';
+import { displayPath } from '../core/display-path.ts';
 import { loadSchemas } from './load-schemas.ts';
 import { RECORD_TYPES } from './record-types.ts';
 import type { RecordTypeName } from './record-types.ts';

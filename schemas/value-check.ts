@@ -3,8 +3,8 @@
  * avsc's own check only says yes or no; this says where and why.
  */
 import { LONG_LIMIT, isSafeLong } from './long-type.ts';
-import { closest, fieldPath, indexPath, keyPath, renderValue } from './problems.ts';
-import type { Problem } from './problems.ts';
+import { closest, fieldPath, indexPath, keyPath, renderValue } from '../core/problems.ts';
+import type { Problem } from '../core/problems.ts';
 import type { SchemaNode } from './schema-model.ts';
 
 const INT_MIN = -(2 ** 31);

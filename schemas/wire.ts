@@ -7,7 +7,7 @@
  * | 2-9 | CRC-64-AVRO fingerprint of the writer schema's Parsing Canonical Form, little-endian |
  * | 10- | the Avro binary encoding of the value |
  */
-import { DecodeError } from '../runtime/errors.ts';
+import { DecodeError } from '../core/errors.ts';
 
 /** The two marker bytes every single-object-encoded record starts with. */
 export const MARKER = Buffer.from([0xc3, 0x01]);

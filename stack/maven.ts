@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { access, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { TradewatchError } from '../runtime/errors.ts';
-import type { Logger } from '../runtime/logger.ts';
+import { TradewatchError } from '../core/errors.ts';
+import type { Logger } from '../core/logger.ts';
 import { exec, lastLines } from './exec.ts';
 import { checkMaven } from './prerequisites.ts';
 

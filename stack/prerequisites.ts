@@ -1,4 +1,4 @@
-import { TradewatchError } from '../runtime/errors.ts';
+import { TradewatchError } from '../core/errors.ts';
 import { exec } from './exec.ts';
 
 /** The oldest Java the stack runs on: Kafka 4.x brokers need 17, and QuestDB 9.3.4 is built for 17. */

@@ -1,6 +1,6 @@
 import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { TradewatchError } from '../runtime/errors.ts';
+import { TradewatchError } from '../core/errors.ts';
 import { httpOk, tcpAccepts } from './health.ts';
 import type { ServicePaths, StackLayout } from './layout.ts';
 import type { StackService } from './service.ts';

@@ -1,4 +1,4 @@
-import type { Logger } from '../runtime/logger.ts';
+import type { Logger } from '../core/logger.ts';
 import type { ServicePaths } from './layout.ts';
 import type { ServiceName } from './types.ts';
 

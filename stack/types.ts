@@ -11,7 +11,7 @@
  * - **stopped**: no pid file, or a stale one (the process is gone or the pid now belongs to another
  *   program).
  */
-import type { Logger } from '../runtime/logger.ts';
+import type { Logger } from '../core/logger.ts';
 import type { StackConfig } from '../runtime/config.ts';
 
 /** The services of the local stack, in start order. */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { VARIABLES } from '../runtime/config.ts';
-import { ERROR_CODES } from '../runtime/errors.ts';
+import { ERROR_CODES } from '../core/errors.ts';
 import { TOPICS } from '../topics/index.ts';
 import { RECORD_TYPES } from '../schemas/index.ts';
 import { parseNotifiersConfig } from '../sinks/notifiers/index.ts';
@@ -26,7 +26,7 @@ describe('README', () => {
     expect(readme).toMatch(new RegExp(`\\| \`${topic.replace('.', '\\.')}\` +\\|`));
   });
 
-  it('shows a Slack-only notifiers file that loads as it is', async () => {
+  it('shows a Slack-only notifiers file that loads as it is', () => {
     const block = /```yaml\n# notifiers\.yaml\n([\s\S]*?)```/.exec(readme)?.[1];
     expect(block).toBeDefined();
     const config = parseNotifiersConfig(block!, 'README.md', {

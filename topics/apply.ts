@@ -4,7 +4,7 @@
  * partition counts are never changed here, since that moves keys between partitions. Topics an
  * earlier version created and this one no longer uses (RETIRED_TOPICS) are reported, never deleted.
  */
-import type { KafkaAdmin } from '../runtime/kafka/index.ts';
+import type { KafkaAdmin } from '../core/kafka-port.ts';
 import {
   MANAGED_TOPIC_CONFIGS,
   RETIRED_TOPICS,

@@ -4,7 +4,7 @@
  * The JSON form below is what `tradewatch consume dlq` prints and `tradewatch produce dlq` accepts
  * (to re-inject a repaired letter or to test), so it round-trips.
  */
-import { TradewatchError } from '../runtime/errors.ts';
+import { TradewatchError } from '../core/errors.ts';
 import { isoTimestamp, parseIsoTimestamp, type JsonOutputOptions } from '../schemas/index.ts';
 
 /** Header names on every dead letter. */

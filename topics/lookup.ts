@@ -1,4 +1,4 @@
-import { TradewatchError } from '../runtime/errors.ts';
+import { TradewatchError } from '../core/errors.ts';
 import { TOPICS, type TopicDefinition } from './catalogue.ts';
 
 /** The catalogue entry of a logical topic name, or TW_TOPIC_UNKNOWN listing the known ones. */

@@ -1,4 +1,4 @@
-import type { KafkaAdmin } from '../runtime/kafka/index.ts';
+import type { KafkaAdmin } from '../core/kafka-port.ts';
 import { TOPICS, changelogTopic, physicalName, processorGroup } from './catalogue.ts';
 
 /**

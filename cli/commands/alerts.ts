@@ -6,10 +6,10 @@
 import { userInfo } from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
 import { DURATION_FORMS, parseDuration } from '../../core/durations.ts';
-import type { LabelMatcher } from '../../processors/rules/types.ts';
-import { systemClock } from '../../runtime/clock.ts';
+import type { LabelMatcher } from '../../core/label-matchers.ts';
+import { systemClock } from '../../core/clock.ts';
 import { firingAlerts, readAlertState } from '../../runtime/alert-state.ts';
-import { toError } from '../../runtime/errors.ts';
+import { toError } from '../../core/errors.ts';
 import {
   DispatchStore,
   parseMatcher,

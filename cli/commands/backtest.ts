@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { backtestTasks, enqueueBacktest, loadBacktestRequest } from '../../backtest/index.ts';
-import { systemClock } from '../../runtime/clock.ts';
+import { systemClock } from '../../core/clock.ts';
 import { SchedulerOutputs } from '../../scheduler/index.ts';
 import { physicalName } from '../../topics/index.ts';
 import type { CliContext } from '../context.ts';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { parsePositiveInt } from '../parse.ts';
 import type { IncomingRecord } from '../../runtime/kafka/index.ts';
-import { DecodeError, TradewatchError, type ErrorCode } from '../../runtime/errors.ts';
+import { DecodeError, TradewatchError, type ErrorCode } from '../../core/errors.ts';
 import { isoTimestamp, type JsonOutputOptions } from '../../schemas/index.ts';
 import { deadLetterToJson, findTopic, physicalName, readDeadLetter } from '../../topics/index.ts';
 import type { CliContext } from '../context.ts';

@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import type { PortfolioMark } from '../../schemas/index.ts';
-import { TradewatchError } from '../../runtime/errors.ts';
+import { TradewatchError } from '../../core/errors.ts';
 import { readToEnd } from '../../runtime/kafka/index.ts';
 import { PROCESSOR_NAMES } from '../../processors/index.ts';
 import { applyTopics, findTopic, physicalName, removePrefix } from '../../topics/index.ts';

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError, type Command } from 'commander';
 import { parseDuration } from '../../core/durations.ts';
-import { TradewatchError } from '../../runtime/errors.ts';
+import { TradewatchError } from '../../core/errors.ts';
 import {
   planReplay,
   readDeadLetterLog,

@@ -6,15 +6,15 @@
  */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { systemClock } from '../../runtime/clock.ts';
+import { systemClock } from '../../core/clock.ts';
 import {
   DEFAULT_ROUTING_FILE,
-  DispatchRunner,
   DispatchStore,
   adaptDefaultRouting,
   checkReceivers,
   loadRouting,
 } from '../../sinks/dispatch/index.ts';
+import { DispatchRunner } from '../../runtime/dispatch/dispatch-runner.ts';
 import { createNotifiers, loadNotifiersConfig } from '../../sinks/notifiers/index.ts';
 import type { CliContext } from '../context.ts';
 

@@ -6,7 +6,7 @@
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { PROCESSOR_NAMES, type ProcessorName } from '../../processors/index.ts';
-import { closest } from '../../schemas/problems.ts';
+import { closest } from '../../core/problems.ts';
 import { TOPICS, physicalName, processorGroup, type TopicDefinition } from '../../topics/index.ts';
 import type { OffsetResetTarget } from '../../runtime/kafka/index.ts';
 import type { CliContext } from '../context.ts';

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { text } from 'node:stream/consumers';
 import type { Command } from 'commander';
-import { TradewatchError } from '../../runtime/errors.ts';
+import { TradewatchError } from '../../core/errors.ts';
 import { findTopic, physicalName } from '../../topics/index.ts';
 import type { CliContext } from '../context.ts';
 import { recordsFromJsonLines } from '../records-from-json.ts';

@@ -7,13 +7,9 @@
  * - `rules schema`: prints the JSON Schema of rules files (processors/rules/rules.schema.json).
  */
 import type { Command } from 'commander';
-import { TradewatchError, toError } from '../../runtime/errors.ts';
-import {
-  loadRules,
-  rulesJsonSchema,
-  runRuleTestFile,
-  type FileOutcome,
-} from '../../processors/rules/index.ts';
+import { TradewatchError, toError } from '../../core/errors.ts';
+import { loadRules, rulesJsonSchema } from '../../processors/rules/index.ts';
+import { runRuleTestFile, type FileOutcome } from '../../runtime/rule-test-run.ts';
 
 /** Exit codes, as cli/main.ts: 1 a failed operation (a failed test), 2 invalid input. */
 const FAILED = 1;

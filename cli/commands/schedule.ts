@@ -9,8 +9,8 @@ import { hostname } from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { formatDuration } from '../../core/durations.ts';
-import { systemClock } from '../../runtime/clock.ts';
-import { TradewatchError, toError } from '../../runtime/errors.ts';
+import { systemClock } from '../../core/clock.ts';
+import { TradewatchError, toError } from '../../core/errors.ts';
 import {
   JOB_DEFAULTS,
   OutputsRunEventSink,

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { parsePositiveInt } from '../parse.ts';
-import { TradewatchError } from '../../runtime/errors.ts';
+import { TradewatchError } from '../../core/errors.ts';
 import {
   MANAGED_TOPIC_CONFIGS,
   TOPICS,

@@ -2,7 +2,7 @@
  * The errors of the configuration files whose problems are a TradewatchError of their own code (rules,
  * rule tests, backtest requests) rather than a ConfigError.
  */
-import { TradewatchError, type ErrorCode } from '../../runtime/errors.ts';
+import { TradewatchError, type ErrorCode } from '../errors.ts';
 
 /**
  * For `loadYamlFile`: `cannot read <subject> <shown>: <reason><advice>` as a TradewatchError of `code`.

@@ -5,8 +5,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
-import { displayPath } from '../../schemas/display-path.ts';
-import { closest, renderValue } from '../../schemas/problems.ts';
+import { displayPath } from '../display-path.ts';
+import { closest, renderValue } from '../problems.ts';
 
 /** Where a value is, from the top of the document: `['rules', 2, 'threshold']`. */
 export type YamlPath = readonly (string | number)[];

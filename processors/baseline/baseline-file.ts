@@ -14,9 +14,9 @@ import {
   found,
   loadYamlFile,
 } from '../../core/config-file/index.ts';
-import { ConfigError } from '../../runtime/errors.ts';
+import { ConfigError } from '../../core/errors.ts';
 import { ENVIRONMENTS } from '../../schemas/index.ts';
-import { displayPath } from '../../schemas/display-path.ts';
+import { displayPath } from '../../core/display-path.ts';
 import {
   compileBaselineOptions,
   type BaselineOptions,

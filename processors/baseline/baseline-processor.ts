@@ -25,8 +25,8 @@ import {
   type Processor,
   type RecordSource,
   type Rejection,
-} from '../../runtime/processor/types.ts';
-import { WindowedAggregation, tumbling } from '../../runtime/windows/index.ts';
+} from '../contract.ts';
+import { WindowedAggregation, tumbling } from '../windows/index.ts';
 import type { InferenceCycle, Metric, Trade } from '../../schemas/index.ts';
 import { formatDuration } from '../../core/durations.ts';
 import { compileBaselineOptions, type BaselineOptions, type CompiledBaselineOptions } from './options.ts';

@@ -4,7 +4,7 @@
  * frozen, which answers the settings of each series. The YAML file (baseline-file.ts) is read into
  * BaselineOptions.
  */
-import { ConfigError } from '../../runtime/errors.ts';
+import { ConfigError } from '../../core/errors.ts';
 import { ENVIRONMENTS, type Environment } from '../../schemas/index.ts';
 
 const DAY_MS = 86_400_000;

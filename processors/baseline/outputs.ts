@@ -1,4 +1,4 @@
-import type { ProcessContext } from '../../runtime/processor/types.ts';
+import type { ProcessContext } from '../contract.ts';
 import type { Deviation } from './series-baseline.ts';
 import { BASELINE_METRICS, BASELINE_TABLE } from './types.ts';
 

@@ -10,7 +10,7 @@
  *   the observations before the current one;
  * - deviation: the z-score of an observation against the baseline before it.
  */
-import type { WindowState } from '../../runtime/windows/index.ts';
+import type { WindowState } from '../windows/index.ts';
 import type { Position } from './positions.ts';
 import type { SeriesBaseline } from './series-baseline.ts';
 

@@ -3,7 +3,7 @@
  * returns the rejection (dead-lettered as TW_RECORD_INVALID) naming the record, every bad field, its
  * value and what is expected, or undefined when the record is valid.
  */
-import type { Rejection } from '../../runtime/processor/types.ts';
+import type { Rejection } from '../contract.ts';
 import { ENVIRONMENTS, type InferenceCycle, type Metric, type Trade } from '../../schemas/index.ts';
 
 const show = (value: unknown): string => (typeof value === 'string' ? JSON.stringify(value) : String(value));

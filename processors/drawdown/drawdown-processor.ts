@@ -1,4 +1,4 @@
-import type { Processor } from '../../runtime/processor/types.ts';
+import type { Processor } from '../contract.ts';
 import type { PortfolioMark } from '../../schemas/index.ts';
 import { emptyEnvWindow, observeMark } from './env-window.ts';
 import { LATE_REJECTION_PREFIX } from './late.ts';

@@ -1,4 +1,4 @@
-import { LATE_PREFIX, type Rejection } from '../../runtime/processor/types.ts';
+import { LATE_PREFIX, type Rejection } from '../contract.ts';
 
 /**
  * Every rejection of a mark that arrived later than the grace period starts with this (the contract's

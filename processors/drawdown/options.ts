@@ -1,5 +1,5 @@
 import { withoutUndefined } from '../../core/without-undefined.ts';
-import { ConfigError } from '../../runtime/errors.ts';
+import { ConfigError } from '../../core/errors.ts';
 
 /** Options of the drawdown processor. Durations are in milliseconds of event time. */
 export interface DrawdownOptions {

@@ -1,4 +1,4 @@
-import type { ProcessContext } from '../../runtime/processor/types.ts';
+import type { ProcessContext } from '../contract.ts';
 import type { PortfolioMark } from '../../schemas/index.ts';
 import type { DrawdownFigures } from './env-window.ts';
 import { DRAWDOWN_METRICS, DRAWDOWN_TABLES } from './types.ts';

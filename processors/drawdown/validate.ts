@@ -1,4 +1,4 @@
-import type { Rejection } from '../../runtime/processor/types.ts';
+import type { Rejection } from '../contract.ts';
 import type { PortfolioMark } from '../../schemas/index.ts';
 
 /**

@@ -17,8 +17,8 @@ import {
   type Report,
   type YamlPath,
 } from '../../core/config-file/index.ts';
-import { ConfigError } from '../../runtime/errors.ts';
-import { closest } from '../../schemas/problems.ts';
+import { ConfigError } from '../../core/errors.ts';
+import { closest } from '../../core/problems.ts';
 import { ENVIRONMENTS, type RecordTypeName } from '../../schemas/index.ts';
 import { TOPICS } from '../../topics/catalogue.ts';
 import { keyPattern, regexPattern, type KeyPattern } from './key-pattern.ts';

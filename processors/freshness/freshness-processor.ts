@@ -11,7 +11,7 @@
  *   `onTimer` plays what is due at the wall clock's now. Outputs are stamped with the time a transition
  *   happened, not the time the timer fired (source-freshness.ts).
  */
-import type { Processor, ProcessContext, RecordSource, Rejection } from '../../runtime/processor/types.ts';
+import type { Processor, ProcessContext, RecordSource, Rejection } from '../contract.ts';
 import type {
   Environment,
   InferenceCycle,
@@ -41,8 +41,8 @@ import {
   type TransitionSink,
 } from './source-freshness.ts';
 import type { FreshnessState, SourceEnvState } from './types.ts';
-import type { Logger } from '../../runtime/logger.ts';
-import type { Output } from '../../runtime/processor/types.ts';
+import type { Logger } from '../../core/logger.ts';
+import type { Output } from '../contract.ts';
 
 /** A record of any of the source topics. */
 export type FreshnessRecord = RecordTypes[RecordTypeName];

@@ -11,7 +11,7 @@
  * - seen: when the pipeline learned of a record (its Kafka timestamp, capped at the wall clock).
  */
 import { formatDuration } from '../../core/durations.ts';
-import { ConfigError } from '../../runtime/errors.ts';
+import { ConfigError } from '../../core/errors.ts';
 import type { Environment, RecordTypeName } from '../../schemas/index.ts';
 import { TOPICS } from '../../topics/catalogue.ts';
 import { matchesKey, type KeyPattern } from './key-pattern.ts';

@@ -1,5 +1,5 @@
 /** The metric points and rows of the freshness processor (names in types.ts). */
-import type { Output, SinkRow } from '../../runtime/processor/types.ts';
+import type { Output, SinkRow } from '../contract.ts';
 import type { Environment, InferenceCycle, IngestRun } from '../../schemas/index.ts';
 import type { Transition } from './source-freshness.ts';
 import { FRESHNESS_METRICS as M, FRESHNESS_TABLES, type SourceFreshness } from './types.ts';

@@ -1,4 +1,4 @@
-import type { Output } from '../../runtime/processor/types.ts';
+import type { Output } from '../contract.ts';
 import type { Metric } from '../../schemas/index.ts';
 import { RANKING_METRICS, RANKING_TABLES, SCORES_TOPIC } from './names.ts';
 import type { CycleScore, HeldCycle } from './score-cycle.ts';

@@ -1,4 +1,4 @@
-import { ConfigError } from '../../runtime/errors.ts';
+import { ConfigError } from '../../core/errors.ts';
 import { DAY_MS, formatDuration } from '../../core/durations.ts';
 
 /** How the relevant assets of a cycle's universe are chosen (see README.md, "Relevance"). */

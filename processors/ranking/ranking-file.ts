@@ -13,7 +13,7 @@ import {
   durationOrNever,
   found,
 } from '../../core/config-file/index.ts';
-import { ConfigError } from '../../runtime/errors.ts';
+import { ConfigError } from '../../core/errors.ts';
 import {
   MAX_K,
   RELEVANCE_MODES,

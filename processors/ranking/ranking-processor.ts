@@ -1,4 +1,4 @@
-import type { Output, Processor, RecordSource, Rejection } from '../../runtime/processor/types.ts';
+import type { Output, Processor, RecordSource, Rejection } from '../contract.ts';
 import type { CycleStatus, InferenceCycle, Metric, Outcome } from '../../schemas/index.ts';
 import { emitCycleScore, type ClosedBy } from './cycle-outputs.ts';
 import { BY_AS_OF_TOPIC } from './names.ts';

@@ -1,4 +1,4 @@
-import type { Processor, ProcessContext } from '../../runtime/processor/types.ts';
+import type { Processor, ProcessContext } from '../contract.ts';
 import type { InferenceCycle, Outcome } from '../../schemas/index.ts';
 import { TOPICS } from '../../topics/catalogue.ts';
 import { BY_AS_OF_TOPIC, WATERMARK_METRIC } from './names.ts';

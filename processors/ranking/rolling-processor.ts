@@ -1,4 +1,4 @@
-import { LATE_PREFIX, type Processor, type Rejection } from '../../runtime/processor/types.ts';
+import { LATE_PREFIX, type Processor, type Rejection } from '../contract.ts';
 import type { Metric } from '../../schemas/index.ts';
 import {
   NO_K,

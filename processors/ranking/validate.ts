@@ -1,4 +1,4 @@
-import type { Rejection } from '../../runtime/processor/types.ts';
+import type { Rejection } from '../contract.ts';
 import type { InferenceCycle, Metric, Outcome } from '../../schemas/index.ts';
 import { WATERMARK_METRIC } from './names.ts';
 

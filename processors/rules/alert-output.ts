@@ -2,7 +2,7 @@
  * What the rules emit for an alert state change: the Alert record (labels, fingerprint, rendered
  * templates) and its row for the `alerts` table; and what the rules see of a point or a record.
  */
-import type { Output, SinkRow } from '../../runtime/processor/types.ts';
+import type { Output, SinkRow } from '../contract.ts';
 import type { Alert, AlertStatus, Environment, Metric } from '../../schemas/index.ts';
 import { seriesKey } from '../../topics/catalogue.ts';
 import { formatDuration } from '../../core/durations.ts';

@@ -23,7 +23,7 @@
  */
 import { Environment, type ParseResult } from '@marcbachmann/cel-js';
 import type { Metric } from '../../schemas/index.ts';
-import { closest } from '../../schemas/problems.ts';
+import { closest } from '../../core/problems.ts';
 import { toCelValue, type RecordShape } from './record-inputs.ts';
 
 /** The variables of a condition over metric points and their CEL types, in the order shown in messages. */

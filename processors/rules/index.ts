@@ -46,8 +46,6 @@ export { expandValues, parseSeries } from './series-notation.ts';
 export type { Sample, SeriesSelector } from './series-notation.ts';
 export { loadRuleTests, parseRuleTests } from './rule-test-file.ts';
 export type { ExpectedAlert, RuleTest, RuleTestFile, TestSeries } from './rule-test-file.ts';
-export { runRuleTestFile, runRuleTests, showAlert } from './rule-test-run.ts';
-export type { EmittedAlert, FileOutcome, TestOutcome } from './rule-test-run.ts';
 export { alertFingerprint } from './fingerprint.ts';
 export { OPERATORS } from './operators.ts';
 export type {

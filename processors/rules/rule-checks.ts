@@ -8,7 +8,7 @@
 import type { z } from 'zod';
 import type { Report } from '../../core/config-file/index.ts';
 import { ENVIRONMENTS } from '../../schemas/index.ts';
-import { closest } from '../../schemas/problems.ts';
+import { closest } from '../../core/problems.ts';
 import { compileCondition, METRIC_SCOPE, type Condition, type ExpressionScope } from './expression.ts';
 import { clearIsSafe } from './operators.ts';
 import { isNumeric, recordShape, recordTopic, type RecordShape, type RecordTopic } from './record-inputs.ts';

@@ -8,9 +8,9 @@
  */
 import { fileURLToPath } from 'node:url';
 import { defineConfigFile, isRecord, loadYamlFile, type YamlPath } from '../../core/config-file/index.ts';
-import type { TradewatchError } from '../../runtime/errors.ts';
+import type { TradewatchError } from '../../core/errors.ts';
 import { invalidFileError, unreadableFileError } from '../../core/config-file/index.ts';
-import { displayPath } from '../../schemas/display-path.ts';
+import { displayPath } from '../../core/display-path.ts';
 import { RULES_FILE_SCHEMA } from './rule-schema.ts';
 import type { CompiledRule, CompiledRules } from './types.ts';
 

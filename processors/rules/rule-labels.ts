@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { found, isRecord, reportTo, shownAs, unknownKey, type Report } from '../../core/config-file/index.ts';
-import { compileRegex } from './matchers.ts';
+import { compileRegex } from '../../core/label-matchers.ts';
 import type { LabelMatcher } from './types.ts';
 
 export const LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

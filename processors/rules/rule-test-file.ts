@@ -40,7 +40,7 @@
 import path from 'node:path';
 import { defineConfigFile, loadYamlFile, type YamlPath } from '../../core/config-file/index.ts';
 import { parseDuration } from '../../core/durations.ts';
-import type { TradewatchError } from '../../runtime/errors.ts';
+import type { TradewatchError } from '../../core/errors.ts';
 import { invalidFileError, unreadableFileError } from '../../core/config-file/index.ts';
 import type { AlertStatus, Environment, Severity } from '../../schemas/index.ts';
 import type { ReadRecord } from './rule-test-records.ts';

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { found, reportTo, type Report, type YamlPath } from '../../core/config-file/index.ts';
 import { DURATION_FORMS, parseDuration } from '../../core/durations.ts';
-import { closest } from '../../schemas/problems.ts';
+import { closest } from '../../core/problems.ts';
 import type { RecordTypeName } from '../../schemas/record-types.ts';
 import { checkValue } from '../../schemas/value-check.ts';
 import { RECORD_TOPIC_NAMES, recordShape, recordTopic } from './record-inputs.ts';

@@ -30,7 +30,7 @@ import {
   type Processor,
   type ProcessContext,
   type Rejection,
-} from '../../runtime/processor/types.ts';
+} from '../contract.ts';
 import {
   ENVIRONMENTS,
   type Alert,
@@ -48,7 +48,8 @@ import {
   type Observation,
   type RuleRecord,
 } from './alert-output.ts';
-import { matchesAll, RuleIndex } from './matchers.ts';
+import { matchesAll } from '../../core/label-matchers.ts';
+import { RuleIndex } from './matchers.ts';
 import { holds } from './operators.ts';
 import { recordEnv, recordLabels, recordTopic, type RecordTopic } from './record-inputs.ts';
 import type { CompiledRule, CompiledRules, OpenEpisode, RuleSeriesState, RulesState } from './types.ts';

@@ -9,7 +9,7 @@
  * default 2 digits), `fixed <digits>` (0.0625 → `0.06` with 2). Summaries and descriptions use the same
  * templates.
  */
-import { closest } from '../../schemas/problems.ts';
+import { closest } from '../../core/problems.ts';
 import { isNumeric, type RecordShape } from './record-inputs.ts';
 import type { NumberFormat, Template, TemplatePart } from './types.ts';
 

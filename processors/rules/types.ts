@@ -18,6 +18,7 @@
  *   is not met yet; kept in the state only: the Alert record has no such status) → firing (a `firing`
  *   alert) → resolved (a `resolved` alert; then inactive again). `keep_firing_for` delays resolving.
  */
+import type { LabelMatcher } from '../../core/label-matchers.ts';
 import type { Environment, Severity } from '../../schemas/index.ts';
 import type { Condition } from './expression.ts';
 import type { Operator } from './operators.ts';
@@ -25,14 +26,7 @@ import type { RecordShape, RecordTopic } from './record-inputs.ts';
 
 export type { Operator } from './operators.ts';
 
-/** A compiled label matcher: the label must be present on the metric and satisfy it. */
-export type LabelMatcher =
-  /** `portfolio: alpha`: the label equals the value. */
-  | { readonly label: string; readonly kind: 'equals'; readonly value: string }
-  /** `portfolio: { regex: 'alpha-.*' }`: the whole label value matches (anchored, like Prometheus). */
-  | { readonly label: string; readonly kind: 'regex'; readonly source: string; readonly regex: RegExp }
-  /** `env: { in: [prod, staging] }`: the label is one of the values. */
-  | { readonly label: string; readonly kind: 'in'; readonly values: readonly string[] };
+export type { LabelMatcher };
 
 /** A number formatter of a template placeholder. */
 export type NumberFormat =

@@ -5,7 +5,7 @@
  * replayed record that fails again is dead-lettered with its new error, and its headers still carry the
  * old one.
  */
-import { TradewatchError } from '../errors.ts';
+import { TradewatchError } from '../../core/errors.ts';
 import type { DeadLetter } from '../../topics/index.ts';
 import { REPLAY_HEADERS, deadLetterHeaders } from '../../topics/index.ts';
 import type { KafkaProducer, OutgoingRecord, RecordPosition } from '../kafka/index.ts';

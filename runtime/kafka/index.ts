@@ -19,7 +19,7 @@ export type {
   ProducerOptions,
   RecordPosition,
   TopicState,
-} from './types.ts';
+} from '../../core/kafka-port.ts';
 export { createKafkaClient, type KafkaClientOptions } from './kafkajs-client.ts';
 export { commitAfter, nextOffset } from './positions.ts';
 export { readToEnd, type ReadToEndOptions } from './read-to-end.ts';

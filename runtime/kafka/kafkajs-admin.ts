@@ -3,10 +3,10 @@ import kafkajs from 'kafkajs';
 import type { Admin } from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { retry } from '../../core/retry.ts';
-import { TradewatchError } from '../errors.ts';
+import { TradewatchError } from '../../core/errors.ts';
 import { guard, isTransientKafkaError } from './kafkajs-errors.ts';
 import { resetGroupOffsets } from './kafkajs-offsets-reset.ts';
-import type { KafkaAdmin, PartitionOffsets, TopicState } from './types.ts';
+import type { KafkaAdmin, PartitionOffsets, TopicState } from '../../core/kafka-port.ts';
 
 // kafkajs is CommonJS and Node's named-export detection misses some of its exports: take them from the default.
 const { ConfigResourceTypes } = kafkajs;

@@ -5,13 +5,13 @@
  * (kafkajs-errors.ts).
  */
 import kafkajs from 'kafkajs';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../../core/logger.ts';
 import { wrapAdmin } from './kafkajs-admin.ts';
 import { wrapConsumer } from './kafkajs-consumer.ts';
 import { guard } from './kafkajs-errors.ts';
 import { KAFKAJS_LOG_LEVEL, forwardLogsTo } from './kafkajs-logs.ts';
 import { wrapProducer } from './kafkajs-producer.ts';
-import type { ConsumerOptions, KafkaClient, ProducerOptions } from './types.ts';
+import type { ConsumerOptions, KafkaClient, ProducerOptions } from '../../core/kafka-port.ts';
 
 // kafkajs is CommonJS and Node's named-export detection misses some of its exports: take them from the default.
 const { Kafka, Partitioners } = kafkajs;

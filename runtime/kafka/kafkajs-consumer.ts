@@ -3,10 +3,16 @@
  * port's records; positions, assignments and crashes reported through the hooks.
  */
 import type { Consumer, IHeaders } from 'kafkajs';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../../core/logger.ts';
 import { guard, translate } from './kafkajs-errors.ts';
 import { nextOffset } from './positions.ts';
-import type { BatchHandler, ConsumerHooks, ConsumerOptions, IncomingRecord, KafkaConsumer } from './types.ts';
+import type {
+  BatchHandler,
+  ConsumerHooks,
+  ConsumerOptions,
+  IncomingRecord,
+  KafkaConsumer,
+} from '../../core/kafka-port.ts';
 
 export function wrapConsumer(
   consumer: Consumer,

@@ -4,7 +4,7 @@
  * `retriable` set from what kafkajs knows (its own `retriable` flag and error types). kafkajs's field
  * names stay in this file: the rest of tradewatch reads `retriable` only.
  */
-import { TradewatchError, toError } from '../errors.ts';
+import { TradewatchError, toError } from '../../core/errors.ts';
 
 /** kafkajs error types after which the same call may succeed once the cluster has settled. */
 const TRANSIENT = new Set(['NOT_LEADER_FOR_PARTITION', 'LEADER_NOT_AVAILABLE', 'UNKNOWN_TOPIC_OR_PARTITION']);

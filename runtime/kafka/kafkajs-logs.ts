@@ -1,7 +1,7 @@
 /** kafkajs's log lines, forwarded to our logger at the level they deserve. */
 import kafkajs from 'kafkajs';
 import type { LogEntry, logCreator } from 'kafkajs';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../../core/logger.ts';
 
 // kafkajs is CommonJS and Node's named-export detection misses some of its exports: take them from the default.
 const { logLevel } = kafkajs;

@@ -1,8 +1,8 @@
 /** KafkaAdmin.resetGroupOffsets on kafkajs: explicit offsets, read back and set again until they hold. */
 import type { Admin } from 'kafkajs';
-import { TradewatchError, toError } from '../errors.ts';
+import { TradewatchError, toError } from '../../core/errors.ts';
 import { guard, translate } from './kafkajs-errors.ts';
-import type { GroupOffsetReset, OffsetResetTarget, PartitionOffsets } from './types.ts';
+import type { GroupOffsetReset, OffsetResetTarget, PartitionOffsets } from '../../core/kafka-port.ts';
 
 /**
  * Group states in which Kafka lets a group's offsets be changed: no members (`Empty`), or no group at

@@ -5,7 +5,12 @@
 import type { Message, Producer, RecordMetadata } from 'kafkajs';
 import { retry } from '../../core/retry.ts';
 import { guard, isConcurrentTransactions, translate } from './kafkajs-errors.ts';
-import type { AtomicSendOptions, KafkaProducer, OutgoingRecord, RecordPosition } from './types.ts';
+import type {
+  AtomicSendOptions,
+  KafkaProducer,
+  OutgoingRecord,
+  RecordPosition,
+} from '../../core/kafka-port.ts';
 
 /** Records per produce request inside a transaction. */
 const TRANSACTION_CHUNK = 1000;

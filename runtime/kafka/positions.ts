@@ -1,5 +1,5 @@
 /** Offset arithmetic of the Kafka port (offsets are decimal strings: they may pass 2^53). */
-import type { RecordPosition } from './types.ts';
+import type { RecordPosition } from '../../core/kafka-port.ts';
 
 /** The offset after `offset`: what a consumer group commits once the record at `offset` is done. */
 export function nextOffset(offset: string): string {

@@ -4,8 +4,8 @@
  * it. It runs a throw-away consumer group, deleted afterwards, and sees committed records only.
  */
 import { randomUUID } from 'node:crypto';
-import { TradewatchError } from '../errors.ts';
-import type { IncomingRecord, KafkaAdmin, KafkaClient } from './types.ts';
+import { TradewatchError } from '../../core/errors.ts';
+import type { IncomingRecord, KafkaAdmin, KafkaClient } from '../../core/kafka-port.ts';
 
 export interface ReadToEndOptions {
   readonly topic: string;

@@ -2,12 +2,12 @@
  * A processor's inputs as the runner reads them, each with its state's changelog topic: compacted and
  * partitioned exactly like its input, so that partition p's state is in changelog partition p.
  */
-import { TradewatchError } from '../errors.ts';
+import { TradewatchError } from '../../core/errors.ts';
 import type { KafkaAdmin } from '../kafka/index.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../../core/logger.ts';
 import type { RecordTypeName } from '../../schemas/index.ts';
 import { changelogTopic, physicalName } from '../../topics/index.ts';
-import type { ProcessorInput } from './types.ts';
+import type { ProcessorInput } from '../../processors/contract.ts';
 
 /** Largest record (one key's state) the changelog topic accepts: 16 MiB. */
 const CHANGELOG_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;

@@ -11,7 +11,7 @@ import type { Pending, RunnerOutputs } from './outputs.ts';
 import type { PartitionStores } from './partition-stores.ts';
 import type { RunnerContext } from './runner-context.ts';
 import type { PartitionState } from './state-store.ts';
-import type { SinkRow } from './types.ts';
+import type { SinkRow } from '../../processors/contract.ts';
 
 /** The batch being committed: its context and last record. */
 export interface CommittedBatch {

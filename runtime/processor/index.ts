@@ -9,8 +9,8 @@ export type {
   RowSink,
   SinkRow,
   TimerContext,
-} from './types.ts';
-export { LATE_PREFIX, inMemorySource, isRejection } from './types.ts';
+} from '../../processors/contract.ts';
+export { LATE_PREFIX, inMemorySource, isRejection } from '../../processors/contract.ts';
 export { ProcessorRunner } from './processor-runner.ts';
 export { changelogsOf } from './changelogs.ts';
 export type { RunnerStats } from './runner-context.ts';

@@ -3,12 +3,12 @@
  * (a broadcast expanded to one copy per partition), rows to the sink; rejected and late records to
  * `dlq` and `late`.
  */
-import { TradewatchError } from '../errors.ts';
+import { TradewatchError } from '../../core/errors.ts';
 import type { IncomingRecord, OutgoingRecord } from '../kafka/index.ts';
 import { physicalName, seriesKey } from '../../topics/index.ts';
 import { deadLetterRecord } from './dead-letter.ts';
 import type { RunnerContext } from './runner-context.ts';
-import type { Output, SinkRow } from './types.ts';
+import type { Output, SinkRow } from '../../processors/contract.ts';
 
 /** A record produced by the processor, before broadcasts are expanded. */
 export type Pending = OutgoingRecord & { readonly broadcast?: boolean };

@@ -17,7 +17,7 @@
  * stores and their restore (partition-stores.ts, restore.ts, state-store.ts), catch-up (catch-up.ts),
  * one record (record-handler.ts), outputs (outputs.ts), the commit (commit.ts), timers (timers.ts).
  */
-import { TradewatchError } from '../errors.ts';
+import { TradewatchError } from '../../core/errors.ts';
 import { SerialQueue } from '../../core/serial-queue.ts';
 import type {
   BatchContext,
@@ -37,7 +37,7 @@ import { handleRecord } from './record-handler.ts';
 import { newCounters, type RunnerContext, type RunnerStats } from './runner-context.ts';
 import { compileRunnerOptions, type RunnerOptions } from './runner-options.ts';
 import { tick, type TickParts } from './timers.ts';
-import type { SinkRow } from './types.ts';
+import type { SinkRow } from '../../processors/contract.ts';
 
 // Where tests found it before the runner was split.
 export { changelogsOf } from './changelogs.ts';

@@ -3,7 +3,7 @@
  * processed with its key's state, its outputs routed; a rejection goes to `dlq` (or `late`), a throw
  * of the processor (a bug) dead-letters the record rather than stall the partition on it.
  */
-import { DecodeError, errorCode, toError } from '../errors.ts';
+import { DecodeError, errorCode, toError } from '../../core/errors.ts';
 import type { IncomingRecord } from '../kafka/index.ts';
 import type { RecordTypeName, SchemaRegistry } from '../../schemas/index.ts';
 import type { RunnerInput } from './changelogs.ts';
@@ -17,7 +17,7 @@ import {
   type ProcessContext,
   type RecordSource,
   type SinkRow,
-} from './types.ts';
+} from '../../processors/contract.ts';
 
 /** Decodes a record as one of its input's types. */
 function decode<In>(

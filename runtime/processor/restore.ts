@@ -9,7 +9,7 @@
  * partition and waits until readers can see it: every earlier transaction has then ended, and reading
  * to the end reads all the committed state.
  */
-import { toError } from '../errors.ts';
+import { toError } from '../../core/errors.ts';
 import { readToEnd } from '../kafka/index.ts';
 import type { RunnerInput } from './changelogs.ts';
 import type { RunnerContext } from './runner-context.ts';

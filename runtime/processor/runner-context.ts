@@ -1,6 +1,6 @@
 /** What every part of a ProcessorRunner reads: its options, identity, inputs, counters and clients. */
 import type { KafkaAdmin, KafkaProducer } from '../kafka/index.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../../core/logger.ts';
 import type { RunnerInput } from './changelogs.ts';
 import type { CompiledRunnerOptions } from './runner-options.ts';
 

@@ -3,12 +3,12 @@
  * {@link RUNNER_DEFAULTS} → compiled and frozen by {@link compileRunnerOptions} (durations in ms).
  */
 import { hostname } from 'node:os';
-import { systemClock, type Clock } from '../clock.ts';
-import { ConfigError, TradewatchError } from '../errors.ts';
+import { systemClock, type Clock } from '../../core/clock.ts';
+import { ConfigError, TradewatchError } from '../../core/errors.ts';
 import type { KafkaClient } from '../kafka/index.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../../core/logger.ts';
 import type { SchemaRegistry } from '../../schemas/index.ts';
-import type { Processor, RowSink } from './types.ts';
+import type { Processor, RowSink } from '../../processors/contract.ts';
 
 /** Options of a {@link ProcessorRunner}. */
 export interface RunnerOptions<In, State> {

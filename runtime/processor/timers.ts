@@ -8,7 +8,7 @@ import type { Committer } from './commit.ts';
 import type { Pending, RunnerOutputs } from './outputs.ts';
 import type { PartitionStores } from './partition-stores.ts';
 import type { RunnerContext } from './runner-context.ts';
-import type { Output, SinkRow } from './types.ts';
+import type { Output, SinkRow } from '../../processors/contract.ts';
 
 /** The runner's parts a tick works with. */
 export interface TickParts<In, State> {

@@ -27,8 +27,8 @@
  * and only `commit` serializes them, as the live changelog write does. `npm run bench` (phase 2)
  * measures it against a plain loop: within 1.2× is the target.
  */
-import { ManualClock } from '../clock.ts';
-import { silentLogger, type Logger } from '../logger.ts';
+import { ManualClock } from '../../core/clock.ts';
+import { silentLogger, type Logger } from '../../core/logger.ts';
 import type { Alert, Metric, RecordTypeName } from '../../schemas/index.ts';
 import { seriesKey } from '../../topics/catalogue.ts';
 import { partitionOfKey, partitionsOf } from '../../topics/partition-of.ts';
@@ -40,7 +40,7 @@ import {
   type Processor,
   type RecordSource,
   type SinkRow,
-} from './types.ts';
+} from '../../processors/contract.ts';
 
 export interface VirtualRunnerOptions {
   /** The wall clock of the processors and timers; `advanceTo` moves it. Default: a ManualClock at 0. */

@@ -5,8 +5,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { TradewatchError } from '../../runtime/errors.ts';
-import type { LocalDateTime } from '../../runtime/zoned-time.ts';
+import { TradewatchError } from '../../core/errors.ts';
+import type { LocalDateTime } from '../../core/zoned-time.ts';
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;

@@ -3,7 +3,7 @@
  * parameters (derived from the template's zod schema, so the two never disagree).
  */
 import { z } from 'zod';
-import { renderValue } from '../../schemas/problems.ts';
+import { renderValue } from '../../core/problems.ts';
 import type { JobTemplate } from './types.ts';
 
 /** Parses `raw` with the template's schema: the parameters with defaults applied, or every problem. */

@@ -18,11 +18,11 @@
  * `pnl_reconciliation_breach{portfolio,env}` (1 or 0; none for a quiet no_data day) on `metrics`.
  */
 import { z } from 'zod';
-import type { SinkRow } from '../../runtime/processor/types.ts';
+import type { SinkRow } from '../../processors/contract.ts';
 import type { Metric } from '../../schemas/index.ts';
 import { at, epochMs, inList, nameList, num, text, timezoneParam } from './sql.ts';
 import type { JobTemplate, TemplateContext } from './types.ts';
-import { addDays, isoDate, localDateTime, startOfDay } from '../../runtime/zoned-time.ts';
+import { addDays, isoDate, localDateTime, startOfDay } from '../../core/zoned-time.ts';
 
 const params = z.strictObject({
   portfolios: nameList('Portfolios to reconcile (default: every portfolio with a mark in the job’s env)'),

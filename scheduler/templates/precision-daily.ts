@@ -7,11 +7,11 @@
  * write nothing. Running it again rewrites the same rows (dedup keys): a re-run or backfill is safe.
  */
 import { z } from 'zod';
-import type { SinkRow } from '../../runtime/processor/types.ts';
+import type { SinkRow } from '../../processors/contract.ts';
 import type { Metric } from '../../schemas/index.ts';
 import { at, inList, nameList, num, timezoneParam } from './sql.ts';
 import type { JobTemplate } from './types.ts';
-import { addDays, isoDate, localDateTime, startOfDay } from '../../runtime/zoned-time.ts';
+import { addDays, isoDate, localDateTime, startOfDay } from '../../core/zoned-time.ts';
 
 const params = z.strictObject({
   days: z

@@ -9,7 +9,7 @@
  * `risk_exposure_ratio{portfolio,env}`.
  */
 import { z } from 'zod';
-import type { SinkRow } from '../../runtime/processor/types.ts';
+import type { SinkRow } from '../../processors/contract.ts';
 import type { Metric } from '../../schemas/index.ts';
 import { formatDuration } from '../../core/durations.ts';
 import { at, durationParam, epochMs, inList, nameList, num, text } from './sql.ts';

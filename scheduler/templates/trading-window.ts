@@ -24,12 +24,12 @@
  * `trading_window_violation{strategy,env}` (1 or 0; the default rule alerts on 1) on `metrics`.
  */
 import { z } from 'zod';
-import type { SinkRow } from '../../runtime/processor/types.ts';
+import type { SinkRow } from '../../processors/contract.ts';
 import { formatDuration } from '../../core/durations.ts';
 import { at, durationParam, epochMs, num, text, timezoneParam } from './sql.ts';
 import { calendarParam, closedBecause } from './calendar.ts';
 import type { JobTemplate, TemplateSummary } from './types.ts';
-import { addDays, localDateTime, parseClock, zonedToUtc } from '../../runtime/zoned-time.ts';
+import { addDays, localDateTime, parseClock, zonedToUtc } from '../../core/zoned-time.ts';
 
 const clock = z
   .string()

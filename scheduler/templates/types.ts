@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Logger } from '../../runtime/logger.ts';
+import type { Logger } from '../../core/logger.ts';
 import type { StoredJob } from '../types.ts';
 import type { SchedulerOutputs } from '../outputs.ts';
 

@@ -10,9 +10,9 @@
  * of its targets, delivered here like any row, its alerts capped at DIGEST_MAX_ALERTS.
  * One instance delivers a receiver at a time (a session advisory lock per receiver).
  */
-import type { Clock } from '../../runtime/clock.ts';
-import { toError } from '../../runtime/errors.ts';
-import type { Logger } from '../../runtime/logger.ts';
+import type { Clock } from '../../core/clock.ts';
+import { toError } from '../../core/errors.ts';
+import type { Logger } from '../../core/logger.ts';
 import { deliverWithRetries } from '../notifiers/delivery-attempts.ts';
 import type { CompiledDeliveryPolicy } from '../notifiers/delivery-options.ts';
 import type { Sleep } from '../notifiers/sleep.ts';

@@ -14,7 +14,7 @@ import type pg from 'pg';
 import type { Alert } from '../../schemas/index.ts';
 import type { Decision } from './dispatcher.ts';
 import { DIGEST_RECEIVER, type DigestConfig } from './routing.ts';
-import { localDateTime, zonedToUtc } from '../../runtime/zoned-time.ts';
+import { localDateTime, zonedToUtc } from '../../core/zoned-time.ts';
 
 /** The most alerts a digest notification lists; beyond them, one last entry says how many more. */
 export const DIGEST_MAX_ALERTS = 50;

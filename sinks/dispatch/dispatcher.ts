@@ -12,8 +12,8 @@
  *   mutes it; the reason is kept, and the tick notifies once it no longer holds and the alert fires.
  */
 import type pg from 'pg';
-import type { Clock } from '../../runtime/clock.ts';
-import type { Logger } from '../../runtime/logger.ts';
+import type { Clock } from '../../core/clock.ts';
+import type { Logger } from '../../core/logger.ts';
 import type { Alert } from '../../schemas/index.ts';
 import { decideDigest } from './digest.ts';
 import { matchesAll, matchLabels } from './matchers.ts';

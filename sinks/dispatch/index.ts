@@ -41,12 +41,6 @@ export {
   duePeriod,
   zonedInstant,
 } from './digest.ts';
-export { isTimeZone } from '../../runtime/zoned-time.ts';
+export { isTimeZone } from '../../core/zoned-time.ts';
 export { Dispatcher, type Decision, type DispatcherOptions } from './dispatcher.ts';
 export { OutboxDelivery, type DeliveryRound, type OutboxDeliveryOptions } from './delivery.ts';
-export {
-  DispatchRunner,
-  dispatchGroup,
-  type DispatchRunnerOptions,
-  type DispatchRunnerStats,
-} from './dispatch-runner.ts';

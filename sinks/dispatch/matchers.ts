@@ -3,8 +3,7 @@
  * anchored regex, one of a list), and the label set an alert is matched on: its labels plus `rule`,
  * `env` and `severity` (which win on a clash).
  */
-import { compileRegex, matchesAll } from '../../processors/rules/matchers.ts';
-import type { LabelMatcher } from '../../processors/rules/types.ts';
+import { compileRegex, matchesAll, type LabelMatcher } from '../../core/label-matchers.ts';
 import type { Alert } from '../../schemas/index.ts';
 
 export type { LabelMatcher };

@@ -15,10 +15,10 @@ import {
   type ParsedYaml,
   type YamlPath,
 } from '../../core/config-file/index.ts';
-import { compileRegex } from '../../processors/rules/matchers.ts';
-import { ConfigError, TradewatchError, toError } from '../../runtime/errors.ts';
+import { compileRegex } from '../../core/label-matchers.ts';
+import { ConfigError, TradewatchError, toError } from '../../core/errors.ts';
 import type { Alert } from '../../schemas/index.ts';
-import { isTimeZone } from '../../runtime/zoned-time.ts';
+import { isTimeZone } from '../../core/zoned-time.ts';
 import { matchesAll, matchLabels, type LabelMatcher } from './matchers.ts';
 
 /** The shipped routing: the defaults of issue 5 (README.md, "Routing"). */

@@ -6,8 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { TradewatchError } from '../../runtime/errors.ts';
-import { PostgresPool, type PostgresPoolOptions } from '../../runtime/postgres/index.ts';
+import { TradewatchError } from '../../core/errors.ts';
+import { PostgresPool, type PostgresPoolOptions } from '../../core/postgres/index.ts';
 import type { Alert } from '../../schemas/index.ts';
 import {
   compileMatcher,

@@ -9,7 +9,7 @@
  * without an update is resolved by Alertmanager itself (Prometheus re-sends firing alerts for this
  * reason; tradewatch re-sends at the lifecycle's repeat interval, which must stay below the TTL).
  */
-import { systemClock, type Clock } from '../../runtime/clock.ts';
+import { systemClock, type Clock } from '../../core/clock.ts';
 import type { Alert } from '../../schemas/index.ts';
 import { formatValue } from './format.ts';
 import { isAnswer, isRetriableStatus, postJson, quoteBody, retryAfterMs } from './http.ts';

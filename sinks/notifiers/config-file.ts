@@ -20,7 +20,7 @@ import {
   type ConfigFile,
   type YamlPath,
 } from '../../core/config-file/index.ts';
-import { ConfigError } from '../../runtime/errors.ts';
+import { ConfigError } from '../../core/errors.ts';
 import { SEVERITIES } from '../../schemas/index.ts';
 import type { AlertmanagerNotifierOptions } from './alertmanager-notifier.ts';
 import { isHttpUrl, secret, webhookChannels, type EnvironmentMap } from './config-secrets.ts';

@@ -3,9 +3,9 @@
  * failures to (the configured fallback; the log for the fallback itself, so a failing fallback cannot
  * loop).
  */
-import type { Clock } from '../../runtime/clock.ts';
-import { toError } from '../../runtime/errors.ts';
-import type { Logger } from '../../runtime/logger.ts';
+import type { Clock } from '../../core/clock.ts';
+import { toError } from '../../core/errors.ts';
+import type { Logger } from '../../core/logger.ts';
 import { AlertmanagerNotifier } from './alertmanager-notifier.ts';
 import { LOG_FALLBACK, type NotifierSpec, type NotifiersConfig } from './config-file.ts';
 import { EmailNotifier } from './email-notifier.ts';

@@ -5,7 +5,7 @@
  * returned for the caller to keep for later.
  */
 import { backoffDelay } from '../../core/retry.ts';
-import type { Clock } from '../../runtime/clock.ts';
+import type { Clock } from '../../core/clock.ts';
 import type { CompiledDeliveryPolicy } from './delivery-options.ts';
 import type { DeliveryResult } from './types.ts';
 

@@ -3,7 +3,7 @@
  * it holds the receiver's rows back, and how often it then probes the receiver: public options (documented, with defaults) → compiled (defaults applied, checked, frozen;
  * durations in ms).
  */
-import { ConfigError } from '../../runtime/errors.ts';
+import { ConfigError } from '../../core/errors.ts';
 
 export interface DeliveryPolicy {
   /** Attempts at one notification (the first included) before the receiver is held back. Default 5. */

@@ -4,7 +4,7 @@
  * honouring Retry-After; other 4xx permanent). Network failures are retriable results, never throws,
  * and no result ever holds the URL.
  */
-import type { Clock } from '../../runtime/clock.ts';
+import type { Clock } from '../../core/clock.ts';
 import { retriable, type DeliveryResult } from './types.ts';
 
 /** How much of an error body a reason quotes. */

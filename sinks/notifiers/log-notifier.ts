@@ -2,7 +2,7 @@
  * A notifier that only writes a log line (at error level for fallback reports, warn otherwise): the
  * default fallback route, so that a permanent failure is never silent even with no ops channel set up.
  */
-import type { Logger } from '../../runtime/logger.ts';
+import type { Logger } from '../../core/logger.ts';
 import { notificationTitle } from './format.ts';
 import { accepted, type DeliveryResult, type Notification, type Notifier } from './types.ts';
 

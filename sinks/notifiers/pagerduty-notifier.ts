@@ -7,7 +7,7 @@
  * processed", dedup_key}` is accepted; 400 `{status: "invalid event", message, errors: [...]}` is
  * permanent; 429 (about 120 events a minute per routing key) and 5xx are retried.
  */
-import { systemClock, type Clock } from '../../runtime/clock.ts';
+import { systemClock, type Clock } from '../../core/clock.ts';
 import type { Alert, Severity } from '../../schemas/index.ts';
 import { formatTime, truncate } from './format.ts';
 import { isAnswer, isRetriableStatus, postJson, quoteBody, retryAfterMs } from './http.ts';

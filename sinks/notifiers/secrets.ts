@@ -4,7 +4,7 @@
  * from status codes and receiver error strings, then passes them through its {@link SecretScrubber}, in
  * case a receiver (or a network error) echoes part of a request back.
  */
-import { redactUrl } from '../../runtime/redact.ts';
+import { redactUrl } from '../../core/redact.ts';
 
 /** Path pieces shorter than this are not hidden on their own (`v2`, `api`, `services`). */
 const MIN_SECRET_PIECE = 8;

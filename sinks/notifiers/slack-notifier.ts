@@ -8,7 +8,7 @@
  * webhook errors): POST the message as JSON; 200 with body `ok` is success; errors come back as a
  * status and a short string body, see {@link SLACK_PERMANENT_ERRORS}.
  */
-import { systemClock, type Clock } from '../../runtime/clock.ts';
+import { systemClock, type Clock } from '../../core/clock.ts';
 import type { Severity } from '../../schemas/index.ts';
 import { worstSeverity } from './format.ts';
 import { isAnswer, isRetriableStatus, postJson, quoteBody, retryAfterMs } from './http.ts';

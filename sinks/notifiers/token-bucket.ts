@@ -5,7 +5,7 @@
  * on a ManualClock. Takers are served in arrival order.
  */
 import { SerialQueue } from '../../core/serial-queue.ts';
-import type { Clock } from '../../runtime/clock.ts';
+import type { Clock } from '../../core/clock.ts';
 import type { Sleep } from './sleep.ts';
 
 export interface TokenBucketOptions {

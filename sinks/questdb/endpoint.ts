@@ -3,8 +3,8 @@
  * configured URL. The URL may carry `user:password@`: the password goes into the ILP client's
  * configuration and the `Authorization` header only, never into logs or errors (`display`).
  */
-import { TradewatchError } from '../../runtime/errors.ts';
-import { redactUrl } from '../../runtime/redact.ts';
+import { TradewatchError } from '../../core/errors.ts';
+import { redactUrl } from '../../core/redact.ts';
 
 export interface QuestDbEndpoint {
   readonly protocol: 'http' | 'https';

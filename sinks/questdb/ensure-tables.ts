@@ -14,8 +14,8 @@
  * "already exists" or "duplicate column" answer (two ALTERs that crossed) is tolerated: the check that
  * follows judges the column that is there.
  */
-import { TradewatchError } from '../../runtime/errors.ts';
-import type { Logger } from '../../runtime/logger.ts';
+import { TradewatchError } from '../../core/errors.ts';
+import type { Logger } from '../../core/logger.ts';
 import type { QuestDbEndpoint } from './endpoint.ts';
 import { exec, type ExecOptions } from './exec.ts';
 import { createTableSql, TIMESTAMP_COLUMN, type ColumnDefinition, type TableDefinition } from './tables.ts';

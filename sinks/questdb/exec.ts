@@ -4,7 +4,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { TradewatchError, toError } from '../../runtime/errors.ts';
+import { TradewatchError, toError } from '../../core/errors.ts';
 import { authorization, type QuestDbEndpoint } from './endpoint.ts';
 
 /** What a query returned: one object per row, keyed by column name. */

@@ -2,10 +2,10 @@
  * Options of {@link QuestDbSink}: public (documented, with defaults) → compiled (defaults applied,
  * checked, frozen; durations in ms).
  */
-import type { Clock } from '../../runtime/clock.ts';
-import { systemClock } from '../../runtime/clock.ts';
-import { ConfigError } from '../../runtime/errors.ts';
-import type { Logger } from '../../runtime/logger.ts';
+import type { Clock } from '../../core/clock.ts';
+import { systemClock } from '../../core/clock.ts';
+import { ConfigError } from '../../core/errors.ts';
+import type { Logger } from '../../core/logger.ts';
 import { checkTables, TABLES, type TableDefinition } from './tables.ts';
 
 export interface QuestDbSinkOptions {

@@ -3,7 +3,7 @@
  * with what was wrong (table, column, value, what was expected) instead of failing a whole QuestDB
  * transaction later, or worse, being stored as something else.
  */
-import type { SinkRow } from '../../runtime/processor/types.ts';
+import type { SinkRow } from '../../processors/contract.ts';
 import { EXPECTED_VALUE, TIMESTAMP_COLUMN, type ColumnDefinition, type TableDefinition } from './tables.ts';
 
 /** One thing wrong with one row. */

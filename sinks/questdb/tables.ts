@@ -6,7 +6,7 @@
  *
  * Terminology:
  * - designated timestamp: the column `ts` QuestDB orders and partitions by; given in epoch ms in a
- *   `SinkRow` (runtime/processor/types.ts) and stored with microsecond resolution;
+ *   `SinkRow` (processors/contract.ts) and stored with microsecond resolution;
  * - keys: the columns that, with `ts`, identify a row; a row must give every key;
  * - SYMBOL: an interned low-cardinality string (portfolio, env, rule...), given in `SinkRow.symbols`;
  *   every other column is given in `SinkRow.columns`.

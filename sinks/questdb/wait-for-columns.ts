@@ -5,7 +5,7 @@
  * checks the table again. It polls with a deadline; it never sleeps a fixed time and hopes.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TradewatchError } from '../../runtime/errors.ts';
+import { TradewatchError } from '../../core/errors.ts';
 import type { QueryResult } from './exec.ts';
 import { walState } from './wait-for-rows.ts';
 

@@ -6,7 +6,7 @@
  * reaches what it expects. It polls with a deadline; it never sleeps a fixed time and hopes.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TradewatchError } from '../../runtime/errors.ts';
+import { TradewatchError } from '../../core/errors.ts';
 import type { QueryResult } from './exec.ts';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import { TradewatchError } from '../../runtime/errors.ts';
+import { TradewatchError } from '../../core/errors.ts';
 import { exec, lastLines } from '../exec.ts';
 import { httpOk, waitFor } from '../health.ts';
 

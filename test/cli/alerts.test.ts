@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../runtime/clock.ts';
-import { silentLogger } from '../../runtime/logger.ts';
+import { ManualClock } from '../../core/clock.ts';
+import { silentLogger } from '../../core/logger.ts';
 import { DEFAULT_ROUTING_FILE, Dispatcher, DispatchStore, loadRouting } from '../../sinks/dispatch/index.ts';
 import { jsonLines, runCli } from '../helpers/cli.ts';
 import { testDatabase, testSchema } from '../scheduler/helpers.ts';

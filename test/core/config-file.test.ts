@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadYamlConfig } from '../../core/config-file/index.ts';
-import { ConfigError } from '../../runtime/errors.ts';
+import { ConfigError } from '../../core/errors.ts';
 
 describe('configuration files', () => {
   it('says which file cannot be read and where the default is', async () => {

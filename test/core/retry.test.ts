@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelay, retry } from '../../core/retry.ts';
-import { TradewatchError } from '../../runtime/errors.ts';
+import { TradewatchError } from '../../core/errors.ts';
 
 const transient = () => new TradewatchError('TW_KAFKA_UNAVAILABLE', 'down');
 

@@ -9,7 +9,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../runtime/clock.ts';
+import { ManualClock } from '../../core/clock.ts';
 import type { Output } from '../../runtime/processor/index.ts';
 import {
   createFreshnessProcessor,

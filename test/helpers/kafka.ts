@@ -1,6 +1,6 @@
 import { inject, onTestFinished } from 'vitest';
 import { createKafkaClient, type KafkaAdmin, type KafkaClient } from '../../runtime/kafka/index.ts';
-import { silentLogger } from '../../runtime/logger.ts';
+import { silentLogger } from '../../core/logger.ts';
 import { TOPICS, applyTopics, physicalName } from '../../topics/index.ts';
 import { uniqueName } from './unique.ts';
 

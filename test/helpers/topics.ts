@@ -1,5 +1,5 @@
 import { createKafkaClient, readToEnd } from '../../runtime/kafka/index.ts';
-import { silentLogger } from '../../runtime/logger.ts';
+import { silentLogger } from '../../core/logger.ts';
 import { SchemaRegistry, type RecordTypeName, type RecordTypes } from '../../schemas/index.ts';
 import { inject } from 'vitest';
 import { readDeadLetter, type DeadLetter } from '../../topics/index.ts';

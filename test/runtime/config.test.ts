@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { VARIABLES, loadConfig } from '../../runtime/config.ts';
-import { ConfigError } from '../../runtime/errors.ts';
+import { ConfigError } from '../../core/errors.ts';
 
 describe('configuration', () => {
   it('has defaults that point at the local stack', () => {

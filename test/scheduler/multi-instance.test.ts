@@ -5,7 +5,7 @@
  * DST change on a virtual clock.
  */
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../../runtime/logger.ts';
+import { silentLogger } from '../../core/logger.ts';
 import { PostgresJobStore } from '../../scheduler/postgres-store.ts';
 import {
   MINUTE,

@@ -1,8 +1,8 @@
 /** The Postgres job store passes the conformance suite; its migrations are applied once, recorded. */
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../../runtime/logger.ts';
-import { readMigrations } from '../../runtime/postgres/index.ts';
+import { silentLogger } from '../../core/logger.ts';
+import { readMigrations } from '../../core/postgres/index.ts';
 import { SCHEDULER_MIGRATIONS } from '../../scheduler/migrations.ts';
 import { PostgresJobStore } from '../../scheduler/postgres-store.ts';
 import { postgresStore, testDatabase, testSchema } from './helpers.ts';

@@ -4,8 +4,8 @@
  * the default rules alert on (`job_run_failed` 1 then 0, `job_run_delay_ms`).
  */
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished } from 'vitest';
-import { ManualClock } from '../../runtime/clock.ts';
-import { silentLogger } from '../../runtime/logger.ts';
+import { ManualClock } from '../../core/clock.ts';
+import { silentLogger } from '../../core/logger.ts';
 import { SchemaRegistry } from '../../schemas/index.ts';
 import { SchedulerOutputs } from '../../scheduler/outputs.ts';
 import { OutputsRunEventSink, runEventMetrics } from '../../scheduler/run-events.ts';

@@ -5,7 +5,7 @@
  * virtual clock. Each test gets a fresh, empty store.
  */
 import { describe, expect, it } from 'vitest';
-import { TradewatchError } from '../../runtime/errors.ts';
+import { TradewatchError } from '../../core/errors.ts';
 import type { JobStore } from '../../scheduler/store.ts';
 import type { RunRecord } from '../../scheduler/types.ts';
 import { pendingRun } from '../../scheduler/run-records.ts';

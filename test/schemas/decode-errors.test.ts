@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DecodeError } from '../../runtime/errors.ts';
+import { DecodeError } from '../../core/errors.ts';
 import { RECORD_TYPES, SchemaRegistry } from '../../schemas/index.ts';
 import type { Codec, RecordTypeName } from '../../schemas/index.ts';
 import { SAMPLES } from './samples.ts';

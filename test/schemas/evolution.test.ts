@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import avsc from 'avsc';
 import { describe, expect, it } from 'vitest';
-import { DecodeError } from '../../runtime/errors.ts';
+import { DecodeError } from '../../core/errors.ts';
 import { SchemaRegistry, canonicalForm, fingerprintHex } from '../../schemas/index.ts';
 
 const historyDir = fileURLToPath(new URL('fixtures/history/', import.meta.url));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TradewatchError } from '../../runtime/errors.ts';
+import { TradewatchError } from '../../core/errors.ts';
 import { SchemaRegistry } from '../../schemas/index.ts';
 import type { Problem } from '../../schemas/index.ts';
 import { parseIsoTimestamp } from '../../schemas/json-form.ts';

@@ -4,7 +4,7 @@
  * Every safe integer, ±(2^53 - 1), is held exactly; any other long on the wire is refused.
  */
 import { describe, expect, it } from 'vitest';
-import { DecodeError, TradewatchError } from '../../runtime/errors.ts';
+import { DecodeError, TradewatchError } from '../../core/errors.ts';
 import { SchemaRegistry } from '../../schemas/index.ts';
 import { thrownBy } from './thrown.ts';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TradewatchError } from '../../runtime/errors.ts';
+import { TradewatchError } from '../../core/errors.ts';
 import { DEFAULT_SCHEMAS_DIR, SchemaRegistry } from '../../schemas/index.ts';
 import type { RegistryOptions } from '../../schemas/index.ts';
 

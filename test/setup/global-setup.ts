@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import pg from 'pg';
 import { loadConfig } from '../../runtime/config.ts';
-import { createLogger } from '../../runtime/logger.ts';
+import { createLogger } from '../../core/logger.ts';
 import { LocalStack } from '../../stack/index.ts';
 import type { TestServices } from './services.ts';
 

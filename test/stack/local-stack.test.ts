@@ -9,9 +9,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it, expect, onTestFinished } from 'vitest';
-import { TradewatchError } from '../../runtime/errors.ts';
+import { TradewatchError } from '../../core/errors.ts';
 import { createKafkaClient, type KafkaClient } from '../../runtime/kafka/index.ts';
-import { silentLogger } from '../../runtime/logger.ts';
+import { silentLogger } from '../../core/logger.ts';
 import { portIsFree, waitFor } from '../../stack/health.ts';
 import { LocalStack, formatStatus, type LocalStackOptions, type StackStatus } from '../../stack/index.ts';
 

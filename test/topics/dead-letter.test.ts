@@ -7,7 +7,7 @@ import {
   readDeadLetter,
   type DeadLetter,
 } from '../../topics/index.ts';
-import { TradewatchError } from '../../runtime/errors.ts';
+import { TradewatchError } from '../../core/errors.ts';
 
 const letter: DeadLetter = {
   source: { topic: 'portfolio.marks', partition: 4, offset: '123456789012' },

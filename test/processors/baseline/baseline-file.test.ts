@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { ConfigError } from '../../../runtime/errors.ts';
+import { ConfigError } from '../../../core/errors.ts';
 import {
   DEFAULT_BASELINE_FILE,
   DEFAULT_SERIES_SETTINGS,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../runtime/errors.ts';
-import { inMemorySource, isRejection } from '../../../runtime/processor/types.ts';
+import { ConfigError } from '../../../core/errors.ts';
+import { inMemorySource, isRejection } from '../../../processors/contract.ts';
 import { createDrawdownProcessor, type DrawdownState } from '../../../processors/drawdown/index.ts';
 import { isLateRejection, LATE_REJECTION_PREFIX } from '../../../processors/drawdown/late.ts';
 import {

@@ -2,8 +2,8 @@
  * Helpers for the drawdown tests: a collecting context on a manual clock, a stream runner that keeps
  * per-key state like the runtime does, a seeded PRNG and a brute-force reference of the processor.
  */
-import { ManualClock, type Clock } from '../../../runtime/clock.ts';
-import { silentLogger } from '../../../runtime/logger.ts';
+import { ManualClock, type Clock } from '../../../core/clock.ts';
+import { silentLogger } from '../../../core/logger.ts';
 import {
   inMemorySource,
   isRejection,
@@ -11,7 +11,7 @@ import {
   type ProcessContext,
   type Processor,
   type Rejection,
-} from '../../../runtime/processor/types.ts';
+} from '../../../processors/contract.ts';
 import type { Environment, PortfolioMark } from '../../../schemas/index.ts';
 import type { DrawdownState } from '../../../processors/drawdown/index.ts';
 

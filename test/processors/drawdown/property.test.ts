@@ -4,7 +4,7 @@
  * grace period, replays, restatements and invalid marks. Seeded, so every run sees the same stream.
  */
 import { describe, expect, it } from 'vitest';
-import { isRejection } from '../../../runtime/processor/types.ts';
+import { isRejection } from '../../../processors/contract.ts';
 import type { Environment, PortfolioMark } from '../../../schemas/index.ts';
 import { createDrawdownProcessor } from '../../../processors/drawdown/index.ts';
 import { newestTs, retainedCount } from '../../../processors/drawdown/env-window.ts';

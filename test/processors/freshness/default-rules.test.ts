@@ -3,8 +3,8 @@
  * memory: one alert per silence episode and one resolve, at the severity each kind of source deserves.
  */
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../runtime/clock.ts';
-import type { Output } from '../../../runtime/processor/types.ts';
+import { ManualClock } from '../../../core/clock.ts';
+import type { Output } from '../../../processors/contract.ts';
 import {
   createFreshnessProcessor,
   type FreshnessRecord,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../runtime/clock.ts';
-import { silentLogger } from '../../../runtime/logger.ts';
-import type { Output } from '../../../runtime/processor/types.ts';
+import { ManualClock } from '../../../core/clock.ts';
+import { silentLogger } from '../../../core/logger.ts';
+import type { Output } from '../../../processors/contract.ts';
 import {
   createFreshnessProcessor,
   type FreshnessRecord,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../runtime/clock.ts';
+import { ManualClock } from '../../../core/clock.ts';
 import {
   createFreshnessProcessor,
   type FreshnessRecord,

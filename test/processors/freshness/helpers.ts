@@ -1,6 +1,6 @@
 /** Records, options and output filters for the freshness processor's tests. */
 import { parseFreshnessConfig, type FreshnessOptions } from '../../../processors/freshness/index.ts';
-import type { Output, SinkRow } from '../../../runtime/processor/types.ts';
+import type { Output, SinkRow } from '../../../processors/contract.ts';
 import type {
   Environment,
   InferenceCycle,

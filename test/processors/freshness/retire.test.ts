@@ -4,7 +4,7 @@
  * that just stops beating (a crash, a hang) still goes stale.
  */
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../runtime/clock.ts';
+import { ManualClock } from '../../../core/clock.ts';
 import {
   RETIRED_LABEL,
   createFreshnessProcessor,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../runtime/errors.ts';
+import { ConfigError } from '../../../core/errors.ts';
 import {
   DEFAULT_RANKING_FILE,
   DEFAULT_RANKING_SETTINGS,

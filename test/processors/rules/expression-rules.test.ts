@@ -1,9 +1,9 @@
 /** Rules in the expression form (CEL), environments, group_by and descriptions. */
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../runtime/clock.ts';
-import { createLogger } from '../../../runtime/logger.ts';
-import { inMemorySource, type Output } from '../../../runtime/processor/types.ts';
+import { ManualClock } from '../../../core/clock.ts';
+import { createLogger } from '../../../core/logger.ts';
+import { inMemorySource, type Output } from '../../../processors/contract.ts';
 import {
   alertFingerprint,
   compileCondition,

@@ -1,15 +1,15 @@
 /** Runs the rules processor like the runtime does, without Kafka: state per key, outputs collected. */
 import { expect } from 'vitest';
-import { ManualClock } from '../../../runtime/clock.ts';
-import { TradewatchError } from '../../../runtime/errors.ts';
-import { silentLogger } from '../../../runtime/logger.ts';
+import { ManualClock } from '../../../core/clock.ts';
+import { TradewatchError } from '../../../core/errors.ts';
+import { silentLogger } from '../../../core/logger.ts';
 import {
   inMemorySource,
   isRejection,
   type Output,
   type ProcessContext,
   type Rejection,
-} from '../../../runtime/processor/types.ts';
+} from '../../../processors/contract.ts';
 import type { Alert, Metric } from '../../../schemas/index.ts';
 import {
   createRulesProcessor,

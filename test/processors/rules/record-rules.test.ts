@@ -1,10 +1,10 @@
 /** Rules over raw records (`record: <topic>`): loading, evaluation, grouping, state and the inputs they add. */
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../runtime/clock.ts';
-import { createLogger } from '../../../runtime/logger.ts';
+import { ManualClock } from '../../../core/clock.ts';
+import { createLogger } from '../../../core/logger.ts';
 import { changelogsOf } from '../../../runtime/processor/processor-runner.ts';
-import { inMemorySource, isRejection, type Output } from '../../../runtime/processor/types.ts';
+import { inMemorySource, isRejection, type Output } from '../../../processors/contract.ts';
 import {
   RECORD_TOPICS,
   alertFingerprint,

@@ -1,7 +1,7 @@
 /** RuleIndex: the rules a point or record is checked against, narrowed by a label matched exactly. */
 import { describe, expect, it } from 'vitest';
 import { RuleIndex } from '../../../processors/rules/matchers.ts';
-import type { LabelMatcher } from '../../../processors/rules/types.ts';
+import type { LabelMatcher } from '../../../core/label-matchers.ts';
 
 const eq = (label: string, value: string): LabelMatcher => ({ label, kind: 'equals', value });
 const rule = (name: string, ...match: LabelMatcher[]) => ({ name, match });

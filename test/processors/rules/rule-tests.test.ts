@@ -6,8 +6,9 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { TradewatchError } from '../../../runtime/errors.ts';
-import { parseRuleTests, runRuleTestFile } from '../../../processors/rules/index.ts';
+import { TradewatchError } from '../../../core/errors.ts';
+import { parseRuleTests } from '../../../processors/rules/index.ts';
+import { runRuleTestFile } from '../../../runtime/rule-test-run.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const SHIPPED = path.join(ROOT, 'processors/rules/tests');

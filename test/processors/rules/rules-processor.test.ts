@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../../schemas/index.ts';
 import { seriesKey } from '../../../topics/catalogue.ts';
-import { ManualClock } from '../../../runtime/clock.ts';
-import { silentLogger } from '../../../runtime/logger.ts';
-import { inMemorySource, type Output } from '../../../runtime/processor/types.ts';
+import { ManualClock } from '../../../core/clock.ts';
+import { silentLogger } from '../../../core/logger.ts';
+import { inMemorySource, type Output } from '../../../processors/contract.ts';
 import {
   DEFAULT_RULES_FILE,
   loadRules,

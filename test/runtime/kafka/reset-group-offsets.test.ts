@@ -7,7 +7,7 @@
 import kafkajs from 'kafkajs';
 import { describe, expect, inject, it, onTestFinished } from 'vitest';
 import type { IncomingRecord, KafkaAdmin, KafkaClient } from '../../../runtime/kafka/index.ts';
-import { TradewatchError } from '../../../runtime/errors.ts';
+import { TradewatchError } from '../../../core/errors.ts';
 import { testAdmin, testKafka } from '../../helpers/kafka.ts';
 import { uniqueName } from '../../helpers/unique.ts';
 import { waitFor } from '../../helpers/wait-for.ts';

@@ -6,8 +6,8 @@
  * after the next one.
  */
 import { describe, expect, it, inject, onTestFinished } from 'vitest';
-import { ManualClock } from '../../../runtime/clock.ts';
-import { silentLogger } from '../../../runtime/logger.ts';
+import { ManualClock } from '../../../core/clock.ts';
+import { silentLogger } from '../../../core/logger.ts';
 import {
   LATE_PREFIX,
   ProcessorRunner,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { permanent, retriable } from '../../../sinks/notifiers/index.ts';
 import { parseMatcher, parseRouting } from '../../../sinks/dispatch/index.ts';
-import type { LabelMatcher } from '../../../processors/rules/types.ts';
+import type { LabelMatcher } from '../../../core/label-matchers.ts';
 import { HOUR, MINUTE, T0, alert, freshRig, resolved, rig, testDatabase } from './helpers.ts';
 
 const db = testDatabase();

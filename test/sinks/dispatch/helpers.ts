@@ -4,8 +4,8 @@
  * and answers as told (the Notifier contract; the Slack path is covered against SlackReceiver).
  */
 import { onTestFinished } from 'vitest';
-import { ManualClock } from '../../../runtime/clock.ts';
-import { silentLogger } from '../../../runtime/logger.ts';
+import { ManualClock } from '../../../core/clock.ts';
+import { silentLogger } from '../../../core/logger.ts';
 import type { Alert } from '../../../schemas/index.ts';
 import {
   DEFAULT_ROUTING_FILE,

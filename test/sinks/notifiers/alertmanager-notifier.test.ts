@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../runtime/clock.ts';
+import { ManualClock } from '../../../core/clock.ts';
 import { AlertmanagerNotifier, alertmanagerAlert } from '../../../sinks/notifiers/index.ts';
 import { freePort } from '../../../stack/alertmanager/index.ts';
-import { startLocalAlertmanager, type LocalAlertmanager } from '../../helpers/receivers/alertmanager.ts';
+import { startLocalAlertmanager, type LocalAlertmanager } from '../../../stack/receivers/alertmanager.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 import { alert, resolved } from './helpers.ts';
 

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../runtime/errors.ts';
-import { createLogger } from '../../../runtime/logger.ts';
+import { ConfigError } from '../../../core/errors.ts';
+import { createLogger } from '../../../core/logger.ts';
 import {
   createNotifiers,
   loadNotifiersConfig,

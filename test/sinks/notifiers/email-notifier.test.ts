@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EmailNotifier, emailContent } from '../../../sinks/notifiers/index.ts';
 import { freePort } from '../../../stack/alertmanager/index.ts';
-import { startSesLocal, type SesLocal } from '../../helpers/receivers/ses-local.ts';
+import { startSesLocal, type SesLocal } from '../../../stack/receivers/ses-local.ts';
 import { alert, resolved } from './helpers.ts';
 
 const CREDENTIALS = {

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
-import type { ManualClock } from '../../../runtime/clock.ts';
-import { createLogger, type Logger } from '../../../runtime/logger.ts';
+import type { ManualClock } from '../../../core/clock.ts';
+import { createLogger, type Logger } from '../../../core/logger.ts';
 import { SchemaRegistry, type Alert } from '../../../schemas/index.ts';
 import { physicalName } from '../../../topics/index.ts';
 import type { Sleep } from '../../../sinks/notifiers/index.ts';

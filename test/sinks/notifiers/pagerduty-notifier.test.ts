@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { PagerDutyNotifier } from '../../../sinks/notifiers/index.ts';
-import { ENQUEUE_PATH, PagerDutyReceiver } from '../../helpers/receivers/pagerduty-receiver.ts';
+import { ENQUEUE_PATH, PagerDutyReceiver } from '../../../stack/receivers/pagerduty-receiver.ts';
 import { alert, resolved } from './helpers.ts';
 
 const ROUTING_KEY = 'R0UT1NGKEY0123456789abcdefABCDEF'; // 32 characters, as PagerDuty's

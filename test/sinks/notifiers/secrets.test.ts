@@ -7,9 +7,9 @@ import {
   type DeliveryResult,
 } from '../../../sinks/notifiers/index.ts';
 import { secretScrubber } from '../../../sinks/notifiers/secrets.ts';
-import { HttpReceiver } from '../../helpers/receivers/http-receiver.ts';
-import { ENQUEUE_PATH, PagerDutyReceiver } from '../../helpers/receivers/pagerduty-receiver.ts';
-import { SlackReceiver } from '../../helpers/receivers/slack-receiver.ts';
+import { HttpReceiver } from '../../../stack/receivers/http-receiver.ts';
+import { ENQUEUE_PATH, PagerDutyReceiver } from '../../../stack/receivers/pagerduty-receiver.ts';
+import { SlackReceiver } from '../../../stack/receivers/slack-receiver.ts';
 import { alert, capturedLogger } from './helpers.ts';
 
 const ROUTING_KEY = 'R0UT1NGKEY0123456789abcdefABCDEF';

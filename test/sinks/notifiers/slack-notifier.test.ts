@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../runtime/clock.ts';
+import { ManualClock } from '../../../core/clock.ts';
 import {
   SLACK_PERMANENT_ERRORS,
   SlackNotifier,
@@ -7,7 +7,7 @@ import {
   deliverWithRetries,
   type SlackMessage,
 } from '../../../sinks/notifiers/index.ts';
-import { SlackReceiver } from '../../helpers/receivers/slack-receiver.ts';
+import { SlackReceiver } from '../../../stack/receivers/slack-receiver.ts';
 import { T0, alert, fakeSleep, resolved } from './helpers.ts';
 
 const receivers: SlackReceiver[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../runtime/clock.ts';
+import { ManualClock } from '../../../core/clock.ts';
 import { TokenBucket } from '../../../sinks/notifiers/token-bucket.ts';
 import { T0, fakeSleep } from './helpers.ts';
 

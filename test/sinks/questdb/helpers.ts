@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { inject, onTestFinished } from 'vitest';
-import { createLogger, silentLogger, type Logger } from '../../../runtime/logger.ts';
-import type { SinkRow } from '../../../runtime/processor/types.ts';
+import { createLogger, silentLogger, type Logger } from '../../../core/logger.ts';
+import type { SinkRow } from '../../../processors/contract.ts';
 import { parseEndpoint } from '../../../sinks/questdb/endpoint.ts';
 import { exec, type QueryResult } from '../../../sinks/questdb/exec.ts';
 import { waitForRows } from '../../../sinks/questdb/wait-for-rows.ts';

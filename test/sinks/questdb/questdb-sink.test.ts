@@ -1,9 +1,9 @@
 import net from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { ManualClock } from '../../../runtime/clock.ts';
-import { TradewatchError } from '../../../runtime/errors.ts';
-import { silentLogger } from '../../../runtime/logger.ts';
-import type { SinkRow } from '../../../runtime/processor/types.ts';
+import { ManualClock } from '../../../core/clock.ts';
+import { TradewatchError } from '../../../core/errors.ts';
+import { silentLogger } from '../../../core/logger.ts';
+import type { SinkRow } from '../../../processors/contract.ts';
 import { QuestDbSink, type TableDefinition } from '../../../sinks/questdb/index.ts';
 import { uniqueName } from '../../helpers/unique.ts';
 import {

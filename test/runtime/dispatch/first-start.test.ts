@@ -5,22 +5,24 @@
  * not a dispatcher has run.
  */
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../runtime/clock.ts';
-import { silentLogger } from '../../../runtime/logger.ts';
-import {
-  DEFAULT_ROUTING_FILE,
-  DispatchRunner,
-  DispatchStore,
-  dispatchGroup,
-  loadRouting,
-} from '../../../sinks/dispatch/index.ts';
+import { ManualClock } from '../../../core/clock.ts';
+import { silentLogger } from '../../../core/logger.ts';
+import { DEFAULT_ROUTING_FILE, DispatchStore, loadRouting } from '../../../sinks/dispatch/index.ts';
+import { DispatchRunner, dispatchGroup } from '../../../runtime/dispatch/dispatch-runner.ts';
 import type { Notifier } from '../../../sinks/notifiers/index.ts';
 import { jsonLines, runCli } from '../../helpers/cli.ts';
 import { testKafka } from '../../helpers/kafka.ts';
 import { pipelinePrefix } from '../../helpers/pipeline.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
-import { produceAlerts } from '../notifiers/helpers.ts';
-import { RecordingNotifier, T0, alert, resolved, testDatabase, testSchema } from './helpers.ts';
+import { produceAlerts } from '../../sinks/notifiers/helpers.ts';
+import {
+  RecordingNotifier,
+  T0,
+  alert,
+  resolved,
+  testDatabase,
+  testSchema,
+} from '../../sinks/dispatch/helpers.ts';
 
 const db = testDatabase();
 const HOUR = 3_600_000;

@@ -6,7 +6,7 @@
  * or a valid severity, a summary over 1024 or a dedup_key over 255 characters). Tests script 429 and
  * 5xx answers, or take it down. Accepted events are kept in order.
  */
-import type { Clock } from '../../../runtime/clock.ts';
+import type { Clock } from '../../core/clock.ts';
 import { HttpReceiver, type Answer, type ReceivedRequest } from './http-receiver.ts';
 
 export const ENQUEUE_PATH = '/v2/enqueue';

@@ -5,7 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startAlertmanager, type AlertmanagerProcess } from '../../../stack/alertmanager/index.ts';
+import { startAlertmanager, type AlertmanagerProcess } from '../alertmanager/index.ts';
 
 /** An alert as GET /api/v2/alerts shows it (the fields tests look at). */
 export interface GettableAlert {

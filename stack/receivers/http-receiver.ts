@@ -6,7 +6,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { systemClock, type Clock } from '../../../runtime/clock.ts';
+import { systemClock, type Clock } from '../../core/clock.ts';
 
 export interface ReceivedRequest {
   readonly method: string;

@@ -7,7 +7,7 @@
  * Slack's rate limit of one message per second per webhook (429 with `Retry-After: 1`), measured on the
  * receiver's clock. Tests script 403/404/410/5xx answers through {@link HttpReceiver.script}.
  */
-import type { Clock } from '../../../runtime/clock.ts';
+import type { Clock } from '../../core/clock.ts';
 import { HttpReceiver, type Answer, type ReceivedRequest } from './http-receiver.ts';
 
 const WEBHOOK_PATH = /^\/services\/T[A-Z0-9]+\/B[A-Z0-9]+\/[A-Za-z0-9]+$/;

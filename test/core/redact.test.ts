@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Writable } from 'node:stream';
-import { redactUrl } from '../../runtime/redact.ts';
-import { createLogger } from '../../runtime/logger.ts';
+import { redactUrl } from '../../core/redact.ts';
+import { createLogger } from '../../core/logger.ts';
 
 describe('secrets', () => {
   it('hides passwords and token-like query parameters in URLs', () => {

@@ -7,18 +7,23 @@
  * emitted and nothing else was.
  */
 import { Writable } from 'node:stream';
-import { TradewatchError } from '../../runtime/errors.ts';
-import { createLogger } from '../../runtime/logger.ts';
-import { VirtualRunner } from '../../runtime/processor/virtual-runner.ts';
-import type { Alert, Metric } from '../../schemas/index.ts';
-import type { RulesInputValue } from './rules-processor.ts';
-import { closest } from '../../schemas/problems.ts';
-import { seriesKey } from '../../topics/catalogue.ts';
-import { formatDuration } from '../../core/durations.ts';
-import { loadRuleFiles } from './rule-file.ts';
-import { loadRuleTests, type ExpectedAlert, type RuleTest, type RuleTestFile } from './rule-test-file.ts';
-import { createRulesProcessor } from './rules-processor.ts';
-import type { CompiledRules } from './types.ts';
+import { TradewatchError } from '../core/errors.ts';
+import { createLogger } from '../core/logger.ts';
+import { VirtualRunner } from './processor/virtual-runner.ts';
+import type { Alert, Metric } from '../schemas/index.ts';
+import type { RulesInputValue } from '../processors/rules/rules-processor.ts';
+import { closest } from '../core/problems.ts';
+import { seriesKey } from '../topics/catalogue.ts';
+import { formatDuration } from '../core/durations.ts';
+import { loadRuleFiles } from '../processors/rules/rule-file.ts';
+import {
+  loadRuleTests,
+  type ExpectedAlert,
+  type RuleTest,
+  type RuleTestFile,
+} from '../processors/rules/rule-test-file.ts';
+import { createRulesProcessor } from '../processors/rules/rules-processor.ts';
+import type { CompiledRules } from '../processors/rules/types.ts';
 
 /** An alert the rules emitted in a test, with its description ('' when the rule renders none). */
 export interface EmittedAlert {

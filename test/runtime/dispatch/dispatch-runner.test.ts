@@ -1,23 +1,25 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../runtime/clock.ts';
-import { silentLogger } from '../../../runtime/logger.ts';
+import { ManualClock } from '../../../core/clock.ts';
+import { silentLogger } from '../../../core/logger.ts';
 import { physicalName } from '../../../topics/index.ts';
-import {
-  DEFAULT_ROUTING_FILE,
-  DispatchRunner,
-  DispatchStore,
-  dispatchGroup,
-  loadRouting,
-} from '../../../sinks/dispatch/index.ts';
+import { DEFAULT_ROUTING_FILE, DispatchStore, loadRouting } from '../../../sinks/dispatch/index.ts';
+import { DispatchRunner, dispatchGroup } from '../../../runtime/dispatch/dispatch-runner.ts';
 import { SlackNotifier, type Notifier } from '../../../sinks/notifiers/index.ts';
 import { startCli } from '../../helpers/cli.ts';
 import { testKafka } from '../../helpers/kafka.ts';
 import { pipelinePrefix } from '../../helpers/pipeline.ts';
-import { SlackReceiver } from '../../helpers/receivers/slack-receiver.ts';
+import { SlackReceiver } from '../../../stack/receivers/slack-receiver.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
-import { produceAlerts } from '../notifiers/helpers.ts';
-import { RecordingNotifier, T0, alert, resolved, testDatabase, testSchema } from './helpers.ts';
+import { produceAlerts } from '../../sinks/notifiers/helpers.ts';
+import {
+  RecordingNotifier,
+  T0,
+  alert,
+  resolved,
+  testDatabase,
+  testSchema,
+} from '../../sinks/dispatch/helpers.ts';
 
 const db = testDatabase();
 

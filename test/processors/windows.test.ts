@@ -7,7 +7,7 @@ import {
   lateness,
   tumbling,
   windowsOf,
-} from '../../runtime/windows/index.ts';
+} from '../../processors/windows/index.ts';
 
 const MIN = 60_000;
 const DAY = 24 * 60 * MIN;

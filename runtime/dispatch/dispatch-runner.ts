@@ -7,8 +7,8 @@
  * Undecodable records are dead-lettered to `dlq` in the same commit.
  */
 import { randomUUID } from 'node:crypto';
-import { systemClock, type Clock } from '../../runtime/clock.ts';
-import { errorCode, toError } from '../../runtime/errors.ts';
+import { systemClock, type Clock } from '../../core/clock.ts';
+import { errorCode, toError } from '../../core/errors.ts';
 import {
   commitAfter,
   type IncomingRecord,
@@ -16,20 +16,20 @@ import {
   type KafkaConsumer,
   type KafkaProducer,
   type OutgoingRecord,
-} from '../../runtime/kafka/index.ts';
-import { firingAlerts, readAlertState } from '../../runtime/alert-state.ts';
-import { closeInOrder, startOrClose } from '../../runtime/lifecycle.ts';
-import type { Logger } from '../../runtime/logger.ts';
-import { deadLetterRecord } from '../../runtime/processor/index.ts';
+} from '../kafka/index.ts';
+import { firingAlerts, readAlertState } from '../alert-state.ts';
+import { closeInOrder, startOrClose } from '../lifecycle.ts';
+import type { Logger } from '../../core/logger.ts';
+import { deadLetterRecord } from '../processor/index.ts';
 import { SchemaRegistry, type Alert, type Codec } from '../../schemas/index.ts';
 import { physicalName } from '../../topics/index.ts';
-import { compileDeliveryPolicy, type DeliveryPolicy } from '../notifiers/delivery-options.ts';
-import { realSleep, type Sleep } from '../notifiers/sleep.ts';
-import type { Notifier } from '../notifiers/types.ts';
-import { OutboxDelivery, type DeliveryRound } from './delivery.ts';
-import { Dispatcher } from './dispatcher.ts';
-import type { RoutingConfig } from './routing.ts';
-import type { DispatchStore } from './store.ts';
+import { compileDeliveryPolicy, type DeliveryPolicy } from '../../sinks/notifiers/delivery-options.ts';
+import { realSleep, type Sleep } from '../../sinks/notifiers/sleep.ts';
+import type { Notifier } from '../../sinks/notifiers/types.ts';
+import { OutboxDelivery, type DeliveryRound } from '../../sinks/dispatch/delivery.ts';
+import { Dispatcher } from '../../sinks/dispatch/dispatcher.ts';
+import type { RoutingConfig } from '../../sinks/dispatch/routing.ts';
+import type { DispatchStore } from '../../sinks/dispatch/store.ts';
 
 export interface DispatchRunnerOptions {
   readonly kafka: KafkaClient;

@@ -13,9 +13,9 @@
  *   written to the processor's changelog after every batch and restored on partition assignment;
  * - event time: the time a record says it happened (its `ts`), as opposed to the clock's wall time.
  */
-import type { Clock } from '../clock.ts';
-import type { Logger } from '../logger.ts';
-import type { Alert, Metric, RecordTypeName, RecordTypes } from '../../schemas/index.ts';
+import type { Clock } from '../core/clock.ts';
+import type { Logger } from '../core/logger.ts';
+import type { Alert, Metric, RecordTypeName, RecordTypes } from '../schemas/index.ts';
 
 /** A row for a time-series table (QuestDB): symbols are indexed low-cardinality strings. */
 export interface SinkRow {
