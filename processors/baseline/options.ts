@@ -4,6 +4,7 @@
  * frozen, which answers the settings of each series. The YAML file (baseline-file.ts) is read into
  * BaselineOptions.
  */
+import { withoutUndefined } from '../../core/without-undefined.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { ENVIRONMENTS, type Environment } from '../../schemas/index.ts';
 
@@ -235,8 +236,4 @@ function unknownKeys(value: object, known: readonly string[], at: string, proble
   for (const key of Object.keys(value)) {
     if (!known.includes(key)) problems.push(`unknown option ${at}${key}; known: ${known.join(', ')}`);
   }
-}
-
-function withoutUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }

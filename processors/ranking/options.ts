@@ -1,4 +1,5 @@
 import { ConfigError } from '../../core/errors.ts';
+import { withoutUndefined } from '../../core/without-undefined.ts';
 import { DAY_MS, formatDuration } from '../../core/durations.ts';
 
 /** How the relevant assets of a cycle's universe are chosen (see README.md, "Relevance"). */
@@ -141,8 +142,4 @@ export function compileRankingOptions(settings: RankingSettings = {}): RankingOp
     ),
     rollingGraceMs: s.rollingGraceMs,
   });
-}
-
-function withoutUndefined(settings: RankingSettings): RankingSettings {
-  return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
 }

@@ -2,6 +2,7 @@
  * The options of a {@link ProcessorRunner} in three steps: public (documented, with defaults) →
  * {@link RUNNER_DEFAULTS} → compiled and frozen by {@link compileRunnerOptions} (durations in ms).
  */
+import { withoutUndefined } from '../../core/without-undefined.ts';
 import { hostname } from 'node:os';
 import { systemClock, type Clock } from '../../core/clock.ts';
 import { ConfigError, TradewatchError } from '../../core/errors.ts';
@@ -68,7 +69,7 @@ export function compileRunnerOptions<In, State>(
       `processor ${processor.name} declares several primary inputs: at most one input keeps the processor's own changelog name`,
     );
   }
-  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  const given = withoutUndefined(options);
   const compiled = {
     ...RUNNER_DEFAULTS,
     instanceId: `${hostname()}-${process.pid}`,

@@ -10,6 +10,7 @@
  * as `{ env: NAME }`, read from the environment map the caller passes (the configuration module owns
  * `process.env`). Problems about a secret never quote its value.
  */
+import { withoutUndefined } from '../../core/without-undefined.ts';
 import { z } from 'zod';
 import {
   crossCheck,
@@ -310,11 +311,6 @@ const notifiersFile = (env: EnvironmentMap) =>
 
 type Parsed = z.output<ReturnType<typeof notifier>>;
 
-/** `o` without its undefined values: the options leave out what the file does not give. */
-function defined<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-}
-
 /** The constructor's options of a notifier as parsed. */
 function specOf(n: Parsed): NotifierSpec {
   if (n.type === 'log') return { kind: n.type, name: n.name, options: {} };
@@ -324,7 +320,7 @@ function specOf(n: Parsed): NotifierSpec {
       return {
         kind: n.type,
         name: n.name,
-        options: defined({
+        options: withoutUndefined({
           ...common,
           channels: n.channels.urls,
           defaultChannel: n.default_channel,
@@ -342,7 +338,7 @@ function specOf(n: Parsed): NotifierSpec {
       return {
         kind: n.type,
         name: n.name,
-        options: defined({
+        options: withoutUndefined({
           ...common,
           from: n.from,
           to: n.to,
@@ -358,7 +354,7 @@ function specOf(n: Parsed): NotifierSpec {
       return {
         kind: n.type,
         name: n.name,
-        options: defined({
+        options: withoutUndefined({
           ...common,
           routingKey: n.routing_key,
           url: n.url,
@@ -370,7 +366,12 @@ function specOf(n: Parsed): NotifierSpec {
       return {
         kind: n.type,
         name: n.name,
-        options: defined({ ...common, url: n.url, firingTtlMs: n.firing_ttl, generatorUrl: n.generator_url }),
+        options: withoutUndefined({
+          ...common,
+          url: n.url,
+          firingTtlMs: n.firing_ttl,
+          generatorUrl: n.generator_url,
+        }),
       };
   }
 }
@@ -378,7 +379,7 @@ function specOf(n: Parsed): NotifierSpec {
 /** The delivery policy as the options name it: only what the file gives. */
 function deliveryOf(d: z.output<typeof DELIVERY>): DeliveryPolicy {
   return Object.freeze(
-    defined({
+    withoutUndefined({
       maxAttempts: d.max_attempts,
       initialBackoffMs: d.initial_backoff,
       maxBackoffMs: d.max_backoff,

@@ -3,6 +3,7 @@
  * it holds the receiver's rows back, and how often it then probes the receiver: public options (documented, with defaults) → compiled (defaults applied, checked, frozen;
  * durations in ms).
  */
+import { withoutUndefined } from '../../core/without-undefined.ts';
 import { ConfigError } from '../../core/errors.ts';
 
 export interface DeliveryPolicy {
@@ -40,7 +41,7 @@ export const DELIVERY_DEFAULTS: CompiledDeliveryPolicy = Object.freeze({
 
 /** Applies the defaults and checks the values. @throws ConfigError listing every problem. */
 export function compileDeliveryPolicy(policy: DeliveryPolicy = {}): CompiledDeliveryPolicy {
-  const compiled: CompiledDeliveryPolicy = { ...DELIVERY_DEFAULTS, ...stripUndefined(policy) };
+  const compiled: CompiledDeliveryPolicy = { ...DELIVERY_DEFAULTS, ...withoutUndefined(policy) };
   const problems: string[] = [];
   const check = (key: keyof CompiledDeliveryPolicy, ok: boolean, expected: string) => {
     if (!ok) problems.push(`delivery.${key}: expected ${expected}, found ${String(compiled[key])}`);
@@ -57,8 +58,4 @@ export function compileDeliveryPolicy(policy: DeliveryPolicy = {}): CompiledDeli
   check('probeIntervalMs', compiled.probeIntervalMs > 0, 'a positive duration');
   if (problems.length > 0) throw new ConfigError(problems, 'the notifiers’ delivery policy');
   return Object.freeze(compiled);
-}
-
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
