@@ -1,25 +1,17 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../core/clock.ts';
-import { silentLogger } from '../../../core/logger.ts';
 import { physicalName } from '../../../topics/index.ts';
-import { DEFAULT_ROUTING_FILE, DispatchStore, loadRouting } from '../../../sinks/dispatch/index.ts';
-import { DispatchRunner, dispatchGroup } from '../../../runtime/dispatch/dispatch-runner.ts';
-import { SlackNotifier, type Notifier } from '../../../sinks/notifiers/index.ts';
+import { dispatchGroup } from '../../../runtime/dispatch/dispatch-runner.ts';
+import { dispatchRig } from './helpers.ts';
+import { SlackNotifier } from '../../../sinks/notifiers/index.ts';
 import { startCli } from '../../helpers/cli.ts';
 import { testKafka } from '../../helpers/kafka.ts';
 import { pipelinePrefix } from '../../helpers/pipeline.ts';
 import { SlackReceiver } from '../../../stack/receivers/slack-receiver.ts';
 import { waitFor } from '../../helpers/wait-for.ts';
 import { produceAlerts } from '../../sinks/notifiers/helpers.ts';
-import {
-  RecordingNotifier,
-  T0,
-  alert,
-  resolved,
-  testDatabase,
-  testSchema,
-} from '../../sinks/dispatch/helpers.ts';
+import { T0, alert, resolved, testDatabase, testSchema } from '../../sinks/dispatch/helpers.ts';
 
 const db = testDatabase();
 
@@ -42,28 +34,8 @@ describe('DispatchRunner (real Kafka, Postgres and Slack receiver)', () => {
       const slack = await SlackReceiver.start();
       const webhook = slack.webhook('alerts');
       const clock = new ManualClock(T0);
-      const notifiers = new Map<string, Notifier>([
-        ['slack', new SlackNotifier({ channels: { alerts: webhook }, ratePerSecond: 0 })],
-        ['email', new RecordingNotifier('email')],
-        ['pagerduty', new RecordingNotifier('pagerduty')],
-      ]);
-      const store = new DispatchStore({ url, logger: silentLogger() });
-      await store.start();
-      const routing = await loadRouting(DEFAULT_ROUTING_FILE);
-      const start = () =>
-        DispatchRunner.start({
-          kafka: testKafka(),
-          store,
-          routing,
-          notifiers,
-          fallbackOf: () => new RecordingNotifier('fallback'),
-          logger: silentLogger(),
-          topicPrefix: prefix,
-          fromBeginning: true,
-          tickMs: 50,
-          clock,
-          delivery: { maxAttempts: 1 },
-        });
+      const slackNotifier = new SlackNotifier({ channels: { alerts: webhook }, ratePerSecond: 0 });
+      const { store, start } = await dispatchRig(url, prefix, slackNotifier, clock, { fromBeginning: true });
       const a = alert(); // warning → slack
       let runner = await start();
       try {

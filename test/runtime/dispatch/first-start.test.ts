@@ -6,10 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../core/clock.ts';
-import { silentLogger } from '../../../core/logger.ts';
-import { DEFAULT_ROUTING_FILE, DispatchStore, loadRouting } from '../../../sinks/dispatch/index.ts';
-import { DispatchRunner, dispatchGroup } from '../../../runtime/dispatch/dispatch-runner.ts';
-import type { Notifier } from '../../../sinks/notifiers/index.ts';
+import { dispatchGroup } from '../../../runtime/dispatch/dispatch-runner.ts';
+import { dispatchRig } from './helpers.ts';
 import { jsonLines, runCli } from '../../helpers/cli.ts';
 import { testKafka } from '../../helpers/kafka.ts';
 import { pipelinePrefix } from '../../helpers/pipeline.ts';
@@ -60,28 +58,7 @@ describe('alerts already firing', () => {
       expect(firing.map((a) => a.fingerprint)).toEqual(['fp-old', 'fp-recent']);
 
       const slack = new RecordingNotifier('slack');
-      const notifiers = new Map<string, Notifier>([
-        ['slack', slack],
-        ['email', new RecordingNotifier('email')],
-        ['pagerduty', new RecordingNotifier('pagerduty')],
-      ]);
-      const store = new DispatchStore({ url, logger: silentLogger() });
-      await store.start();
-      const routing = await loadRouting(DEFAULT_ROUTING_FILE);
-      const start = () =>
-        DispatchRunner.start({
-          kafka: testKafka(),
-          store,
-          routing,
-          notifiers,
-          fallbackOf: () => new RecordingNotifier('fallback'),
-          logger: silentLogger(),
-          topicPrefix: prefix,
-          tickMs: 50,
-          clock,
-          firingMaxAgeMs: 24 * HOUR,
-          delivery: { maxAttempts: 1 },
-        });
+      const { store, start } = await dispatchRig(url, prefix, slack, clock, { firingMaxAgeMs: 24 * HOUR });
       let runner = await start();
       try {
         await waitFor('the firing alert delivered', () => slack.sent.length >= 1);
