@@ -48,16 +48,20 @@ export async function readAlertState(
   return { alerts, ends, undecodable };
 }
 
-/** The firing alerts of a snapshot, most severe first, then oldest first. */
+/** The firing alerts of a snapshot, in {@link compareAlerts} order. */
 export function firingAlerts(snapshot: AlertStateSnapshot): Alert[] {
-  return [...snapshot.alerts.values()]
-    .filter((a) => a.status === 'firing')
-    .sort(
-      (a, b) =>
-        severityRank(a) - severityRank(b) ||
-        a.starts_at - b.starts_at ||
-        a.fingerprint.localeCompare(b.fingerprint),
-    );
+  return [...snapshot.alerts.values()].filter((a) => a.status === 'firing').sort(compareAlerts);
+}
+
+/** Firing before resolved, most severe first, then oldest first. */
+export function compareAlerts(a: Alert, b: Alert): number {
+  const firing = (x: Alert) => (x.status === 'firing' ? 0 : 1);
+  return (
+    firing(a) - firing(b) ||
+    severityRank(a) - severityRank(b) ||
+    a.starts_at - b.starts_at ||
+    a.fingerprint.localeCompare(b.fingerprint)
+  );
 }
 
 const SEVERITIES = ['critical', 'error', 'warning', 'info'];

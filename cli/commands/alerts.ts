@@ -8,7 +8,8 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { DURATION_FORMS, parseDuration } from '../../core/durations.ts';
 import type { LabelMatcher } from '../../core/label-matchers.ts';
 import { systemClock } from '../../core/clock.ts';
-import { firingAlerts, readAlertState } from '../../runtime/alert-state.ts';
+import { compareAlerts, readAlertState } from '../../runtime/alert-state.ts';
+import type { Alert } from '../../schemas/index.ts';
 import { toError } from '../../core/errors.ts';
 import {
   DispatchStore,
@@ -33,16 +34,11 @@ async function alertStates(ctx: CliContext, all: boolean): Promise<AlertState[]>
   const kafka = ctx.kafka();
   const admin = await kafka.admin();
   ctx.onClose(() => admin.close());
-  const snapshot = await readAlertState(
-    kafka,
-    admin,
-    await ctx.registry(),
-    physicalName('alerts', ctx.config.kafka.topicPrefix),
-  );
-  const firing = firingAlerts(snapshot);
-  const alerts = all
-    ? [...firing, ...[...snapshot.alerts.values()].filter((a) => a.status !== 'firing')]
-    : firing;
+  const topic = physicalName('alerts', ctx.config.kafka.topicPrefix);
+  // No topic yet (no pipeline has run under this prefix): nothing fires there.
+  const inTopic = (await admin.listTopics()).includes(topic)
+    ? (await readAlertState(kafka, admin, await ctx.registry(), topic)).alerts
+    : new Map<string, Alert>();
   let known = new Map<string, AlertState>();
   let silences: readonly Silence[] = [];
   try {
@@ -54,6 +50,11 @@ async function alertStates(ctx: CliContext, all: boolean): Promise<AlertState[]>
       `acknowledgements and silences unknown (the dispatcher's store did not answer: ${toError(e).message})\n`,
     );
   }
+  // What the store knows and the topic no longer holds (past its retention) counts too.
+  const merged = new Map(inTopic);
+  for (const [fingerprint, stored] of known)
+    if (!merged.has(fingerprint)) merged.set(fingerprint, stored.alert);
+  const alerts = [...merged.values()].filter((a) => all || a.status === 'firing').sort(compareAlerts);
   return alerts.map((alert) => {
     const stored = known.get(alert.fingerprint);
     // An acknowledgement holds for the episode it was given in.
