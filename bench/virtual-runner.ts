@@ -157,7 +157,8 @@ function plainChain(processors: readonly AnyProcessor[], events: readonly ChainE
       if (count === undefined) counts.set(topic, (count = partitionsOf(topic)));
       partitions.length = 0;
       if (target === 'all') for (let p = 0; p < count; p += 1) partitions.push(p);
-      else partitions.push(i === 0 ? 0 : (target ?? partitionOfKey(key, count)));
+      // Inputs too go to the partition of their key, as a producer sends them.
+      else partitions.push(target ?? partitionOfKey(key, count));
       for (const p of partitions) deliver(topic, type, p, key, value);
     }
     queue.length = 0;
@@ -223,7 +224,8 @@ export async function compareChain(
       const runner = new VirtualRunner(sets.pop()!, { roundTrip: false });
       for (let i = 0; i < events.length; i += 1) {
         const e = events[i]!;
-        runner.push(e.topic, e.value, { type: e.type, key: e.key });
+        const partition = partitionOfKey(e.key, partitionsOf(e.topic));
+        runner.push(e.topic, e.value, { type: e.type, key: e.key, partition });
         if (i % TALLY_EVERY === TALLY_EVERY - 1) runner.take();
       }
     },

@@ -26,6 +26,15 @@ export const DEAD_LETTER_HEADERS = {
 } as const;
 
 /**
+ * Header names on a dead letter whose value was too large to keep whole: it is kept truncated, and these
+ * say how large it was and its SHA-256 (hex), so the original can be found and checked.
+ */
+export const TRUNCATED_HEADERS = {
+  size: 'tw.value.size',
+  sha256: 'tw.value.sha256',
+} as const;
+
+/**
  * Header names on a replayed record (`tradewatch dlq replay`), and on its copy in `dlq.replays`. A
  * replayed record that fails again keeps them among its own headers in its new dead letter, so that
  * dead letter shows both errors.

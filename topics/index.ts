@@ -20,6 +20,7 @@ export { applyTopics, type ApplyOptions, type ApplyReport, type Drift, type Obso
 export {
   DEAD_LETTER_HEADERS,
   REPLAY_HEADERS,
+  TRUNCATED_HEADERS,
   deadLetterFromJson,
   deadLetterHeaders,
   deadLetterToJson,

@@ -16,6 +16,7 @@ import {
 } from '../../sinks/dispatch/index.ts';
 import { DispatchRunner } from '../../runtime/dispatch/dispatch-runner.ts';
 import { createNotifiers, loadNotifiersConfig } from '../../sinks/notifiers/index.ts';
+import { RETIRED_TOPICS, physicalName } from '../../topics/index.ts';
 import type { CliContext } from '../context.ts';
 
 type Context = (c: Command) => CliContext;
@@ -74,6 +75,7 @@ export function registerNotifyCommand(program: Command, context: Context): void 
         'dispatcher running',
       );
       process.stdout.write(`dispatcher running (group ${runner.groupId})\n`);
+      await warnOfRetiredTopics(ctx);
       if (!ctx.signal.aborted) {
         await new Promise<void>((resolve) =>
           ctx.signal.addEventListener('abort', () => resolve(), { once: true }),
@@ -81,4 +83,24 @@ export function registerNotifyCommand(program: Command, context: Context): void 
       }
       ctx.logger.info(runner.stats(), 'dispatcher stopping');
     });
+}
+
+/** Says once which topics of an earlier version's delivery are still on the cluster and may go. */
+async function warnOfRetiredTopics(ctx: CliContext): Promise<void> {
+  const admin = await ctx.kafka().admin();
+  try {
+    const prefix = ctx.config.kafka.topicPrefix;
+    const present = new Set(await admin.listTopics());
+    for (const retired of RETIRED_TOPICS) {
+      const name = physicalName(retired.name, prefix);
+      if (!present.has(name)) continue;
+      ctx.logger.warn(
+        { topic: name },
+        `${name} is no longer used (${retired.why}); once you no longer need its records, delete it: ` +
+          `kafka-topics --bootstrap-server <brokers> --delete --topic ${name}`,
+      );
+    }
+  } finally {
+    await admin.close();
+  }
 }
