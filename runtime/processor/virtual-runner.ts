@@ -126,7 +126,22 @@ interface Queued {
 const NONE: FeedOptions = Object.freeze({});
 
 /** A RecordSource the runner sets to each record in turn. */
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+/**
+ * The one source object a runner hands its processors, updated for each record: one hidden class, and
+ * the offset turned to text only when a processor reads it (few do), not for every record.
+ */
+class RunnerSource implements RecordSource {
+  topic = '';
+  type: RecordTypeName = 'Metric';
+  partition = 0;
+  key: string | null = null;
+  timestamp = 0;
+  /** The record's offset in its partition. */
+  position = 0;
+  get offset(): string {
+    return String(this.position);
+  }
+}
 
 const copy = <T>(state: T): T => JSON.parse(JSON.stringify(state)) as T;
 
@@ -153,7 +168,7 @@ export class VirtualRunner<In = unknown, State = unknown> {
   readonly #context: {
     clock: ManualClock;
     logger: Logger;
-    source: Mutable<RecordSource>;
+    source: RunnerSource;
     emit(output: Output): void;
   };
   /** The reasons of the `late` outputs of the record being fed. */
@@ -168,15 +183,7 @@ export class VirtualRunner<In = unknown, State = unknown> {
     this.#logger = options.logger ?? silentLogger();
     this.#roundTrip = options.roundTrip ?? true;
     this.#wire = options.wire ?? Array.isArray(processors);
-    // The key order of inMemorySource's: one hidden class for every source a processor sees.
-    const source: Mutable<RecordSource> = {
-      topic: '',
-      type: 'Metric',
-      partition: 0,
-      offset: '0',
-      key: null,
-      timestamp: 0,
-    };
+    const source = new RunnerSource();
     this.#context = { clock: this.clock, logger: this.#logger, source, emit: this.#emit };
     this.#stages = list.map((processor) => {
       const stage: Stage = { processor, readers: new Map(), stores: new Map(), changelog: new Map() };
@@ -369,7 +376,7 @@ export class VirtualRunner<In = unknown, State = unknown> {
     const source = this.#context.source;
     const offset = offsets[partition] ?? 0;
     offsets[partition] = offset + 1;
-    source.offset = String(offset);
+    source.position = offset;
     source.topic = name;
     source.type = type;
     source.partition = partition;
