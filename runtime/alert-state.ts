@@ -4,7 +4,7 @@
  * not a dispatcher has ever run: `tradewatch alerts list` shows it, and a dispatcher's first start
  * delivers it.
  */
-import type { Alert, SchemaRegistry } from '../schemas/index.ts';
+import { SEVERITIES, type Alert, type SchemaRegistry } from '../schemas/index.ts';
 import type { KafkaAdmin, KafkaClient, RecordPosition } from './kafka/index.ts';
 import { readToEnd } from './kafka/index.ts';
 
@@ -64,8 +64,5 @@ export function compareAlerts(a: Alert, b: Alert): number {
   );
 }
 
-const SEVERITIES = ['critical', 'error', 'warning', 'info'];
-const severityRank = (a: Alert): number => {
-  const i = SEVERITIES.indexOf(a.severity);
-  return i === -1 ? SEVERITIES.length : i;
-};
+// The schema's severities, most severe first.
+const severityRank = (a: Alert): number => SEVERITIES.indexOf(a.severity);

@@ -73,11 +73,16 @@ describe('alerts already firing', () => {
         await runner.close();
         // A restart finds the group's offsets: no first start again.
         runner = await start();
-        await waitFor('the restarted dispatcher consuming', () => runner.stats().received === 0);
+        // A marker after the restart: once it is delivered, anything a second first start would have
+        // re-delivered (before consuming) would be there too.
+        const marker = alert({ fingerprint: 'fp-marker', starts_at: T0 + 48 * HOUR, ts: T0 + 48 * HOUR });
+        await produceAlerts(prefix, [marker]);
+        await waitFor('the marker delivered', () => slack.sent.length >= 3);
         await runner.kick();
         expect(slack.sent.flatMap((n) => n.alerts.map((a) => a.fingerprint))).toEqual([
           'fp-recent',
           'fp-new',
+          'fp-marker',
         ]);
       } finally {
         await runner.close();
