@@ -47,10 +47,10 @@ export function namespaceOfPrefix(topicPrefix: string): string {
  */
 export function resolveNamespace(setting: string | undefined, topicPrefix: string): Namespace {
   if (setting !== undefined && !NAMESPACE_PATTERN.test(setting)) {
-    throw new ConfigError(
+    throw new ConfigError([
       `TW_NAMESPACE=${JSON.stringify(setting)} is not a namespace: use lower-case letters, digits and _, ` +
         `starting with a letter, at most 40 characters (or leave it unset to derive it from TOPIC_PREFIX)`,
-    );
+    ]);
   }
   return namespace(
     setting ?? namespaceOfPrefix(topicPrefix),
