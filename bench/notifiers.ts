@@ -78,6 +78,7 @@ function benchAlerts(count: number, now: number): Alert[] {
     env: 'prod',
     summary: `bench portfolio ${i} drawdown 12.4% exceeds 10%`,
     description: null,
+    unit: null,
     labels: { portfolio: `p${i % 50}`, strategy: 'momentum' },
     value: 0.124,
     threshold: 0.1,

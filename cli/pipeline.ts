@@ -9,6 +9,7 @@ import { claimInstanceId } from '../runtime/instance-id.ts';
 import { physicalName } from '../topics/index.ts';
 import { QuestDbSink } from '../sinks/questdb/index.ts';
 import type { CliContext } from './context.ts';
+import type { Namespace } from '../core/namespace.ts';
 
 export interface PipelineSettings extends ProcessorSettings {
   readonly processors: readonly ProcessorName[];
@@ -17,6 +18,8 @@ export interface PipelineSettings extends ProcessorSettings {
   readonly heartbeat?: boolean;
   /** Overrides TOPIC_PREFIX (the demo runs under its own prefix). */
   readonly topicPrefix?: string;
+  /** Overrides the configured namespace (the demo writes its own QuestDB tables). */
+  readonly namespace?: Namespace;
 }
 
 export interface RunningProcessor {
@@ -44,7 +47,11 @@ export async function startPipeline(
   const running: RunningProcessor[] = [];
   for (const processor of processors) {
     // One sink per runner: each flushes exactly the rows of the batch it is about to commit.
-    const sink = await QuestDbSink.create({ httpUrl: ctx.config.questdb.httpUrl, logger: ctx.logger });
+    const sink = await QuestDbSink.create({
+      httpUrl: ctx.config.questdb.httpUrl,
+      logger: ctx.logger,
+      namespace: settings.namespace ?? ctx.config.namespace,
+    });
     ctx.onClose(() => sink.close());
     const runner = await ProcessorRunner.start({
       processor,

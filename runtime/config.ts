@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { ConfigError } from '../core/errors.ts';
 import { LOG_FORMATS, type LogFormat } from '../core/logger.ts';
 import { redactUrl } from '../core/redact.ts';
+import { DEFAULT_NAMESPACE, resolveNamespace, type Namespace } from '../core/namespace.ts';
 
 const port = z.coerce.number().int().min(1).max(65535);
 const positiveMs = z.coerce.number().int().positive();
@@ -65,6 +66,11 @@ export const VARIABLES = {
       .default(''),
     doc: 'Prefix put before every topic name, to isolate environments sharing one cluster (e.g. `staging.`).',
     shownDefault: '(empty)',
+  },
+  TW_NAMESPACE: {
+    schema: z.string().optional(),
+    doc: 'The environment’s namespace in QuestDB and PostgreSQL: its QuestDB tables are `<namespace>__<table>` and the scheduler’s and dispatcher’s PostgreSQL tables live in the schema `tw_<namespace>`, so environments sharing one QuestDB or PostgreSQL never see each other’s rows. Lower-case letters, digits and `_`. Default: derived from TOPIC_PREFIX (`demo.` → `demo`); no prefix means plain table names and the schema `public`.',
+    shownDefault: '(from TOPIC_PREFIX)',
   },
   QUESTDB_HTTP_URL: {
     schema: url(['http:', 'https:']).optional(),
@@ -185,6 +191,8 @@ export interface Config {
     readonly topicPrefix: string;
     readonly sessionTimeoutMs: number;
   };
+  /** Where the environment's QuestDB tables and PostgreSQL tables are (TW_NAMESPACE or TOPIC_PREFIX). */
+  readonly namespace: Namespace;
   readonly questdb: { readonly httpUrl: string; readonly pgUrl: string };
   readonly postgres: { readonly url: string };
   readonly scheduler: {
@@ -263,6 +271,13 @@ export function loadConfig(
       `TW_SCHEDULER_LEASE_MS=${v.TW_SCHEDULER_LEASE_MS} must be at least twice TW_SCHEDULER_POLL_MS=${v.TW_SCHEDULER_POLL_MS}, so that a live instance renews its leases before they run out`,
     );
   }
+  let ns: Namespace = DEFAULT_NAMESPACE;
+  try {
+    ns = resolveNamespace(v.TW_NAMESPACE, v.TOPIC_PREFIX ?? '');
+  } catch (e: unknown) {
+    if (!(e instanceof ConfigError)) throw e;
+    problems.push(...e.problems);
+  }
   if (problems.length > 0) throw new ConfigError(problems, 'the environment');
 
   return deepFreeze({
@@ -278,6 +293,7 @@ export function loadConfig(
       topicPrefix: v.TOPIC_PREFIX,
       sessionTimeoutMs: v.TW_KAFKA_SESSION_TIMEOUT_MS,
     },
+    namespace: ns,
     questdb: {
       httpUrl: v.QUESTDB_HTTP_URL ?? `http://127.0.0.1:${v.TW_STACK_QUESTDB_HTTP_PORT}`,
       pgUrl: v.QUESTDB_PG_URL ?? `postgres://admin:quest@127.0.0.1:${v.TW_STACK_QUESTDB_PG_PORT}/qdb`,

@@ -8,5 +8,9 @@ import type { JobStore } from './store.ts';
 export function openJobStore(config: Config, logger: Logger): JobStore {
   return config.scheduler.store === 'json-file'
     ? new JsonFileJobStore({ file: config.scheduler.jsonFile })
-    : new PostgresJobStore({ url: config.postgres.url, logger });
+    : new PostgresJobStore({
+        url: config.postgres.url,
+        logger,
+        schema: config.namespace.postgresSchema,
+      });
 }

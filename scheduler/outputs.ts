@@ -40,6 +40,14 @@ export class SchedulerOutputs {
     this.#options = options;
   }
 
+  /**
+   * The QuestDB table of the catalogue table `name` in this environment's namespace (`demo__drawdown`
+   * under TOPIC_PREFIX=demo.): every query a template runs names its tables through this.
+   */
+  table(name: string): string {
+    return this.#options.questdb?.namespace.table(name) ?? name;
+  }
+
   /** Runs one SQL statement on QuestDB (REST /exec). */
   query(sql: string): Promise<QueryResult> {
     return this.#questdb().query(sql);

@@ -52,6 +52,8 @@ export interface Alert {
   value: number | null;
   /** Threshold the value was compared with; null for rules without a threshold. */
   threshold: number | null;
+  /** How value and threshold read (the rule's unit): ratio (a fraction, shown as a percentage: 0.0624 is 6.24%), percent, bps, ms, s or count; null shows the number as it is. Added in version 3. */
+  unit: string | null;
   /** Event time the condition started to hold, epoch milliseconds UTC. The same in the firing and the resolved record. */
   starts_at: number;
   /** Event time the condition stopped holding, epoch milliseconds UTC; null while firing. */

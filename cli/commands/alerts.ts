@@ -76,7 +76,11 @@ async function alertStates(ctx: CliContext, all: boolean): Promise<AlertState[]>
 
 /** The dispatch store of the configuration (DATABASE_URL), started and closed with the context. */
 async function openStore(context: CliContext): Promise<DispatchStore> {
-  const store = new DispatchStore({ url: context.config.postgres.url, logger: context.logger });
+  const store = new DispatchStore({
+    url: context.config.postgres.url,
+    logger: context.logger,
+    schema: context.config.namespace.postgresSchema,
+  });
   context.onClose(() => store.close());
   await store.start();
   return store;

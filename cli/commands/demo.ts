@@ -14,6 +14,8 @@ import { formatStatus } from '../../stack/index.ts';
 import type { CliContext } from '../context.ts';
 import { startPipeline } from '../pipeline.ts';
 import { table } from '../table.ts';
+import { namespace } from '../../core/namespace.ts';
+import { formatInUnit } from '../../core/units.ts';
 import { localStack } from './stack.ts';
 
 /** The demo's day: 2026-01-05, from 13:00 UTC. */
@@ -91,7 +93,14 @@ export function registerDemoCommand(program: Command, context: (c: Command) => C
 
       say('\n3/5 starting the pipeline: drawdown (portfolio.marks → metrics) and rules (metrics → alerts)…');
       // The demo's story is drawdown alerts: these two processors (`tradewatch run` starts them all).
-      const running = await startPipeline(ctx, { processors: ['drawdown', 'rules'], topicPrefix: prefix });
+      // Its own namespace too: the demo never writes (or the scheduler reads) a user's QuestDB tables.
+      const own = ctx.config.namespace.name;
+      const ns = namespace(own === '' ? 'demo' : `${own}_demo`);
+      const running = await startPipeline(ctx, {
+        processors: ['drawdown', 'rules'],
+        topicPrefix: prefix,
+        namespace: ns,
+      });
 
       const marks = demoMarks();
       const topic = findTopic('portfolio.marks');
@@ -137,7 +146,7 @@ export function registerDemoCommand(program: Command, context: (c: Command) => C
             rule: a.rule,
             portfolio: a.labels['portfolio'] ?? '',
             env: a.env,
-            value: `${((a.value ?? 0) * 100).toFixed(2)}%`,
+            value: formatInUnit(a.value, a.unit),
             summary: a.summary,
           })),
         ),
@@ -156,9 +165,9 @@ export function registerDemoCommand(program: Command, context: (c: Command) => C
       await sink.waitForRows('drawdown', `portfolio IN (${names})`, marks.length, 60_000);
       const worst = await sink.query(
         `SELECT portfolio, env, count() marks, max(max_drawdown_1h) worst_1h, max(max_drawdown_daily) worst_day ` +
-          `FROM drawdown WHERE portfolio IN (${names}) GROUP BY portfolio, env ORDER BY portfolio`,
+          `FROM ${ns.table('drawdown')} WHERE portfolio IN (${names}) GROUP BY portfolio, env ORDER BY portfolio`,
       );
-      say(`\nrows in QuestDB (${ctx.config.questdb.httpUrl}), table drawdown:`);
+      say(`\nrows in QuestDB (${ctx.config.questdb.httpUrl}), table ${ns.table('drawdown')}:`);
       say(
         table(
           worst.rows.map((r) => ({
@@ -174,16 +183,16 @@ export function registerDemoCommand(program: Command, context: (c: Command) => C
         Number((await sink.query(`SELECT count() n FROM ${fromWhere}`)).rows[0]?.['n'] ?? 0);
       const fingerprints = [...new Set(alerts.map((a) => `'${a.fingerprint}'`))].join(',') || "''";
       say(
-        `rows: portfolio_marks ${await count(`portfolio_marks WHERE portfolio IN (${names})`)}, ` +
-          `drawdown ${await count(`drawdown WHERE portfolio IN (${names})`)}, ` +
-          `alerts ${await count(`alerts WHERE fingerprint IN (${fingerprints})`)} ` +
+        `rows: ${ns.table('portfolio_marks')} ${await count(`${ns.table('portfolio_marks')} WHERE portfolio IN (${names})`)}, ` +
+          `${ns.table('drawdown')} ${await count(`${ns.table('drawdown')} WHERE portfolio IN (${names})`)}, ` +
+          `${ns.table('alerts')} ${await count(`${ns.table('alerts')} WHERE fingerprint IN (${fingerprints})`)} ` +
           '(run the demo again: it rewrites the same rows, no duplicates)',
       );
 
       say(
         '\nThe stack keeps running for exploration:\n' +
           `  TOPIC_PREFIX=${prefix} npm run -s tradewatch -- consume alerts --from-beginning\n` +
-          `  QuestDB console: ${ctx.config.questdb.httpUrl} (try: SELECT * FROM drawdown WHERE portfolio = 'alpha-momentum')\n` +
+          `  QuestDB console: ${ctx.config.questdb.httpUrl} (try: SELECT * FROM ${ns.table('drawdown')} WHERE portfolio = 'alpha-momentum')\n` +
           `  TOPIC_PREFIX=${prefix} npm run tradewatch -- run    (the pipeline, until Ctrl-C)\n` +
           '  stop the stack with: npm run tradewatch -- stack down',
       );

@@ -53,7 +53,11 @@ export function registerNotifyCommand(program: Command, context: Context): void 
       } else checkReceivers(routing, names);
       const notifiers = createNotifiers(notifiersConfig, { logger: ctx.logger });
       ctx.onClose(() => notifiers.close());
-      const store = new DispatchStore({ url: ctx.config.postgres.url, logger: ctx.logger });
+      const store = new DispatchStore({
+        url: ctx.config.postgres.url,
+        logger: ctx.logger,
+        schema: ctx.config.namespace.postgresSchema,
+      });
       ctx.onClose(() => store.close());
       await store.start();
       const runner = await DispatchRunner.start({

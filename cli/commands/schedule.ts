@@ -344,7 +344,11 @@ async function storeScheduler(ctx: CliContext): Promise<Scheduler> {
 /** A scheduler that runs templates: the store, QuestDB, Kafka. */
 async function fullScheduler(ctx: CliContext, instanceId: string): Promise<Scheduler> {
   const store = await startStore(ctx);
-  const questdb = await QuestDbSink.create({ httpUrl: ctx.config.questdb.httpUrl, logger: ctx.logger });
+  const questdb = await QuestDbSink.create({
+    httpUrl: ctx.config.questdb.httpUrl,
+    logger: ctx.logger,
+    namespace: ctx.config.namespace,
+  });
   ctx.onClose(() => questdb.close());
   const outputs = new SchedulerOutputs({
     kafka: ctx.kafka(),

@@ -18,6 +18,12 @@ export interface PostgresPoolOptions {
   readonly logger: Logger;
   /** Connections in the pool. Default 4. */
   readonly poolSize?: number;
+  /**
+   * The schema the store's tables live in (the environment's namespace, `tw_<namespace>`): every
+   * connection's search_path is set to it, and `migrate()` creates it. Default: whatever the connection
+   * string's search_path says (normally `public`).
+   */
+  readonly schema?: string;
   /** What else to try, ended to a TW_POSTGRES_UNAVAILABLE message. Default none. */
   readonly hint?: string;
 }
@@ -28,6 +34,7 @@ export class PostgresPool {
   readonly #pool: pg.Pool;
   readonly #logger: Logger;
   readonly #hint: string;
+  readonly #schema: string | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(options: PostgresPoolOptions) {
@@ -35,6 +42,15 @@ export class PostgresPool {
     this.#logger = options.logger;
     this.#hint = options.hint ?? '';
     this.#pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 4 });
+    this.#schema = options.schema === 'public' ? undefined : options.schema;
+    if (this.#schema !== undefined) {
+      if (!/^[a-z_][a-z0-9_]*$/.test(this.#schema)) throw new RangeError(`bad schema name ${this.#schema}`);
+      const setPath = `SET search_path TO ${this.#schema}`;
+      // Queries on a client run in order: this one runs before any the store sends.
+      this.#pool.on('connect', (client) => {
+        client.query(setPath).catch(() => undefined);
+      });
+    }
     // An idle connection the server closed (a restart, a dropped database): the pool replaces it.
     this.#pool.on('error', (error) =>
       options.logger.warn({ err: error }, 'an idle Postgres connection failed'),
@@ -43,10 +59,18 @@ export class PostgresPool {
 
   /** Applies the migrations of `set` the database lacks (logged); returns the versions applied. */
   async migrate(set: MigrationSet): Promise<number[]> {
-    const applied = await this.transaction(`apply the migrations of ${set.table}`, (client) =>
-      applyMigrations(client, set),
-    );
-    if (applied.length > 0) this.#logger.info({ table: set.table, applied }, 'migrations applied');
+    const schema = this.#schema;
+    const applied = await this.transaction(`apply the migrations of ${set.table}`, async (client) => {
+      if (schema !== undefined) {
+        // Two instances creating the schema at once: one waits for the other (no unique violation).
+        await client.query('SELECT pg_advisory_xact_lock($1)', [set.lock]);
+        await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+      }
+      return applyMigrations(client, set);
+    });
+    if (applied.length > 0) {
+      this.#logger.info({ table: set.table, schema: schema ?? 'public', applied }, 'migrations applied');
+    }
     return applied;
   }
 

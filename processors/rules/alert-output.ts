@@ -100,6 +100,7 @@ export function buildAlert(
     description: rule.description === null ? null : renderRuleTemplate(rule.description, rule, metric, env),
     labels,
     value: metric.value,
+    unit: rule.unit,
     threshold: rule.kind === 'threshold' ? rule.threshold : null,
     starts_at: startsAt,
     ends_at: status === 'resolved' ? metric.ts : null,

@@ -106,6 +106,7 @@ export function compileRule(rule: RuleValue): CompiledRule {
     severity: rule.severity,
     summary,
     description: parts.description ?? null,
+    unit: rule.unit ?? null,
     labels: Object.freeze(rule.labels ?? {}),
     groupBy:
       rule.group_by !== undefined

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { duration, found } from '../../core/config-file/index.ts';
 import { DURATION_FORMS } from '../../core/durations.ts';
+import { UNIT_DOCS, UNITS } from '../../core/units.ts';
 import { ENVIRONMENTS, SEVERITIES } from '../../schemas/index.ts';
 import { OPERATORS } from './operators.ts';
 import { RECORD_TOPIC_NAMES } from './record-inputs.ts';
@@ -131,6 +132,9 @@ export const RULE_FIELDS = {
       type: 'integer',
       description: 'How many points in a row must meet the condition before the alert fires. Default 1.',
     }),
+  unit: z.enum(UNITS, { error: (i) => `expected one of ${UNITS.join(', ')}, found ${found(i.input)}` }).meta({
+    description: `How the alert's value and threshold read in notifications: ${UNITS.map((u) => `${u} (${UNIT_DOCS[u]})`).join('; ')}. Default: the plain number.`,
+  }),
   severity: z
     .enum(SEVERITIES, {
       error: orMissing(

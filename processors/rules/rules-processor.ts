@@ -322,6 +322,7 @@ function resolveOrphan(
     labels: open.labels,
     value: null,
     threshold: null,
+    unit: open.unit ?? null,
     starts_at: state.starts_at,
     ends_at: at,
     ts: at,
@@ -345,6 +346,8 @@ function openEpisode(alert: Alert): OpenEpisode {
     labels: alert.labels,
     summary: alert.summary,
     description: alert.description ?? null,
+    // Only when there is one: states of rules without a unit keep their shape.
+    ...(alert.unit === null ? {} : { unit: alert.unit }),
   };
 }
 

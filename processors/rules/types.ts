@@ -19,6 +19,7 @@
  *   alert) → resolved (a `resolved` alert; then inactive again). `keep_firing_for` delays resolving.
  */
 import type { LabelMatcher } from '../../core/label-matchers.ts';
+import type { Unit } from '../../core/units.ts';
 import type { Environment, Severity } from '../../schemas/index.ts';
 import type { Condition } from './expression.ts';
 import type { Operator } from './operators.ts';
@@ -104,6 +105,8 @@ interface RuleBase {
    * the notifiers show under the summary). Null when not given.
    */
   readonly description: Template | null;
+  /** How the alert's value and threshold read (the rule's `unit`); null: the plain number. */
+  readonly unit: Unit | null;
   /** Static labels added to the alert's labels (they win over the metric's labels of the same name). */
   readonly labels: Readonly<Record<string, string>>;
   /**
@@ -177,6 +180,8 @@ export interface OpenEpisode {
   readonly labels: Readonly<Record<string, string>>;
   readonly summary: string;
   readonly description: string | null;
+  /** The alert's unit (absent in states stored before units existed). */
+  readonly unit?: string | null;
 }
 
 /** What the processor remembers about one rule on one series. JSON-serializable. */

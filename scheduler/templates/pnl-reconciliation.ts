@@ -153,7 +153,7 @@ async function latestMarks(
   portfolios: readonly string[] | undefined,
 ): Promise<Map<string, Mark>> {
   const result = await context.outputs.query(
-    `SELECT portfolio, equity, cash, ts FROM portfolio_marks WHERE env = ${text(env)} AND ts < ${at(before)}` +
+    `SELECT portfolio, equity, cash, ts FROM ${context.outputs.table('portfolio_marks')} WHERE env = ${text(env)} AND ts < ${at(before)}` +
       `${inList('portfolio', portfolios)} LATEST ON ts PARTITION BY portfolio`,
   );
   return new Map(
@@ -183,7 +183,7 @@ async function tradeFlows(
     `SELECT side, count() n, sum(notional) notional, ` +
       `sum(CASE WHEN fee_currency = quote_currency THEN fee ELSE 0.0 END) fees, ` +
       `sum(CASE WHEN fee_currency = quote_currency THEN 0 ELSE 1 END) foreign_fees ` +
-      `FROM trades WHERE env = ${text(env)} AND portfolio = ${text(portfolio)} ` +
+      `FROM ${context.outputs.table('trades')} WHERE env = ${text(env)} AND portfolio = ${text(portfolio)} ` +
       `AND ts > ${at(from)} AND ts <= ${at(to)} GROUP BY side`,
   );
   let count = 0;

@@ -44,7 +44,7 @@ export const precisionDaily: JobTemplate<PrecisionDailyParams> = {
       const result = await context.outputs.query(
         `SELECT strategy, env, k, count() cycles, avg(precision_at_k) p_mean, min(precision_at_k) p_min, ` +
           `max(precision_at_k) p_max, avg(recall_at_k) r_mean, avg(hit_at_k) h_mean, avg(ndcg_at_k) n_mean ` +
-          `FROM ranking_scores WHERE ts >= ${at(start)} AND ts < ${at(end)}${inList('strategy', p.strategies)} ` +
+          `FROM ${context.outputs.table('ranking_scores')} WHERE ts >= ${at(start)} AND ts < ${at(end)}${inList('strategy', p.strategies)} ` +
           'GROUP BY strategy, env, k ORDER BY strategy, env, k',
       );
       if (result.rows.length > 0) days.push(isoDate(day));

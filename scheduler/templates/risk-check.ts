@@ -46,11 +46,11 @@ export const riskCheck: JobTemplate<RiskCheckParams> = {
     const t = context.scheduledAt;
     const env = context.job.env;
     const marks = await context.outputs.query(
-      `SELECT portfolio, equity, cash, ts FROM portfolio_marks WHERE env = ${text(env)} AND ts <= ${at(t)}` +
+      `SELECT portfolio, equity, cash, ts FROM ${context.outputs.table('portfolio_marks')} WHERE env = ${text(env)} AND ts <= ${at(t)}` +
         `${inList('portfolio', p.portfolios)} LATEST ON ts PARTITION BY portfolio`,
     );
     const drawdowns = await context.outputs.query(
-      `SELECT portfolio, max(drawdown_daily) max_dd, last(drawdown_daily) last_dd FROM drawdown ` +
+      `SELECT portfolio, max(drawdown_daily) max_dd, last(drawdown_daily) last_dd FROM ${context.outputs.table('drawdown')} ` +
         `WHERE env = ${text(env)} AND ts > ${at(t - p.lookback)} AND ts <= ${at(t)}${inList('portfolio', p.portfolios)} ` +
         'GROUP BY portfolio',
     );

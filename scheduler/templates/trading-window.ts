@@ -75,7 +75,7 @@ export const tradingWindowCheck: JobTemplate<TradingWindowParams> = {
     }
     // Rows are keyed by the finish; a cycle that started within the margins finished a little later.
     const result = await context.outputs.query(
-      `SELECT ts, duration_ms, status FROM inference_cycles WHERE strategy = ${text(p.strategy)} ` +
+      `SELECT ts, duration_ms, status FROM ${context.outputs.table('inference_cycles')} WHERE strategy = ${text(p.strategy)} ` +
         `AND env = ${text(env)} AND ts >= ${at(start - p.outside_margin)} AND ts < ${at(end + 2 * p.outside_margin)} ORDER BY ts`,
     );
     const all = result.rows

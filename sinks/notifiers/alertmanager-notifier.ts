@@ -78,8 +78,8 @@ export function alertmanagerAlert(
   });
   const annotations: Record<string, string> = { summary: alert.summary };
   if (alert.description) annotations['description'] = alert.description;
-  if (alert.value !== null) annotations['value'] = formatValue(alert.value);
-  if (alert.threshold !== null) annotations['threshold'] = formatValue(alert.threshold);
+  if (alert.value !== null) annotations['value'] = formatValue(alert.value, alert.unit);
+  if (alert.threshold !== null) annotations['threshold'] = formatValue(alert.threshold, alert.unit);
   const endsAt = alert.status === 'resolved' ? (alert.ends_at ?? alert.ts) : now + firingTtlMs;
   return {
     labels,

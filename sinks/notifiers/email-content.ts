@@ -47,8 +47,8 @@ function facts(alert: Alert): [string, string][] {
     ['Starts', formatTime(alert.starts_at)],
   ];
   if (alert.ends_at !== null) rows.push(['Ends', formatTime(alert.ends_at)]);
-  if (alert.value !== null) rows.push(['Value', formatValue(alert.value)]);
-  if (alert.threshold !== null) rows.push(['Threshold', formatValue(alert.threshold)]);
+  if (alert.value !== null) rows.push(['Value', formatValue(alert.value, alert.unit)]);
+  if (alert.threshold !== null) rows.push(['Threshold', formatValue(alert.threshold, alert.unit)]);
   rows.push(['Labels', formatLabels(alert.labels)], ['Fingerprint', alert.fingerprint]);
   return rows;
 }

@@ -4,6 +4,7 @@
  */
 import type { Alert, Severity } from '../../schemas/index.ts';
 import type { Notification } from './types.ts';
+import { formatInUnit } from '../../core/units.ts';
 
 /** The mark and colour of each severity; a resolved alert is green whatever its severity. */
 export const SEVERITY_STYLE: Readonly<Record<Severity, { readonly emoji: string; readonly color: string }>> =
@@ -41,11 +42,13 @@ export function formatTime(ms: number): string {
   return iso.endsWith('.000Z') ? `${iso.slice(0, -5)}Z` : iso;
 }
 
-/** A value as people read it: six significant digits, no exponent for everyday magnitudes. */
-export function formatValue(value: number | null): string {
-  if (value === null) return '—';
-  if (!Number.isFinite(value)) return String(value);
-  return String(Number(value.toPrecision(6)));
+/**
+ * A value as people read it, in the alert's unit (core/units.ts: a `ratio` of 0.0624377 reads `6.24%`,
+ * as the summary's `pct` does); without a unit, six significant digits, no exponent for everyday
+ * magnitudes.
+ */
+export function formatValue(value: number | null, unit: string | null = null): string {
+  return formatInUnit(value, unit);
 }
 
 /** Labels sorted by name: `portfolio=p1, strategy=momentum`, or `none`. */

@@ -9,7 +9,7 @@
  */
 import { systemClock, type Clock } from '../../core/clock.ts';
 import type { Alert, Severity } from '../../schemas/index.ts';
-import { formatTime, truncate } from './format.ts';
+import { formatValue, formatTime, truncate } from './format.ts';
 import { isAnswer, isRetriableStatus, postJson, quoteBody, retryAfterMs } from './http.ts';
 import { secretScrubber, type SecretScrubber } from './secrets.ts';
 import {
@@ -99,6 +99,14 @@ export function pagerDutyEvent(
         labels: alert.labels,
         value: alert.value,
         threshold: alert.threshold,
+        // The same numbers as people read them (the rule's unit), for the incident page.
+        ...(alert.unit === null
+          ? {}
+          : {
+              unit: alert.unit,
+              value_text: formatValue(alert.value, alert.unit),
+              threshold_text: formatValue(alert.threshold, alert.unit),
+            }),
         starts_at: formatTime(alert.starts_at),
       },
     },

@@ -108,8 +108,8 @@ function alertBlocks(alert: Alert): SlackBlock[] {
     field('Starts', formatTime(alert.starts_at)),
   ];
   if (alert.ends_at !== null) fields.push(field('Ends', formatTime(alert.ends_at)));
-  if (alert.value !== null) fields.push(field('Value', formatValue(alert.value)));
-  if (alert.threshold !== null) fields.push(field('Threshold', formatValue(alert.threshold)));
+  if (alert.value !== null) fields.push(field('Value', formatValue(alert.value, alert.unit)));
+  if (alert.threshold !== null) fields.push(field('Threshold', formatValue(alert.threshold, alert.unit)));
   return [
     {
       type: 'section',

@@ -5,6 +5,7 @@
 import type { Clock } from '../../core/clock.ts';
 import { systemClock } from '../../core/clock.ts';
 import { ConfigError } from '../../core/errors.ts';
+import { DEFAULT_NAMESPACE, type Namespace } from '../../core/namespace.ts';
 import type { Logger } from '../../core/logger.ts';
 import { checkTables, TABLES, type TableDefinition } from './tables.ts';
 
@@ -43,6 +44,12 @@ export interface QuestDbSinkOptions {
    * apply an `ALTER TABLE` asynchronously, behind the writes queued before it), in ms. Default 30 000.
    */
   alterTimeoutMs?: number;
+  /**
+   * The environment's namespace (config.namespace): each table is written as `namespace.table(name)`
+   * (`demo__drawdown`); rows and `waitForRows` keep naming tables by their catalogue names. Default
+   * the plain names.
+   */
+  namespace?: Namespace;
   /** Time source for `shouldFlush()`'s age of pending rows (tests inject one). Default the system clock. */
   clock?: Clock;
 }
@@ -59,6 +66,7 @@ export interface CompiledQuestDbSinkOptions {
   readonly closeTimeoutMs: number;
   readonly alterTimeoutMs: number;
   readonly clock: Clock;
+  readonly namespace: Namespace;
 }
 
 export const QUESTDB_SINK_DEFAULTS = Object.freeze({
@@ -83,6 +91,7 @@ export function compileOptions(options: QuestDbSinkOptions): CompiledQuestDbSink
     closeTimeoutMs: options.closeTimeoutMs ?? QUESTDB_SINK_DEFAULTS.closeTimeoutMs,
     alterTimeoutMs: options.alterTimeoutMs ?? QUESTDB_SINK_DEFAULTS.alterTimeoutMs,
     clock: options.clock ?? systemClock,
+    namespace: options.namespace ?? DEFAULT_NAMESPACE,
   };
   const problems: string[] = [];
   if (typeof compiled.httpUrl !== 'string' || compiled.httpUrl === '') problems.push('httpUrl is required');

@@ -17,6 +17,7 @@ import https from 'node:https';
 import { Sender } from '@questdb/nodejs-client';
 import { TradewatchError, toError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
+import type { Namespace } from '../../core/namespace.ts';
 import type { SinkRow } from '../../processors/contract.ts';
 import { ensureTables } from './ensure-tables.ts';
 import { parseEndpoint, senderConfig, type QuestDbEndpoint } from './endpoint.ts';
@@ -60,7 +61,9 @@ export class QuestDbSink {
     this.#logger = logger;
     this.#agent = agent;
     this.#sender = sender;
-    this.#tables = new Map(options.tables.map((t) => [t.name, prepareTable(t)]));
+    this.#tables = new Map(
+      options.tables.map((t) => [t.name, prepareTable(t, options.namespace.table(t.name))]),
+    );
   }
 
   /**
@@ -82,7 +85,8 @@ export class QuestDbSink {
     try {
       const execOptions = { agent, timeoutMs: compiled.requestTimeoutMs };
       const protocolVersion = await ilpProtocolVersion(endpoint, execOptions);
-      await ensureTables(endpoint, compiled.tables, {
+      const physical = compiled.tables.map((t) => ({ ...t, name: compiled.namespace.table(t.name) }));
+      await ensureTables(endpoint, physical, {
         exec: execOptions,
         logger,
         alterTimeoutMs: compiled.alterTimeoutMs,
@@ -103,7 +107,7 @@ export class QuestDbSink {
           logger[level === 'debug' ? 'trace' : level]({ source: '@questdb/nodejs-client' }, String(message)),
       });
       logger.debug(
-        { url: endpoint.display, tables: compiled.tables.map((t) => t.name), protocolVersion },
+        { url: endpoint.display, tables: physical.map((t) => t.name), protocolVersion },
         'QuestDB sink ready',
       );
       return new QuestDbSink(compiled, endpoint, logger, agent, sender);
@@ -187,18 +191,25 @@ export class QuestDbSink {
     return this.#closing;
   }
 
+  /** The environment's namespace: `namespace.table(name)` is where rows of the table `name` go. */
+  get namespace(): Namespace {
+    return this.#options.namespace;
+  }
+
   /** Runs one SQL statement over HTTP `/exec` (for tests, the demo, checks). Rows come back as objects. */
   query(sql: string): Promise<QueryResult> {
     return exec(this.#endpoint, sql, { agent: this.#agent, timeoutMs: this.#options.requestTimeoutMs });
   }
 
   /**
-   * Waits until QuestDB applied every committed write to `table` (WAL apply is asynchronous) and
-   * `SELECT count() FROM table [WHERE where]` reaches `count`; resolves with that count (it may exceed
-   * `count`). `where` is SQL, trusted. Throws TW_TIMEOUT after `timeoutMs` (default 30 000).
+   * Waits until QuestDB applied every committed write to `table` (a catalogue name, in this sink's
+   * namespace; WAL apply is asynchronous) and `SELECT count() FROM table [WHERE where]` reaches `count`;
+   * resolves with that count (it may exceed `count`). `where` is SQL, trusted. Throws TW_TIMEOUT after
+   * `timeoutMs` (default 30 000).
    */
   waitForRows(table: string, where: string | undefined, count: number, timeoutMs = 30_000): Promise<number> {
-    return waitForRows((sql) => this.query(sql), table, where, count, timeoutMs);
+    const name = this.#options.namespace.table(table);
+    return waitForRows((sql) => this.query(sql), name, where, count, timeoutMs);
   }
 
   #enqueueFlush(): Promise<void> {
@@ -278,7 +289,7 @@ export class QuestDbSink {
   }
 
   async #encode({ row, table }: PendingRow): Promise<void> {
-    const sender = this.#sender.table(row.table);
+    const sender = this.#sender.table(table.physical);
     // ILP wants every symbol before the other columns.
     for (const name of table.symbols.keys()) {
       const value = row.symbols[name];

@@ -22,17 +22,19 @@ export interface RowProblem {
 /** A table prepared for checking rows: columns by name, split as a {@link SinkRow} splits them. */
 export interface CheckedTable {
   readonly definition: TableDefinition;
+  /** The table's name in QuestDB (its catalogue name in the sink's namespace). */
+  readonly physical: string;
   readonly symbols: ReadonlyMap<string, ColumnDefinition>;
   readonly columns: ReadonlyMap<string, ColumnDefinition>;
 }
 
-export function prepareTable(definition: TableDefinition): CheckedTable {
+export function prepareTable(definition: TableDefinition, physical = definition.name): CheckedTable {
   const symbols = new Map<string, ColumnDefinition>();
   const columns = new Map<string, ColumnDefinition>();
   for (const column of definition.columns) {
     (column.type === 'SYMBOL' ? symbols : columns).set(column.name, column);
   }
-  return { definition, symbols, columns };
+  return { definition, physical, symbols, columns };
 }
 
 const INT_MAX = 2_147_483_647;

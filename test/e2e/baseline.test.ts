@@ -28,7 +28,7 @@ import {
 } from '../../schemas/index.ts';
 import { physicalName, seriesKey } from '../../topics/index.ts';
 import { testAdmin, testKafka } from '../helpers/kafka.ts';
-import { pipelinePrefix, startPipeline } from '../helpers/pipeline.ts';
+import { pipelinePrefix, startPipeline, e2eTable } from '../helpers/pipeline.ts';
 import { VirtualRunner } from '../../runtime/processor/index.ts';
 import { questdbCount, questdbQuery } from '../helpers/questdb.ts';
 import { readDeadLetters, readTopic } from '../helpers/topics.ts';
@@ -256,13 +256,13 @@ async function outputsOf(prefix: string, s: Scenario, expected: Reference) {
     },
     { timeoutMs: 30_000, intervalMs: 500 },
   );
-  const where = `baseline WHERE strategy IN ('${s.cycleStrategy}', '${s.pnlStrategy}')`;
+  const where = `${e2eTable('baseline')} WHERE strategy IN ('${s.cycleStrategy}', '${s.pnlStrategy}')`;
   await waitFor(
     `${expected.baselineRows} baseline rows`,
     async () => (await questdbCount(where)) >= expected.baselineRows,
     { timeoutMs: 30_000, intervalMs: 250 },
   );
-  const trades = `trades WHERE portfolio = '${s.portfolio}'`;
+  const trades = `${e2eTable('trades')} WHERE portfolio = '${s.portfolio}'`;
   await waitFor(
     `${expected.tradeRows} trades rows`,
     async () => (await questdbCount(trades)) >= expected.tradeRows,
@@ -326,7 +326,7 @@ describe('the baseline processor', { timeout: 120_000 }, () => {
     const pnlPoints = got.metrics.filter((m) => m.name === 'strategy_realized_pnl');
     expect(pnlPoints.map((m) => m.value)).toEqual([0, 1, 0, 2, 0, 3, 0, 10, 0, 0]);
     const rows = await questdbQuery(
-      `SELECT ts, value, mean, std, z, window_mean, window_std, window_z, observations FROM baseline ` +
+      `SELECT ts, value, mean, std, z, window_mean, window_std, window_z, observations FROM ${e2eTable('baseline')} ` +
         `WHERE strategy = '${s.pnlStrategy}' AND metric = 'realized_pnl_1d' ORDER BY ts`,
     );
     expect(rows.map((r) => [r[1], r[8]])).toEqual([

@@ -30,7 +30,7 @@ import { physicalName, seriesKey } from '../../topics/index.ts';
 import { VirtualRunner } from '../../runtime/processor/index.ts';
 import { runCli } from '../helpers/cli.ts';
 import { testKafka } from '../helpers/kafka.ts';
-import { logLines, pipelinePrefix, startPipeline } from '../helpers/pipeline.ts';
+import { logLines, pipelinePrefix, startPipeline, e2eTable } from '../helpers/pipeline.ts';
 import type { RunningCli } from '../helpers/cli.ts';
 import { questdbQuery } from '../helpers/questdb.ts';
 import { readTopic } from '../helpers/topics.ts';
@@ -239,21 +239,21 @@ describe('the freshness processor end to end', { timeout: 120_000 }, () => {
       'the freshness and ingest_runs rows',
       async () => {
         const events = await questdbQuery(
-          `SELECT event FROM freshness WHERE source = '${ingest}' ORDER BY ts`,
+          `SELECT event FROM ${e2eTable('freshness')} WHERE source = '${ingest}' ORDER BY ts`,
         );
-        const runs = await questdbQuery(`SELECT count() FROM ingest_runs WHERE ingest = '${ingest}'`);
+        const runs = await questdbQuery(
+          `SELECT count() FROM ${e2eTable('ingest_runs')} WHERE ingest = '${ingest}'`,
+        );
         return events.length >= 3 && Number(runs[0]?.[0]) >= 4;
       },
       { timeoutMs: 30_000, intervalMs: 250 },
     );
-    expect(await questdbQuery(`SELECT event FROM freshness WHERE source = '${ingest}' ORDER BY ts`)).toEqual([
-      ['first_seen'],
-      ['stale'],
-      ['resumed'],
-    ]);
+    expect(
+      await questdbQuery(`SELECT event FROM ${e2eTable('freshness')} WHERE source = '${ingest}' ORDER BY ts`),
+    ).toEqual([['first_seen'], ['stale'], ['resumed']]);
     expect(
       await questdbQuery(
-        `SELECT status, consecutive_failures FROM ingest_runs WHERE ingest = '${ingest}' ORDER BY ts`,
+        `SELECT status, consecutive_failures FROM ${e2eTable('ingest_runs')} WHERE ingest = '${ingest}' ORDER BY ts`,
       ),
     ).toEqual([
       ['failure', 1],
@@ -499,7 +499,11 @@ describe('the freshness processor end to end', { timeout: 120_000 }, () => {
     );
     const sources = [steady, flaky, silent, aging, failing].map((s) => `'${s}'`).join(',');
     const rowCount = async () =>
-      Number((await questdbQuery(`SELECT count() FROM freshness WHERE source IN (${sources})`))[0]?.[0]);
+      Number(
+        (
+          await questdbQuery(`SELECT count() FROM ${e2eTable('freshness')} WHERE source IN (${sources})`)
+        )[0]?.[0],
+      );
     const metricsTopic = physicalName('metrics', prefix);
     const alertsTopic = physicalName('alerts', prefix);
     await waitFor(

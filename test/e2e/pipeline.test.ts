@@ -11,7 +11,7 @@ import { physicalName, processorGroup } from '../../topics/index.ts';
 import { TcpProxy } from '../helpers/tcp-proxy.ts';
 import { crashAndRecovery } from '../helpers/equity-paths.ts';
 import { testAdmin, testKafka } from '../helpers/kafka.ts';
-import { logLines, ownedPartitions, pipelinePrefix, startPipeline } from '../helpers/pipeline.ts';
+import { logLines, ownedPartitions, pipelinePrefix, startPipeline, e2eTable } from '../helpers/pipeline.ts';
 import { questdbCount } from '../helpers/questdb.ts';
 import { referenceRun } from '../helpers/reference-run.ts';
 import { readDeadLetters, readTopic } from '../helpers/topics.ts';
@@ -61,13 +61,13 @@ async function waitForAlerts(prefix: string, count: number): Promise<Alert[]> {
 async function expectRows(table: string, where: string, expected: number): Promise<void> {
   await waitFor(
     `${expected} rows in ${table}`,
-    async () => (await questdbCount(`${table} WHERE ${where}`)) >= expected,
+    async () => (await questdbCount(`${e2eTable(table)} WHERE ${where}`)) >= expected,
     {
       timeoutMs: 60_000,
       intervalMs: 250,
     },
   );
-  expect(await questdbCount(`${table} WHERE ${where}`)).toBe(expected);
+  expect(await questdbCount(`${e2eTable(table)} WHERE ${where}`)).toBe(expected);
 }
 
 const unique = (label: string) => `${label}-${randomBytes(3).toString('hex')}`;

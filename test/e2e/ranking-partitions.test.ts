@@ -13,7 +13,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { SchemaRegistry, type Outcome } from '../../schemas/index.ts';
 import { physicalName, processorGroup } from '../../topics/index.ts';
 import { testAdmin, testKafka } from '../helpers/kafka.ts';
-import { pipelinePrefix, startPipeline } from '../helpers/pipeline.ts';
+import { pipelinePrefix, startPipeline, e2eTable } from '../helpers/pipeline.ts';
 import { questdbQuery } from '../helpers/questdb.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { cycle } from '../processors/ranking/fixtures.ts';
@@ -72,7 +72,9 @@ async function repartitioned(prefix: string, topic: string, count: number): Prom
 }
 
 const cycleRow = async (strategy: string) =>
-  questdbQuery(`SELECT closed_by, universe, status FROM ranking_cycles WHERE strategy = '${strategy}'`);
+  questdbQuery(
+    `SELECT closed_by, universe, status FROM ${e2eTable('ranking_cycles')} WHERE strategy = '${strategy}'`,
+  );
 
 describe('precision@K across outcomes partitions', { timeout: 120_000 }, () => {
   it('scores the whole universe only once every outcomes partition passed the as_of, across a restart', async () => {

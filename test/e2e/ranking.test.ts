@@ -17,7 +17,7 @@ import { SchemaRegistry, type Alert, type Metric, type Outcome } from '../../sch
 import { physicalName, processorGroup } from '../../topics/index.ts';
 import { runCli } from '../helpers/cli.ts';
 import { testAdmin, testKafka } from '../helpers/kafka.ts';
-import { pipelinePrefix, startPipeline } from '../helpers/pipeline.ts';
+import { pipelinePrefix, startPipeline, e2eTable } from '../helpers/pipeline.ts';
 import { questdbCount, questdbQuery } from '../helpers/questdb.ts';
 import { readDeadLetters, readTopic } from '../helpers/topics.ts';
 import { waitFor } from '../helpers/wait-for.ts';
@@ -165,7 +165,7 @@ async function expectRows(inputs: RankingInputs, reference: RankingReference): P
   const strategies = inputs.strategies.map((s) => `'${s.name}'`).join(',');
   for (const table of ['ranking_scores', 'ranking_cycles', 'ranking_rolling']) {
     const expected = reference.rows.get(table)!.length;
-    const where = `${table} WHERE strategy IN (${strategies})`;
+    const where = `${e2eTable(table)} WHERE strategy IN (${strategies})`;
     await waitFor(`${expected} rows in ${table}`, async () => (await questdbCount(where)) >= expected, {
       timeoutMs: 60_000,
       intervalMs: 250,
@@ -222,7 +222,7 @@ describe('precision@K end to end', { timeout: 150_000 }, () => {
     const beta = inputs.strategies[1]!.name;
     expect(
       await questdbQuery(
-        `SELECT k, precision_at_k, recall_at_k, hit_at_k, ndcg_at_k FROM ranking_scores WHERE cycle_id = '${beta}-0' ORDER BY k`,
+        `SELECT k, precision_at_k, recall_at_k, hit_at_k, ndcg_at_k FROM ${e2eTable('ranking_scores')} WHERE cycle_id = '${beta}-0' ORDER BY k`,
       ),
     ).toEqual([
       ['1', 1, 1, 1, 1],
@@ -230,7 +230,7 @@ describe('precision@K end to end', { timeout: 150_000 }, () => {
     ]);
     expect(
       await questdbQuery(
-        `SELECT status, closed_by FROM ranking_cycles WHERE strategy = '${beta}' AND cycle_id = '${beta}-2'`,
+        `SELECT status, closed_by FROM ${e2eTable('ranking_cycles')} WHERE strategy = '${beta}' AND cycle_id = '${beta}-2'`,
       ),
     ).toEqual([['failed', 'watermark']]);
 
@@ -300,7 +300,7 @@ describe('precision@K end to end', { timeout: 150_000 }, () => {
       'the cycle scored at its deadline',
       async () => {
         const rows = await questdbQuery(
-          `SELECT status, closed_by FROM ranking_cycles WHERE strategy = '${strategy}'`,
+          `SELECT status, closed_by FROM ${e2eTable('ranking_cycles')} WHERE strategy = '${strategy}'`,
         );
         return rows.length > 0 ? rows : undefined;
       },

@@ -15,7 +15,7 @@ import type { RecordPosition } from '../../runtime/kafka/index.ts';
 import { physicalName, processorGroup } from '../../topics/index.ts';
 import { runCli } from '../helpers/cli.ts';
 import { testAdmin, testKafka } from '../helpers/kafka.ts';
-import { pipelinePrefix, startPipeline } from '../helpers/pipeline.ts';
+import { pipelinePrefix, startPipeline, e2eTable } from '../helpers/pipeline.ts';
 import { questdbQuery } from '../helpers/questdb.ts';
 import { readDeadLetters, readTopic } from '../helpers/topics.ts';
 import { uniqueName } from '../helpers/unique.ts';
@@ -145,7 +145,7 @@ async function waitForAlerts(
 async function alertRows(fingerprints: readonly string[]): Promise<unknown[][]> {
   return questdbQuery(
     'SELECT fingerprint, rule, severity, status, env, summary, description, value, threshold, labels, ' +
-      `starts_at, ends_at, ts FROM alerts WHERE fingerprint IN (${fingerprints.map((f) => `'${f}'`).join(',')}) ` +
+      `starts_at, ends_at, ts FROM ${e2eTable('alerts')} WHERE fingerprint IN (${fingerprints.map((f) => `'${f}'`).join(',')}) ` +
       'ORDER BY ts, fingerprint',
   );
 }
@@ -198,6 +198,7 @@ function emptyRunsAlert(
     labels: { ingest },
     value: null,
     threshold: null,
+    unit: null,
     starts_at: at(from),
     ends_at: status === 'resolved' ? at(minutes) : null,
     ts: at(minutes),
@@ -257,6 +258,7 @@ describe('rules over records end to end', { timeout: 120_000 }, () => {
       labels: fillLabels(t.venue),
       value: t.notional,
       threshold: 1_000_000,
+      unit: null,
       starts_at: startsAt,
       ends_at: status === 'resolved' ? t.ts : null,
       ts: t.ts,

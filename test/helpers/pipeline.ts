@@ -1,4 +1,5 @@
 import { onTestFinished } from 'vitest';
+import { namespace } from '../../core/namespace.ts';
 import { applyTopics, removePrefix } from '../../topics/index.ts';
 import { PROCESSOR_NAMES } from '../../processors/index.ts';
 import { startCli, type RunningCli } from './cli.ts';
@@ -21,6 +22,16 @@ export async function pipelinePrefix(label: string): Promise<string> {
   return prefix;
 }
 
+/**
+ * The namespace pipelines started by {@link startPipeline} write their QuestDB tables in (TW_NAMESPACE):
+ * one for all of them, so that tests share 17 tables instead of creating 17 per test (their rows are
+ * told apart by unique portfolios, strategies and sources); the namespace test uses its own.
+ */
+export const E2E_NAMESPACE = namespace('e2e');
+
+/** The QuestDB table `name` of pipelines started by {@link startPipeline} (`e2e__drawdown`). */
+export const e2eTable = (name: string): string => E2E_NAMESPACE.table(name);
+
 /** Log lines (pino JSON) of a running or finished pipeline. */
 export function logLines(text: string): Record<string, unknown>[] {
   return text
@@ -38,6 +49,7 @@ export async function startPipeline(
   const pipeline = startCli(['run', ...args], {
     env: {
       TOPIC_PREFIX: prefix,
+      TW_NAMESPACE: E2E_NAMESPACE.name,
       TW_LOG_LEVEL: 'info',
       TW_LOG_FORMAT: 'json',
       TW_SHUTDOWN_TIMEOUT_MS: '30000',

@@ -53,6 +53,7 @@ const EDGE_CASES: Samples = {
       env: 'paper',
       summary: LONG_TEXT,
       description: null,
+      unit: null,
       labels: { 'team name ✓': '' },
       value: Number.NaN,
       threshold: Number.POSITIVE_INFINITY,

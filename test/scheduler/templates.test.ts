@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished } from 'vitest';
 import { silentLogger } from '../../core/logger.ts';
+import { namespace, type Namespace } from '../../core/namespace.ts';
 import type { SinkRow } from '../../processors/contract.ts';
 import { SchemaRegistry, type Metric } from '../../schemas/index.ts';
 import { SchedulerOutputs } from '../../scheduler/outputs.ts';
@@ -48,12 +49,13 @@ async function runTemplate(
   params: unknown,
   scheduledAt: number,
   env: 'prod' | 'paper' = 'prod',
+  questdb: QuestDbSink = sink,
 ): Promise<{ summary: TemplateSummary; metrics: () => Promise<Metric[]>; prefix: string }> {
   const prefix = await withTestTopics('tpl');
   const outputs = new SchedulerOutputs({
     kafka: testKafka(),
     registry,
-    questdb: sink,
+    questdb,
     topicPrefix: prefix,
     transactionalId: uniqueName('tw-test-tpl'),
     logger: silentLogger(),
@@ -254,6 +256,49 @@ describe('risk-check', () => {
     });
   });
 });
+
+describe('namespaces', () => {
+  it('a template reads and writes only its environment’s tables', async () => {
+    const id = uniqueName('rkns');
+    const ns = namespace(id.replace(/[^a-z0-9]+/g, '_'));
+    const own = await QuestDbSink.create({
+      httpUrl: inject('services').questdbHttpUrl,
+      logger: silentLogger(),
+      namespace: ns,
+    });
+    onTestFinished(async () => {
+      await own.close();
+      await dropNamespaceTables(ns);
+    });
+    const t = Date.UTC(2025, 2, 3, 12);
+    const mark = (cash: number): SinkRow => ({
+      table: 'portfolio_marks',
+      ts: t - M,
+      symbols: { portfolio: id, env: 'prod' },
+      columns: { equity: 100, cash },
+    });
+    // The same portfolio in two environments: all cash in the default one, half invested in `ns`.
+    await insert([mark(100)], 'portfolio_marks', `portfolio = '${id}'`);
+    own.write([mark(50)]);
+    await own.flush();
+    await own.waitForRows('portfolio_marks', `portfolio = '${id}'`, 1);
+
+    const { summary } = await runTemplate('risk-check', { portfolios: [id] }, t, 'prod', own);
+    expect(summary).toEqual({ portfolios: 1, breaches: 0 });
+    await own.waitForRows('risk_checks', `portfolio = '${id}'`, 1);
+    expect(await rowsOf(`SELECT exposure FROM ${ns.table('risk_checks')} WHERE portfolio = '${id}'`)).toEqual(
+      [{ exposure: 0.5 }],
+    );
+    // Nothing landed in the default environment's table.
+    expect(await rowsOf(`SELECT count() n FROM risk_checks WHERE portfolio = '${id}'`)).toEqual([{ n: 0 }]);
+  });
+});
+
+/** Drops every QuestDB table of the namespace `ns` (a test's own). */
+async function dropNamespaceTables(ns: Namespace): Promise<void> {
+  const tables = await rowsOf(`SELECT table_name FROM tables() WHERE table_name LIKE '${ns.tablePrefix}%'`);
+  for (const t of tables) await sink.query(`DROP TABLE IF EXISTS "${String(t['table_name'])}"`);
+}
 
 describe('pnl-reconciliation', () => {
   it('compares the trades between two marks with the change in cash, per portfolio and day', async () => {

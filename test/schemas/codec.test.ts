@@ -40,8 +40,8 @@ describe('codec round trips', () => {
   });
 
   it('every record type has a distinct fingerprint and one current version', () => {
-    // Alert has a published earlier version: v1, before its optional description.
-    expect(registry.versions('Alert').map((v) => v.current)).toEqual([true, false]);
+    // Alert has published earlier versions: v1 before its optional description, v2 before its unit.
+    expect(registry.versions('Alert').map((v) => v.current)).toEqual([true, false, false]);
     const fingerprints = RECORD_TYPES.map((name) => registry.codec(name).fingerprint);
     expect(new Set(fingerprints).size).toBe(RECORD_TYPES.length);
     for (const name of RECORD_TYPES) {

@@ -45,6 +45,7 @@ describe('rules processor', () => {
       env: 'prod',
       summary: 'alpha (prod) is down 6.20% (threshold 5.00%)',
       description: null,
+      unit: null,
       labels: { portfolio: 'alpha' },
       value: 0.062,
       threshold: 0.05,

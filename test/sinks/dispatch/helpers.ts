@@ -40,6 +40,7 @@ export function alert(overrides: Partial<Alert> = {}): Alert {
     env: 'prod',
     summary: 'momentum-main drawdown 6.2% exceeds 5%',
     description: null,
+    unit: null,
     labels: { portfolio: 'momentum-main' },
     value: 0.062,
     threshold: 0.05,

@@ -19,6 +19,7 @@ export function alert(overrides: Partial<Alert> = {}): Alert {
     env: 'prod',
     summary: 'momentum-main drawdown 12.4% exceeds 10%',
     description: null,
+    unit: null,
     labels: { portfolio: 'momentum-main' },
     value: 0.124,
     threshold: 0.1,
