@@ -1,10 +1,19 @@
 /** The README's main command, `tradewatch demo`, against the test services. */
 import { describe, expect, it } from 'vitest';
+import { namespace, resolveNamespace } from '../../core/namespace.ts';
 import { runCli } from '../helpers/cli.ts';
+import { questdbCount, questdbQuery } from '../helpers/questdb.ts';
 import { testKafka } from '../helpers/kafka.ts';
 import { uniqueName } from '../helpers/unique.ts';
 import { removePrefix } from '../../topics/index.ts';
 import { PROCESSOR_NAMES } from '../../processors/index.ts';
+
+/** Rows of the demo's portfolios in `table`, or -1 when there is no such table. */
+async function userTableRows(table: string): Promise<number> {
+  const exists = await questdbQuery(`SELECT count() FROM tables() WHERE table_name = '${table}'`);
+  if (Number(exists[0]?.[0]) === 0) return -1;
+  return questdbCount(`${table} WHERE portfolio IN ('alpha-momentum', 'beta-meanrev', 'gamma-paper')`);
+}
 
 describe('tradewatch demo', () => {
   it(
@@ -14,6 +23,11 @@ describe('tradewatch demo', () => {
       const prefix = `${uniqueName('t-demo')}.`;
       const demoPrefix = `${prefix}demo.`;
       const env = { TOPIC_PREFIX: prefix };
+      // The demo's own namespace: `<the environment's>_demo`, never the user's tables.
+      const ns = namespace(`${resolveNamespace(undefined, prefix).name}_demo`);
+      const userRows = () => userTableRows(resolveNamespace(undefined, prefix).table('drawdown'));
+      const plainRows = () => userTableRows('drawdown');
+      const [userBefore, plainBefore] = [await userRows(), await plainRows()];
       try {
         for (const run of [1, 2]) {
           const result = await runCli(['demo'], { env, timeoutMs: 180_000 });
@@ -26,13 +40,21 @@ describe('tradewatch demo', () => {
             'still firing at the end of the path: portfolio_drawdown_daily (gamma-paper)',
           );
           expect(result.stdout).not.toMatch(/(FIRING|resolved) +\S+ +beta-meanrev/); // no alert for the 4% dip
-          expect(result.stdout).toContain('rows: portfolio_marks 360, drawdown 360, alerts 7');
+          expect(result.stdout).toContain(
+            `rows: ${ns.table('portfolio_marks')} 360, ${ns.table('drawdown')} 360, ${ns.table('alerts')} 7`,
+          );
+          // A user's tables (this environment's, and the default environment's) are untouched.
+          expect([await userRows(), await plainRows()]).toEqual([userBefore, plainBefore]);
           expect(result.stdout).toContain('stack down');
         }
       } finally {
         const admin = await testKafka().admin();
         await removePrefix(admin, demoPrefix, PROCESSOR_NAMES);
         await admin.close();
+        const tables = await questdbQuery(
+          `SELECT table_name FROM tables() WHERE table_name LIKE '${ns.tablePrefix}%'`,
+        );
+        for (const [name] of tables) await questdbQuery(`DROP TABLE IF EXISTS "${String(name)}"`);
       }
     },
   );
