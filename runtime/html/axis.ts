@@ -15,13 +15,14 @@ export interface ValueAxis {
   readonly zero?: boolean;
 }
 
-/** The ECharts `yAxis`/`xAxis` of a value axis. */
-export function valueAxis(axis: ValueAxis | undefined) {
+/** The ECharts `yAxis` (or, with `x`, `xAxis`: its name centred below) of a value axis. */
+export function valueAxis(axis: ValueAxis | undefined, x = false) {
   const format = axis?.format ?? 'number';
   return {
     type: 'value' as const,
     name: axis?.label,
     nameTextStyle: { color: '#555' },
+    ...(x ? { nameLocation: 'middle' as const, nameGap: 26 } : {}),
     scale: !(axis?.zero ?? false),
     min: axis?.min,
     max: axis?.max,
@@ -30,21 +31,43 @@ export function valueAxis(axis: ValueAxis | undefined) {
   };
 }
 
-/** The ECharts time axis: UTC labels, no padding beyond the data. */
+/** The ECharts time axis: UTC labels (the page's useUTC), dates spelled out, overlapping labels hidden. */
 export function timeAxis() {
   return {
     type: 'time' as const,
-    axisLabel: { hideOverlap: true },
+    axisLabel: {
+      hideOverlap: true,
+      formatter: {
+        year: '{yyyy}',
+        month: '{MMM} {yyyy}',
+        day: '{MMM} {d}',
+        hour: '{HH}:{mm}',
+        minute: '{HH}:{mm}',
+        second: '{HH}:{mm}:{ss}',
+        millisecond: '{HH}:{mm}:{ss}.{SSS}',
+        none: '{yyyy}-{MM}-{dd} {HH}:{mm}',
+      },
+    },
     splitLine: { show: false },
   };
 }
 
-/** A grid leaving room for the legend when there is one. */
-export function grid(legend: boolean) {
-  return { left: 70, right: 30, top: legend ? 36 : 16, bottom: 30 };
+/** A grid leaving room for the legend when there is one (and for an x-axis name below). */
+export function grid(legend: boolean, xName = false) {
+  return { left: 70, right: 30, top: legend ? 36 : 16, bottom: xName ? 46 : 30 };
 }
 
 /** A legend on top, shown when there is more than one series. */
 export function legend(names: readonly string[]) {
-  return names.length > 1 ? { top: 4, data: [...names], textStyle: { color: '#333' } } : undefined;
+  // A wide gap: the server measures text with estimated glyph widths, the browser's font may be wider.
+  return names.length > 1
+    ? {
+        top: 4,
+        data: [...names],
+        itemGap: 28,
+        itemWidth: 18,
+        itemHeight: 10,
+        textStyle: { color: '#333', fontSize: 12 },
+      }
+    : undefined;
 }

@@ -74,9 +74,9 @@ export function scatterChart(options: ScatterChartOptions): Html {
       data: options.fit ? { r: r === null ? '' : String(r) } : {},
     },
     () => ({
-      grid: grid(names.length > 1),
+      grid: grid(names.length > 1, options.x?.label !== undefined),
       legend: legend(names),
-      xAxis: valueAxis(options.x),
+      xAxis: valueAxis(options.x, true),
       yAxis: valueAxis(options.y),
       series,
     }),

@@ -18,6 +18,8 @@ export interface TimeSeries {
   readonly area?: boolean;
   /** Dashed and thinner (rolling means, thresholds). Default false. */
   readonly dashed?: boolean;
+  /** `faint`: thin and translucent (raw values under a mean); `bold`: thick (the mean). Default `normal`. */
+  readonly weight?: 'faint' | 'normal' | 'bold';
   /** Drawn as steps (values that hold until the next point). Default false. */
   readonly step?: boolean;
   /** A CSS colour (default: the palette, in series order). */
@@ -29,6 +31,8 @@ export interface TimeChartOptions extends ChartBase {
   readonly series: readonly TimeSeries[];
   readonly y?: ValueAxis;
 }
+
+const WIDTHS = { faint: 1, normal: 1.6, bold: 2.4 } as const;
 
 /** Counts the non-null values the chart draws. */
 function countPoints(series: readonly TimeSeries[]): number {
@@ -68,7 +72,11 @@ export function timeChart(options: TimeChartOptions): Html {
       connectNulls: false,
       step: s.step ? 'end' : false,
       color: s.color,
-      lineStyle: { width: s.dashed ? 1.2 : 1.6, type: s.dashed ? 'dashed' : 'solid' },
+      lineStyle: {
+        width: WIDTHS[s.weight ?? 'normal'],
+        type: s.dashed ? 'dashed' : 'solid',
+        opacity: s.weight === 'faint' ? 0.45 : 1,
+      },
       areaStyle: s.area ? { opacity: 0.25 } : undefined,
       silent: true,
     })),
