@@ -12,6 +12,7 @@ import {
   keyValueTable,
   markup,
   scatterChart,
+  scrollBox,
   table,
   timeChart,
   type EventSeries,
@@ -203,17 +204,19 @@ export function alertsTimeline(result: BacktestResult, prefix = ''): Html {
 export function alertsTable(result: BacktestResult, prefix = ''): Html {
   const rows = result.alerts.slice(0, ALERT_ROWS);
   const more = result.alerts.length - rows.length;
-  return markup`${table({
-    id: `${prefix}alerts-table`,
-    columns: [
-      { label: 'time (UTC)', value: (a: BacktestAlert) => formatTime(a.ts) },
-      { label: 'rule', value: (a) => a.rule },
-      { label: 'severity', value: (a) => a.severity },
-      { label: 'status', value: (a) => a.status },
-      { label: 'summary', value: (a) => a.summary },
-    ],
-    rows,
-  })}${more > 0 ? markup`<p class="intro">… and ${more} more in alerts.jsonl.</p>\n` : ''}`;
+  return markup`${scrollBox(
+    table({
+      id: `${prefix}alerts-table`,
+      columns: [
+        { label: 'time (UTC)', value: (a: BacktestAlert) => formatTime(a.ts) },
+        { label: 'rule', value: (a) => a.rule },
+        { label: 'severity', value: (a) => a.severity },
+        { label: 'status', value: (a) => a.status },
+        { label: 'summary', value: (a) => a.summary },
+      ],
+      rows,
+    }),
+  )}${more > 0 ? markup`<p class="intro">… and ${more} more in alerts.jsonl.</p>\n` : ''}`;
 }
 
 /** A metric's label, value and format. */

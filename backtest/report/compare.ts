@@ -13,6 +13,7 @@ import {
   type Html,
   type TimePoint,
   type ValueAxis,
+  type ValueFormat,
 } from '../../runtime/html/index.ts';
 import type { BacktestResult } from '../result.ts';
 import {
@@ -65,6 +66,11 @@ function overlay(
   });
 }
 
+/** A difference, with its sign: "+1.5%", "-0.2", "0". */
+function signed(v: number, format: ValueFormat): string {
+  return `${v > 0 ? '+' : ''}${formatValue(v, format)}`;
+}
+
 /** Metrics of both runs and B − A. */
 function metricsComparison(a: BacktestResult, b: BacktestResult, labels: [string, string]): Html {
   const ks = [...new Set([...ksOf(a), ...ksOf(b)])].sort((x, y) => Number(x) - Number(y));
@@ -80,7 +86,7 @@ function metricsComparison(a: BacktestResult, b: BacktestResult, labels: [string
       { label: labels[1], value: ([, row]) => show(row), align: 'right' },
       {
         label: 'B − A',
-        value: ([x, y]) => (x[1] === null || y[1] === null ? null : formatValue(y[1] - x[1], x[2])),
+        value: ([x, y]) => (x[1] === null || y[1] === null ? null : signed(y[1] - x[1], x[2])),
         align: 'right',
       },
     ],

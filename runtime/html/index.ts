@@ -23,6 +23,7 @@ export {
   codeBlock,
   paragraph,
   columns,
+  scrollBox,
   type Column,
   type TableOptions,
 } from './table.ts';

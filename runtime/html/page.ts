@@ -55,6 +55,8 @@ td.left{text-align:left}
 pre{background:var(--panel);border:1px solid var(--line);border-radius:6px;padding:10px 12px;overflow:auto;font-size:12px;max-height:480px}
 .columns{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:16px}
 .column{min-width:0}
+.scroll{overflow:auto;border-bottom:1px solid var(--line);margin-bottom:16px}
+.scroll table{margin:0}
 footer{padding:12px 28px;color:var(--muted);font-size:12px;border-top:1px solid var(--line)}
 @media print{nav{display:none}main{padding:0 12px}}
 `;

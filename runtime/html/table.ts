@@ -84,6 +84,11 @@ export function paragraph(text: string): Html {
   return markup`<p>${text}</p>\n`;
 }
 
+/** A block of at most `maxHeight` pixels (default 480) that scrolls: a long table that should not push the rest away. */
+export function scrollBox(content: HtmlValue, maxHeight = 480): Html {
+  return markup`<div class="scroll" style="max-height:${maxHeight}px">${content}</div>\n`;
+}
+
 /** Blocks next to each other, in equal columns (they stack on a narrow screen). */
 export function columns(...blocks: readonly HtmlValue[]): Html {
   return markup`<div class="columns">${blocks.map((b) => markup`<div class="column">${b}</div>`)}</div>\n`;
