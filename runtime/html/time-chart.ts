@@ -34,6 +34,19 @@ export interface TimeChartOptions extends ChartBase {
 
 const WIDTHS = { faint: 1, normal: 1.6, bold: 2.4 } as const;
 
+/** A line draws nothing for a value with gaps on both sides: such series (and short ones) get dots. */
+function needsSymbols(points: readonly TimePoint[]): boolean {
+  let values = 0;
+  for (let i = 0; i < points.length; i++) {
+    if (points[i]![1] === null) continue;
+    values++;
+    const before = i === 0 ? null : points[i - 1]![1];
+    const after = i === points.length - 1 ? null : points[i + 1]![1];
+    if (before === null && after === null) return true;
+  }
+  return values <= 48;
+}
+
 /** Counts the non-null values the chart draws. */
 function countPoints(series: readonly TimeSeries[]): number {
   let n = 0;
@@ -68,7 +81,8 @@ export function timeChart(options: TimeChartOptions): Html {
       type: 'line',
       name: s.name,
       data: s.points.map(([t, v]) => [t, v]),
-      showSymbol: false,
+      showSymbol: needsSymbols(s.points),
+      symbolSize: 4,
       connectNulls: false,
       step: s.step ? 'end' : false,
       color: s.color,

@@ -76,6 +76,18 @@ describe('charts', () => {
     expect(empty).not.toContain('<svg');
   });
 
+  it('draws a dot for a value between gaps, which a line alone would not show', () => {
+    const dots = (points: [number, number | null][]) =>
+      (
+        timeChart({ id: 'd', title: 'D', series: [{ name: 'a', points }] }).text.match(/<path d="M[^"]*A/g) ??
+        []
+      ).length;
+    const long = (value: (i: number) => number | null) =>
+      Array.from({ length: 100 }, (_, i): [number, number | null] => [t0 + i * hour, value(i)]);
+    expect(dots(long((i) => i))).toBe(0);
+    expect(dots(long((i) => (i === 50 ? 1 : i === 49 || i === 51 ? null : i)))).toBeGreaterThan(0);
+  });
+
   it('puts Pearson r and n in a scatter title and on the figure', () => {
     const chart = scatterChart({
       id: 'sc',
