@@ -6,6 +6,7 @@ import type { ChartBase } from './chart-svg.ts';
 import { checkFinite, figure } from './chart-svg.ts';
 import type { ValueFormat } from './format.ts';
 import { formatValue } from './format.ts';
+import { TradewatchError } from '../../core/errors.ts';
 import type { Html } from './html.ts';
 import { histogramBins } from './stats.ts';
 
@@ -36,7 +37,8 @@ function bars(options: BarChartOptions, pointsDrawn?: number): Html {
   let points = 0;
   for (const s of options.series) {
     if (s.values.length !== options.categories.length) {
-      throw new RangeError(
+      throw new TradewatchError(
+        'TW_INPUT_INVALID',
         `chart "${options.id}", series "${s.name}": ${s.values.length} values for ${options.categories.length} categories; give one value (or null) per category`,
       );
     }

@@ -3,6 +3,7 @@ import type { ScatterSeriesOption } from 'echarts/charts';
 import { grid, legend, timeAxis } from './axis.ts';
 import type { ChartBase } from './chart-svg.ts';
 import { checkFinite, figure } from './chart-svg.ts';
+import { TradewatchError } from '../../core/errors.ts';
 import type { Html } from './html.ts';
 
 /** An event at time `t` (epoch ms) in lane `lane`. */
@@ -42,7 +43,8 @@ export function eventChart(options: EventChartOptions): Html {
     );
     for (const e of s.events) {
       if (!lanes.has(e.lane)) {
-        throw new RangeError(
+        throw new TradewatchError(
+          'TW_INPUT_INVALID',
           `chart "${options.id}", series "${s.name}": event at ${e.t} is in lane "${e.lane}", which is not in lanes; add it to lanes`,
         );
       }

@@ -30,6 +30,9 @@ export interface TimeSeries {
 export interface TimeChartOptions extends ChartBase {
   readonly series: readonly TimeSeries[];
   readonly y?: ValueAxis;
+  /** Bounds of the time axis, epoch ms (default: fitted to the data). A dashboard's time range. */
+  readonly from?: number;
+  readonly to?: number;
 }
 
 const WIDTHS = { faint: 1, normal: 1.6, bold: 2.4 } as const;
@@ -75,7 +78,7 @@ export function timeChart(options: TimeChartOptions): Html {
   return figure(options, { points: countPoints(options.series), series: options.series.length }, () => ({
     grid: grid(names.length > 1),
     legend: legend(names),
-    xAxis: timeAxis(),
+    xAxis: { ...timeAxis(), min: options.from, max: options.to },
     yAxis: valueAxis(options.y),
     series: options.series.map((s): LineSeriesOption => ({
       type: 'line',

@@ -145,6 +145,9 @@ describe('charts', () => {
       }),
     ).toThrow(/chart "x", series "eq": value 3 is NaN; pass a finite number, or null for a gap/);
     expect(() => timeChart({ id: 'bad id', title: 'X', series: [] })).toThrow(/chart id "bad id" is invalid/);
+    expect(() => timeChart({ id: 'bad id', title: 'X', series: [] })).toThrow(
+      expect.objectContaining({ code: 'TW_INPUT_INVALID' }),
+    );
     expect(() =>
       barChart({ id: 'b', title: 'B', categories: ['x'], series: [{ name: 's', values: [1, 2] }] }),
     ).toThrow(/2 values for 1 categories/);
