@@ -52,9 +52,9 @@ export function timeAxis() {
   };
 }
 
-/** A grid leaving room for the legend when there is one (and for an x-axis name below). */
-export function grid(legend: boolean, xName = false) {
-  return { left: 70, right: 30, top: legend ? 36 : 16, bottom: xName ? 46 : 30 };
+/** A grid leaving room above (for a legend or a y-axis name) and below (for an x-axis name) when asked. */
+export function grid(roomAbove: boolean, roomBelow = false) {
+  return { left: 70, right: 30, top: roomAbove ? 36 : 16, bottom: roomBelow ? 46 : 30 };
 }
 
 /** A legend on top, shown when there is more than one series. */

@@ -46,6 +46,13 @@ export const PALETTE = [
   '#6c757d',
 ] as const;
 
+/**
+ * Chart text is laid out on the server with ECharts' built-in glyph widths, which are Arial's: so the
+ * SVG asks for Arial or a font with its metrics (Liberation Sans on Linux), and labels do not overlap.
+ * (Unquoted: the family list goes into a style attribute.)
+ */
+const FONT = 'Arial, Liberation Sans, Helvetica, sans-serif';
+
 const ID = /^[A-Za-z][A-Za-z0-9_-]*$/;
 
 /** Throws a clear error when `id` cannot be a chart id. */
@@ -101,7 +108,7 @@ export function renderSvg(id: string, option: ChartOption, width: number, height
       animation: false,
       useUTC: true,
       color: [...PALETTE],
-      textStyle: { fontFamily: 'system-ui, sans-serif' },
+      textStyle: { fontFamily: FONT },
       ...option,
     });
     return scopeIds(id, chart.renderToSVGString());

@@ -1,7 +1,7 @@
 /** Scatter plots, with an optional least-squares line and Pearson's r. */
 import type { LineSeriesOption, ScatterSeriesOption } from 'echarts/charts';
 import type { ValueAxis } from './axis.ts';
-import { grid, legend, valueAxis } from './axis.ts';
+import { grid, valueAxis } from './axis.ts';
 import type { ChartBase } from './chart-svg.ts';
 import { PALETTE, checkFinite, figure } from './chart-svg.ts';
 import { formatNumber } from './format.ts';
@@ -65,7 +65,6 @@ export function scatterChart(options: ScatterChartOptions): Html {
       silent: true,
     });
   }
-  const names = series.map((s) => s.name as string);
   return figure(
     { ...options, title },
     {
@@ -74,8 +73,8 @@ export function scatterChart(options: ScatterChartOptions): Html {
       data: options.fit ? { r: r === null ? '' : String(r) } : {},
     },
     () => ({
-      grid: grid(names.length > 1, options.x?.label !== undefined),
-      legend: legend(names),
+      // No legend: the note says what the line is; the room above is for the y-axis name.
+      grid: grid(options.y?.label !== undefined, options.x?.label !== undefined),
       xAxis: valueAxis(options.x, true),
       yAxis: valueAxis(options.y),
       series,
