@@ -27,7 +27,7 @@ import {
   type MetricRow,
 } from './charts.ts';
 import { provenance, runLabel, runSummary } from './describe.ts';
-import { ksOf, perPeriod, precisionSeries, rolling, rollingWindow } from './series.ts';
+import { checkPeriodOrder, ksOf, perPeriod, precisionSeries, rolling, rollingWindow } from './series.ts';
 
 /** The two runs' names on the page: their labels, or "A: …" and "B: …" when those are the same. */
 function names(a: BacktestResult, b: BacktestResult): [string, string] {
@@ -96,6 +96,8 @@ function metricsComparison(a: BacktestResult, b: BacktestResult, labels: [string
 
 /** The comparison page of runs `a` and `b`, as HTML (UTF-8). The same results give the same bytes. */
 export function renderBacktestComparison(a: BacktestResult, b: BacktestResult): string {
+  checkPeriodOrder(a);
+  checkPeriodOrder(b);
   const labels = names(a, b);
   const wa = rollingWindow(a.periods);
   const wb = rollingWindow(b.periods);

@@ -20,9 +20,11 @@ import {
   turnoverChart,
 } from './charts.ts';
 import { provenance, runLabel, runSummary } from './describe.ts';
+import { checkPeriodOrder } from './series.ts';
 
 /** The report page of one run, as HTML (UTF-8). The same result gives the same bytes. */
 export function renderBacktestReport(result: BacktestResult): string {
+  checkPeriodOrder(result);
   return renderPage({
     title: `Backtest ${runLabel(result)}`,
     subtitle: runSummary(result),

@@ -2,10 +2,27 @@
  * The series the report draws, read off a BacktestResult. Pure: the same result gives the same
  * series, and the tests count a chart's points from these.
  */
+import { TradewatchError } from '../../core/errors.ts';
 import { rollingMean, type TimePoint } from '../../runtime/html/index.ts';
 import type { BacktestPeriod, BacktestResult } from '../result.ts';
 
 const DAY_MS = 86_400_000;
+
+const iso = (t: number) => (Number.isFinite(t) ? new Date(t).toISOString() : String(t));
+
+/** Throws a clear error unless the periods are in strictly increasing time order (as the engine writes them). */
+export function checkPeriodOrder(result: BacktestResult): void {
+  for (let i = 1; i < result.periods.length; i++) {
+    const before = result.periods[i - 1]!.t;
+    const t = result.periods[i]!.t;
+    if (!(t > before)) {
+      throw new TradewatchError(
+        'TW_INPUT_INVALID',
+        `backtest ${result.manifest.id}: period ${i} (t = ${iso(t)}) does not come after period ${i - 1} (t = ${iso(before)}); the report needs the periods in increasing time order, one per rebalance`,
+      );
+    }
+  }
+}
 
 /** The Ks of the run, in numeric order: those of the metrics and of any period. */
 export function ksOf(result: BacktestResult): string[] {

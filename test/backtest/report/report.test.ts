@@ -84,6 +84,16 @@ describe('backtest report', () => {
     expect(html).not.toContain('<b>');
   });
 
+  it('refuses periods out of time order, saying which', () => {
+    const shuffled = { ...run, periods: [run.periods[0]!, run.periods[2]!, run.periods[1]!] };
+    expect(() => renderBacktestReport(shuffled)).toThrow(
+      /backtest momentum-blend-2025: period 2 \(t = 2025-01-01T01:00:00.000Z\) does not come after period 1 \(t = 2025-01-01T02:00:00.000Z\)/,
+    );
+    expect(() => renderBacktestComparison(run, shuffled)).toThrow(
+      expect.objectContaining({ code: 'TW_INPUT_INVALID' }),
+    );
+  });
+
   it('renders a run without periods or alerts, saying "No data"', () => {
     const html = renderBacktestReport(backtestFixture({ periods: 0 }));
     expect(chartPoints(html)).toMatchObject({ equity: 0, returns: 0, alerts: 0, 'precision-at-10': 0 });
