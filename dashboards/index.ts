@@ -36,3 +36,12 @@ export {
   type VariableSpec,
   type Visualisation,
 } from './model.ts';
+export {
+  annotationProblems,
+  frameProblems,
+  isNumber,
+  isText,
+  isTime,
+  visualisationOf,
+  type ResultColumn,
+} from './frame-check.ts';

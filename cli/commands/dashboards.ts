@@ -1,7 +1,7 @@
 /**
  * `tradewatch dashboards ...`: the Grafana dashboards over QuestDB, as code (dashboards/README.md).
- * - `dashboards build [--check]`: writes dashboards/grafana/*.json from the definitions; `--check` writes
- *   nothing and exits 1 when a file is stale, missing or has no definition.
+ * - `dashboards build [--check] [--out dir]`: writes dashboards/grafana/*.json (or `--out`) from the
+ *   definitions; `--check` writes nothing and exits 1 when a file is stale, missing or has no definition.
  */
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -17,9 +17,16 @@ export function registerDashboardsCommands(program: Command): void {
     .description('write dashboards/grafana/*.json from the definitions in dashboards/definitions/')
     .option('--check', 'write nothing; exit 1 when a file differs from its definition')
     .option('--rules <file>', 'the alert rules file the thresholds come from (default: the shipped rules)')
-    .action(async (options: { check?: boolean; rules?: string }) => {
+    .option(
+      '--out <dir>',
+      'where the JSON goes (default: dashboards/grafana, what docker-compose.yml provisions)',
+    )
+    .action(async (options: { check?: boolean; rules?: string; out?: string }) => {
       const specs = await loadDashboards(options.rules);
-      const states = await syncDashboardFiles(specs, { write: options.check !== true });
+      const states = await syncDashboardFiles(specs, {
+        write: options.check !== true,
+        ...(options.out === undefined ? {} : { dir: path.resolve(options.out) }),
+      });
       let bad = 0;
       for (const { file, state } of states) {
         const shown = path.relative(process.cwd(), file);

@@ -42,7 +42,8 @@ export function dataSources(): DashboardSpec {
             description: "Each source's latest freshness event at the end of the range.",
             visualisation: 'table',
             sql: sql(
-              'SELECT topic, source, env, event, last_seen, due_at, staleness_ms, cadence_ms, records',
+              "SELECT topic, source, env, event, event NOT IN ('forgotten', 'unwatched', 'retired') AND due_at <= ts AS overdue,",
+              '  last_seen, due_at, staleness_ms, cadence_ms, records',
               `FROM ${table('freshness')}`,
               `WHERE ts <= $__toTime AND ${FILTER}`,
               'LATEST ON ts PARTITION BY topic, source, env',

@@ -69,11 +69,12 @@ export function overview(): DashboardSpec {
           {
             title: 'Instances',
             description:
-              'Every `tradewatch run` instance by its heartbeats: its latest freshness event (`stale` when it stopped beating, `retired` after a graceful stop).',
+              'Every `tradewatch run` instance by its heartbeats: its latest freshness event, and whether it is overdue (no heartbeat by `due_at`; `retired` after a graceful stop).',
             visualisation: 'table',
             width: 12,
             sql: sql(
-              'SELECT source AS instance, env, event, last_seen, staleness_ms',
+              "SELECT source AS instance, env, event, last_seen, event != 'retired' AND due_at <= ts AS overdue,",
+              '  staleness_ms',
               `FROM ${table('freshness')}`,
               `WHERE ts <= $__toTime AND topic = 'heartbeats' AND ${matches('env', 'env')}`,
               'LATEST ON ts PARTITION BY source, env',
@@ -90,7 +91,7 @@ export function overview(): DashboardSpec {
               `FROM (SELECT * FROM ${table('freshness')}`,
               `  WHERE ts <= $__toTime AND ${matches('env', 'env')}`,
               '  LATEST ON ts PARTITION BY topic, source, env)',
-              "WHERE event = 'stale'",
+              "WHERE due_at <= ts AND event NOT IN ('forgotten', 'unwatched', 'retired')",
             ),
             thresholds: [{ value: 1, color: 'red', from: 'any stale source' }],
           },
