@@ -85,3 +85,27 @@ describe('the plugin expansion', () => {
     expect(sampleByInterval(500)).toBe('500T');
   });
 });
+
+describe('docker-compose.yml provisions them', () => {
+  test('the plugin, the read-only data source the dashboards name, and the dashboard files', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { parse } = await import('yaml');
+    const root = new URL('../../', import.meta.url);
+    const compose = parse(await readFile(new URL('docker-compose.yml', root), 'utf8')) as {
+      services: Record<string, { environment: Record<string, string>; volumes: string[] }>;
+    };
+    const grafana = compose.services['grafana']!;
+    expect(grafana.environment['GF_INSTALL_PLUGINS']).toBe(QUESTDB_PLUGIN);
+    const datasources = parse(
+      await readFile(new URL('dashboards/provisioning/datasources/questdb.yaml', root), 'utf8'),
+    ) as { datasources: { uid: string; type: string; jsonData: { username: string } }[] };
+    expect(datasources.datasources).toMatchObject([{ uid: 'questdb', type: QUESTDB_PLUGIN }]);
+    expect(datasources.datasources[0]!.jsonData.username).toBe(
+      compose.services['questdb']!.environment['QDB_PG_READONLY_USER'],
+    );
+    const providers = parse(
+      await readFile(new URL('dashboards/provisioning/dashboards/tradewatch.yaml', root), 'utf8'),
+    ) as { providers: { options: { path: string } }[] };
+    expect(grafana.volumes).toContain(`./dashboards/grafana:${providers.providers[0]!.options.path}:ro`);
+  });
+});
