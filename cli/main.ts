@@ -93,7 +93,7 @@ registerBacktestCommands(program, getContext);
 registerRulesCommands(program);
 registerAlertsCommands(program, getContext);
 registerNotifyCommand(program, getContext);
-registerDashboardsCommands(program);
+registerDashboardsCommands(program, getContext);
 
 let exitCode = 0;
 try {

@@ -45,3 +45,6 @@ export {
   visualisationOf,
   type ResultColumn,
 } from './frame-check.ts';
+export { dashboardRange, renderDashboards, type RenderOptions } from './render.ts';
+export { resolveVariables, type RunQuery } from './resolve-variables.ts';
+export { DashboardServer, type DashboardServerOptions } from './serve.ts';
