@@ -11,7 +11,8 @@ export function parsePositiveInt(raw: string): number {
 }
 
 /** The forms `parseWhen` takes, for option descriptions and errors. */
-export const WHEN = 'a duration back from now (30m, 2h, 7d) or an ISO-8601 time with a zone (2026-12-01T09:00:00Z)';
+export const WHEN =
+  'a duration back from now (30m, 2h, 7d) or an ISO-8601 time with a zone (2026-12-01T09:00:00Z)';
 
 /** `--since 2h` → now − 2h; `--since 2026-12-01T09:00:00Z` → that time. */
 export function parseWhen(raw: string, now: number): number {

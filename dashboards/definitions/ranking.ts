@@ -122,8 +122,9 @@ export function ranking(rules: CompiledRules): DashboardSpec {
           },
           {
             title: 'Correlation of precision@K and PnL',
-            description: 'Pearson correlation of daily precision@K and daily realized PnL over the range.',
-            visualisation: 'barchart',
+            description:
+              'Pearson correlation of daily precision@K and daily realized PnL over the range, and the days it is over (empty below two).',
+            visualisation: 'table',
             width: 8,
             sql: sql(
               PRECISION_AND_PNL,

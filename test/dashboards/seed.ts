@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { namespace, type Namespace } from '../../core/namespace.ts';
 import { silentLogger } from '../../core/logger.ts';
+import type { SinkRow } from '../../processors/contract.ts';
 import { QuestDbSink, TABLES } from '../../sinks/questdb/index.ts';
 import { seedRows, type SeedRows } from './seed-rows.ts';
 
@@ -15,9 +16,12 @@ export interface Seeded extends SeedRows {
 }
 
 /** Seeds a fresh namespace on QuestDB at `httpUrl`; `release` drops its tables (call it in afterAll). */
-export async function seedNamespace(
-  httpUrl: string,
-): Promise<{ seeded: Seeded; release: () => Promise<void> }> {
+export async function seedNamespace(httpUrl: string): Promise<{
+  seeded: Seeded;
+  release: () => Promise<void>;
+  /** Writes more rows (logical table names) into the namespace and waits until QuestDB shows them. */
+  write: (rows: readonly SinkRow[]) => Promise<void>;
+}> {
   const ns = namespace(`dash${randomBytes(4).toString('hex')}`);
   const sink = await QuestDbSink.create({
     httpUrl,
@@ -39,7 +43,14 @@ export async function seedNamespace(
     await sink.flush();
     // Dedup may fold repeated (ts, keys): wait for at least one row and the WAL fully applied.
     for (const table of counts.keys()) await sink.waitForRows(ns.table(table), undefined, 1);
-    return { seeded: { ...seeded, ns, counts }, release };
+    const write = async (rows: readonly SinkRow[]): Promise<void> => {
+      sink.write(rows.map((row) => ({ ...row, table: ns.table(row.table) })));
+      await sink.flush();
+      for (const row of rows) {
+        await sink.waitForRows(ns.table(row.table), `ts = ${row.ts * 1000}::timestamp`, 1);
+      }
+    };
+    return { seeded: { ...seeded, ns, counts }, release, write };
   } catch (e: unknown) {
     await release();
     throw e;
