@@ -145,8 +145,8 @@ export function panelHtml(
             const v = row[c.name];
             if (v === null || v === undefined) return null;
             if (isNumber(c)) return Number(v);
-            if (isTime(c)) return String(v).replace(/\.\d+Z$/, 'Z');
-            return String(v);
+            const text = typeof v === 'string' ? v : JSON.stringify(v);
+            return isTime(c) ? text.replace(/\.\d+Z$/, 'Z') : text;
           },
           ...(isNumber(c) ? { align: 'right' as const } : {}),
         })),

@@ -4,6 +4,7 @@
  * no script, no request). For someone without Grafana, an incident report, a wall screen, and the tests.
  */
 import { toError } from '../core/errors.ts';
+import { DEFAULT_NAMESPACE, type Namespace } from '../core/namespace.ts';
 import { parseDuration } from '../core/durations.ts';
 import { markup, paragraph, renderPage, type Html, type PageSection } from '../runtime/html/index.ts';
 import { ALL, expandQuery, type VariableValue } from './expand.ts';
@@ -22,6 +23,11 @@ export interface RenderOptions {
   readonly to?: number;
   /** Variable values by name (`All` for All); the others as the dashboard opens. */
   readonly variables?: ReadonlyMap<string, string>;
+  /**
+   * The environment whose tables are read: the `ns` variable's value unless `variables` gives one.
+   * Default {@link DEFAULT_NAMESPACE} (plain table names).
+   */
+  readonly namespace?: Namespace;
 }
 
 /** The range of a dashboard: the given one, else its default (`now-<duration>` to now). */
@@ -44,12 +50,9 @@ function describeVariables(values: ReadonlyMap<string, VariableValue>): string {
 /** The sections of one dashboard: one per row of panels. */
 async function dashboardSections(spec: DashboardSpec, options: RenderOptions): Promise<PageSection[]> {
   const range = dashboardRange(spec, options);
-  const variables = await resolveVariables(
-    spec.variables,
-    options.variables ?? new Map(),
-    range,
-    options.run,
-  );
+  const given = new Map(options.variables);
+  if (!given.has('ns')) given.set('ns', (options.namespace ?? DEFAULT_NAMESPACE).tablePrefix);
+  const variables = await resolveVariables(spec.variables, given, range, options.run);
   const sections: PageSection[] = [];
   let index = 0;
   for (const [r, row] of spec.rows.entries()) {

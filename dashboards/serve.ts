@@ -12,6 +12,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { toError } from '../core/errors.ts';
 import type { Logger } from '../core/logger.ts';
+import type { Namespace } from '../core/namespace.ts';
 import { markup, renderPage } from '../runtime/html/index.ts';
 import type { DashboardSpec } from './model.ts';
 import { renderDashboards } from './render.ts';
@@ -29,6 +30,8 @@ export interface DashboardServerOptions {
   readonly refreshMs?: number;
   /** Variable values by name, as `render --var`. */
   readonly variables?: ReadonlyMap<string, string>;
+  /** The environment whose tables are read (see RenderOptions.namespace). */
+  readonly namespace?: Namespace;
   /** The time source (epoch ms). Default Date.now. */
   readonly now?: () => number;
 }
@@ -96,6 +99,7 @@ export class DashboardServer {
         run: this.#options.run,
         now,
         ...(this.#options.variables === undefined ? {} : { variables: this.#options.variables }),
+        ...(this.#options.namespace === undefined ? {} : { namespace: this.#options.namespace }),
       });
     for (const spec of this.#options.specs) {
       if (this.#closing !== undefined) return;

@@ -12,6 +12,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { parseDuration } from '../../core/durations.ts';
 import { ConfigError } from '../../core/errors.ts';
+import { resolveNamespace, type Namespace } from '../../core/namespace.ts';
 import {
   DashboardServer,
   loadDashboards,
@@ -71,6 +72,14 @@ function variablesOf(raw: readonly string[], specs: readonly DashboardSpec[]): M
     values.set(name, item.slice(at + 1));
   }
   return values;
+}
+
+/**
+ * The environment's namespace: the `ns` variable's default. Derived from TOPIC_PREFIX here; where the
+ * configuration carries the namespace (TW_NAMESPACE), that is the one to pass.
+ */
+function namespaceOf(context: CliContext): Namespace {
+  return resolveNamespace(undefined, context.config.kafka.topicPrefix);
 }
 
 function questdbRunner(context: CliContext): RunQuery {
@@ -139,6 +148,7 @@ export function registerDashboardsCommands(
       const specs = choose(await loadDashboards(flags.rules), flags.dashboard);
       const page = await renderDashboards(specs, {
         run: questdbRunner(context),
+        namespace: namespaceOf(context),
         now,
         variables: variablesOf(flags.var ?? [], specs),
         ...(flags.from === undefined ? {} : { from: parseWhen(flags.from, now) }),
@@ -180,6 +190,7 @@ export function registerDashboardsCommands(
       const server = await DashboardServer.start({
         specs,
         run: questdbRunner(context),
+        namespace: namespaceOf(context),
         logger: context.logger.child({ component: 'dashboards-serve' }),
         host: flags.host,
         port: flags.port,

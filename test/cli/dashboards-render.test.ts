@@ -107,6 +107,26 @@ test('render: a bad --dashboard or --var says what exists; no Chromium needed', 
   );
 });
 
+test("render: without --var ns, the environment's namespace (from TOPIC_PREFIX) is read", async () => {
+  const page = await runCli(
+    [
+      'dashboards',
+      'render',
+      '--dashboard',
+      'portfolios',
+      '--from',
+      iso(SEED_RANGE.from),
+      '--to',
+      iso(SEED_RANGE.to),
+    ],
+    { env: { TOPIC_PREFIX: `${seeded.ns.name}.` } },
+  );
+  expect(page.code).toBe(0);
+  expect(page.stdout).toContain(`ns=${seeded.ns.tablePrefix}`);
+  expect(page.stdout).toContain(seeded.portfolios[1]);
+  expect(page.stdout).not.toContain('This panel failed');
+});
+
 test('render: a panel whose table is missing shows the error in its place', async () => {
   const file = path.join(dir, 'missing.html');
   const result = await render(['--dashboard', 'overview', '--var', 'ns=nosuchns__', '--out', file]);

@@ -4,7 +4,7 @@
  * exit 0.
  */
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
-import { alertRow } from '../../processors/rules/index.ts';
+import type { SinkRow } from '../../processors/contract.ts';
 import { startCli } from '../helpers/cli.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { seedNamespace, type Seeded } from '../dashboards/seed.ts';
@@ -12,12 +12,11 @@ import { SEED_RANGE } from '../dashboards/seed-rows.ts';
 
 let seeded: Seeded;
 let release: () => Promise<void>;
-let write: (rows: Parameters<typeof alertRow>[0][]) => Promise<void>;
+let write: (rows: readonly SinkRow[]) => Promise<void>;
 
 beforeAll(async () => {
   const s = await seedNamespace(inject('services').questdbHttpUrl);
-  ({ seeded, release } = s);
-  write = (alerts) => s.write(alerts.map(alertRow));
+  ({ seeded, release, write } = s);
 }, 120_000);
 afterAll(async () => release());
 
@@ -63,21 +62,27 @@ test('serves every dashboard on loopback, renders again on the interval, stops o
     // A new alert, inside the default range (the last 24 h): the next rendering shows it.
     const now = Date.now();
     const summary = `served-${seeded.ns.name} is down`;
+    // An alert row as the rules processor writes it (processors/rules alertRow).
     await write([
       {
-        fingerprint: `fp-${seeded.ns.name}`,
-        rule: 'portfolio_drawdown_1h',
-        severity: 'critical',
-        status: 'firing',
-        env: 'prod',
-        summary,
-        description: null,
-        labels: { portfolio: 'served' },
-        value: 0.07,
-        threshold: 0.05,
-        starts_at: now - 60_000,
-        ends_at: null,
+        table: 'alerts',
         ts: now - 60_000,
+        symbols: {
+          fingerprint: `fp-${seeded.ns.name}`,
+          rule: 'portfolio_drawdown_1h',
+          severity: 'critical',
+          status: 'firing',
+          env: 'prod',
+        },
+        columns: {
+          summary,
+          value: 0.07,
+          threshold: 0.05,
+          starts_at: now - 60_000,
+          ends_at: null,
+          labels: JSON.stringify({ portfolio: 'served' }),
+          description: null,
+        },
       },
     ]);
     await waitFor(
