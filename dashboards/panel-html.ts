@@ -5,12 +5,14 @@
  */
 import {
   barChart,
+  formatTime,
   keyValueTable,
   markup,
   paragraph,
   scatterChart,
   table,
   timeChart,
+  type BarSeries,
   type Html,
   type TimeSeries,
   type ValueFormat,
@@ -27,9 +29,18 @@ function formatOf(panel: PanelSpec): ValueFormat {
   return panel.unit === 'percentunit' ? 'percent' : 'number';
 }
 
+/** The panel's share of the row, as in Grafana (width in 24ths); narrow screens get one per line. */
+function panelStyle(panel: PanelSpec): string {
+  const percent = Math.round(((panel.width ?? 12) / 24) * 10000) / 100;
+  return `flex: 1 1 calc(${percent}% - 16px); min-width: 320px; overflow-x: auto; box-sizing: border-box`;
+}
+
+/** The style of the row that holds the panels. */
+export const PANELS_STYLE = 'display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start';
+
 /** A panel that could not be drawn: its error, and the SQL for whoever fixes it. */
 export function panelError(panel: PanelSpec, id: string, message: string, sql: string): Html {
-  return markup`<div class="panel" id="${id}" data-panel="${panel.title}" data-rows="0" data-error="true">
+  return markup`<div class="panel" style="${panelStyle(panel)}" id="${id}" data-panel="${panel.title}" data-rows="0" data-error="true">
 <h3>${panel.title}</h3>
 <p class="error"><strong>This panel failed:</strong> ${message}</p>
 <pre>${sql}</pre>
@@ -70,6 +81,22 @@ function timeSeries(
   return series;
 }
 
+/**
+ * Counts over time (a `bars` time series) as bars: one category per interval (UTC), one bar per series
+ * (thresholds left out); a line between sparse intervals would draw counts that never happened.
+ */
+function timeBars(series: readonly TimeSeries[]): { categories: string[]; series: BarSeries[] } {
+  const data = series.filter((s) => s.dashed !== true);
+  const times = [...new Set(data.flatMap((s) => s.points.map(([t]) => t)))].sort((a, b) => a - b);
+  return {
+    categories: times.map(formatTime),
+    series: data.map((s) => {
+      const byTime = new Map(s.points.map(([t, v]) => [t, v]));
+      return { name: s.name, values: times.map((t) => byTime.get(t) ?? null) };
+    }),
+  };
+}
+
 /** The panel drawn from its rows (or the reason it cannot be). */
 export function panelHtml(
   panel: PanelSpec,
@@ -89,9 +116,14 @@ export function panelHtml(
   const base = { id, title: panel.title, note: panel.description };
   let content: Html;
   switch (panel.visualisation) {
-    case 'timeseries':
-      content = timeChart({ ...base, series: timeSeries(result, panel, range), y: { format } });
+    case 'timeseries': {
+      const series = timeSeries(result, panel, range);
+      content =
+        panel.bars === true
+          ? barChart({ ...base, ...timeBars(series), y: { format } })
+          : timeChart({ ...base, series, y: { format } });
       break;
+    }
     case 'barchart': {
       const label = result.columns.find(isText)!.name;
       const numbers = result.columns.filter(isNumber);
@@ -154,7 +186,7 @@ export function panelHtml(
       break;
   }
   const empty = result.rows.length === 0 ? paragraph('No rows in this range.') : '';
-  return markup`<div class="panel" data-panel="${panel.title}" data-rows="${result.rows.length}">
+  return markup`<div class="panel" style="${panelStyle(panel)}" data-panel="${panel.title}" data-rows="${result.rows.length}">
 ${content}${empty}
 </div>`;
 }

@@ -10,7 +10,7 @@ import { markup, paragraph, renderPage, type Html, type PageSection } from '../r
 import { ALL, expandQuery, type VariableValue } from './expand.ts';
 import { MAX_DATA_POINTS } from './grafana.ts';
 import type { DashboardSpec } from './model.ts';
-import { panelError, panelHtml } from './panel-html.ts';
+import { PANELS_STYLE, panelError, panelHtml } from './panel-html.ts';
 import { resolveVariables, type RunQuery } from './resolve-variables.ts';
 
 export interface RenderOptions {
@@ -74,7 +74,7 @@ async function dashboardSections(spec: DashboardSpec, options: RenderOptions): P
       id: `${spec.uid}-row-${r}`,
       title: `${spec.title.replace(/^tradewatch: /, '')}: ${row.title}`,
       ...(intro === undefined ? {} : { intro }),
-      content: markup`<div class="panels">${panels}</div>`,
+      content: markup`<div class="panels" style="${PANELS_STYLE}">${panels}</div>`,
     });
   }
   return sections;

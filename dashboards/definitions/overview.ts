@@ -83,7 +83,7 @@ export function overview(): DashboardSpec {
           {
             title: 'Stale sources',
             description:
-              'Sources (ingests, strategies, instances...) whose latest freshness event is `stale`.',
+              'Sources (ingests, strategies, instances...) overdue at their latest freshness event: nothing arrived by `due_at`.',
             visualisation: 'stat',
             width: 4,
             sql: sql(
