@@ -59,7 +59,8 @@ function variablesOf(raw: readonly string[], specs: readonly DashboardSpec[]): M
   const values = new Map<string, string>();
   for (const item of raw) {
     const at = item.indexOf('=');
-    const name = at === -1 ? '' : item.slice(0, at);
+    // `K` as the dashboards label it, `k` as they name it.
+    const name = at === -1 ? '' : item.slice(0, at) === 'K' ? 'k' : item.slice(0, at);
     if (!names.has(name)) {
       throw new ConfigError(
         [

@@ -96,6 +96,10 @@ test('render: a bad --dashboard or --var says what exists; no Chromium needed', 
   expect(page.stdout).toContain(seeded.portfolios[0]);
   expect(page.stdout).not.toContain('This panel failed');
 
+  const k5 = await render(['--dashboard', 'ranking', '--var', 'K=5', '--var', 'strategy=All']);
+  expect(k5.code).toBe(0);
+  expect(k5.stdout).toContain('strategy=All, k=5.');
+
   const unknown = await render(['--dashboard', 'nope']);
   expect(unknown.code).toBe(2);
   expect(unknown.stderr).toContain('TW_CONFIG_INVALID: a flag is invalid');
