@@ -24,6 +24,7 @@ import { registerAlertsCommands } from './commands/alerts.ts';
 import { registerNotifyCommand } from './commands/notify.ts';
 import { registerOffsetsCommands } from './commands/offsets.ts';
 import { registerDlqCommands } from './commands/dlq.ts';
+import { registerDashboardsCommands } from './commands/dashboards.ts';
 
 const { version: PACKAGE_VERSION } = JSON.parse(
   await readFile(new URL('../package.json', import.meta.url), 'utf8'),
@@ -92,6 +93,7 @@ registerBacktestCommands(program, getContext);
 registerRulesCommands(program);
 registerAlertsCommands(program, getContext);
 registerNotifyCommand(program, getContext);
+registerDashboardsCommands(program, getContext);
 
 let exitCode = 0;
 try {

@@ -3,8 +3,7 @@
  * dead-lettered it, and their replay to the source topic once what made them fail is fixed.
  */
 import { randomUUID } from 'node:crypto';
-import { InvalidArgumentError, type Command } from 'commander';
-import { parseDuration } from '../../core/durations.ts';
+import type { Command } from 'commander';
 import { TradewatchError } from '../../core/errors.ts';
 import {
   planReplay,
@@ -14,10 +13,9 @@ import {
   type DeadLetterEntry,
   type DeadLetterFilter,
 } from '../../runtime/dlq/index.ts';
-import { parseIsoTimestamp } from '../../schemas/index.ts';
 import { physicalName } from '../../topics/index.ts';
 import type { CliContext } from '../context.ts';
-import { parsePositiveInt } from '../parse.ts';
+import { WHEN, collect, parsePositiveInt, parseWhen } from '../parse.ts';
 
 interface SelectFlags {
   topic?: string;
@@ -38,19 +36,6 @@ interface ReplayFlags extends SelectFlags {
   force?: boolean;
   dryRun?: boolean;
 }
-
-const WHEN = 'a duration back from now (30m, 2h, 7d) or an ISO-8601 time with a zone (2026-12-01T09:00:00Z)';
-
-/** `--since 2h` → now − 2h; `--since 2026-12-01T09:00:00Z` → that time. */
-function parseWhen(raw: string, now: number): number {
-  const iso = parseIsoTimestamp(raw);
-  if (iso !== undefined) return iso;
-  const ago = parseDuration(raw);
-  if (ago === undefined) throw new InvalidArgumentError(`expected ${WHEN}, found "${raw}"`);
-  return now - ago;
-}
-
-const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 function withSelection(command: Command): Command {
   return command
