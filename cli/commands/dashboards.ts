@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { parseDuration } from '../../core/durations.ts';
 import { ConfigError } from '../../core/errors.ts';
-import { resolveNamespace, type Namespace } from '../../core/namespace.ts';
+import type { Namespace } from '../../core/namespace.ts';
 import {
   DashboardServer,
   loadDashboards,
@@ -79,8 +79,9 @@ function variablesOf(raw: readonly string[], specs: readonly DashboardSpec[]): M
  * The environment's namespace: the `ns` variable's default. Derived from TOPIC_PREFIX here; where the
  * configuration carries the namespace (TW_NAMESPACE), that is the one to pass.
  */
+/** The environment's namespace (TW_NAMESPACE, or derived from TOPIC_PREFIX). */
 function namespaceOf(context: CliContext): Namespace {
-  return resolveNamespace(undefined, context.config.kafka.topicPrefix);
+  return context.config.namespace;
 }
 
 function questdbRunner(context: CliContext): RunQuery {
