@@ -62,8 +62,9 @@ export class PostgresPool {
     const schema = this.#schema;
     const applied = await this.transaction(`apply the migrations of ${set.table}`, async (client) => {
       if (schema !== undefined) {
-        // Two instances creating the schema at once: one waits for the other (no unique violation).
-        await client.query('SELECT pg_advisory_xact_lock($1)', [set.lock]);
+        // Stores of any kind creating the schema at once (a scheduler and a dispatcher starting
+        // together): one waits for the other, keyed on the schema, so there is no unique violation.
+        await client.query("SELECT pg_advisory_xact_lock(hashtext('tradewatch schema ' || $1))", [schema]);
         await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
       }
       return applyMigrations(client, set);
