@@ -63,8 +63,8 @@ export function formatStatus(report: StatusReport): string {
       : topic;
   const out: string[] = [];
   const verdict = report.healthy ? 'HEALTHY' : `UNHEALTHY (${report.problems.length} problem(s))`;
-  const prefix = report.topicPrefix === '' ? '' : `  prefix ${report.topicPrefix}`;
-  out.push(cut(`tradewatch status  ${new Date(now).toISOString()}${prefix}  ${verdict}`, WIDTH), '');
+  const prefix = report.topicPrefix === '' ? '' : `, TOPIC_PREFIX ${report.topicPrefix}`;
+  out.push(`tradewatch status: ${verdict}`, cut(`at ${new Date(now).toISOString()}${prefix}`, WIDTH), '');
 
   /** A section: its title, then its lines, or its error. */
   const section = <T>(title: string, part: Part<T>, body: (data: T) => string[]) => {
