@@ -5,14 +5,16 @@
  * secrets; a group on a topic of 300 partitions.
  */
 import { hostname } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { silentLogger } from '../../core/logger.ts';
+import { dispatchGroup } from '../../runtime/dispatch/dispatch-runner.ts';
 import { commitMetadata } from '../../runtime/kafka/index.ts';
 import type { StatusReport } from '../../runtime/status/index.ts';
 import { PostgresJobStore } from '../../scheduler/postgres-store.ts';
 import { SchemaRegistry } from '../../schemas/index.ts';
 import { findTopic, physicalName, processorGroup } from '../../topics/index.ts';
-import { runCli, type CliResult } from '../helpers/cli.ts';
+import { runCli, startCli, type CliResult } from '../helpers/cli.ts';
 import { testAdmin, testKafka } from '../helpers/kafka.ts';
 import { pipelinePrefix, startPipeline } from '../helpers/pipeline.ts';
 import { uniqueName } from '../helpers/unique.ts';
@@ -175,39 +177,64 @@ describe('tradewatch status', () => {
   );
 
   it(
-    'exits 0 while healthy, and 1 once the last instance of an expected processor stopped',
-    { timeout: 120_000 },
+    'exits 0 while run, notify and schedule run are healthy, and 1 once the expected ones stopped',
+    { timeout: 150_000 },
     async () => {
       const prefix = await pipelinePrefix('status-ok');
       const env = { TOPIC_PREFIX: prefix, DATABASE_URL: await testSchema(db.url()) };
+      const admin = await testAdmin();
+      onTestFinished(() => admin.deleteGroups([dispatchGroup(prefix)]).catch(() => undefined));
       const pipeline = await startPipeline(prefix, ['--processors', 'drawdown']);
+      const notifiers = fileURLToPath(new URL('../fixtures/dispatch/notifiers.yaml', import.meta.url));
+      const others = [
+        startCli(['notify', '--notifiers', notifiers], { env }),
+        startCli(['schedule', 'run', '--instance-id', 'sched-1'], { env }),
+      ];
+      onTestFinished(() => {
+        for (const o of others)
+          if (o.child.exitCode === null && o.child.signalCode === null) o.child.kill('SIGKILL');
+      });
+      const expected = ['--processors', 'drawdown,dispatch'];
       const healthy = await waitFor(
-        'a healthy status',
+        'a healthy status with the three kinds of instances',
         async () => {
-          const got = await status(env, '--processors', 'drawdown');
-          return got.result.code === 0 ? got : undefined;
+          for (const o of others) if (o.child.exitCode !== null) throw new Error(`exited:\n${o.stderr()}`);
+          const got = await status(env, ...expected);
+          const kinds = got.report.heartbeats.ok ? got.report.heartbeats.data.map((h) => h.kind) : [];
+          return got.result.code === 0 && kinds.length === 3 ? got : undefined;
         },
         { timeoutMs: 60_000, intervalMs: 500 },
       );
       expect(healthy.report.healthy).toBe(true);
       expect(healthy.report.problems).toEqual([]);
-      const text = await runCli(['status', '--processors', 'drawdown'], { env });
+      expect(data(healthy.report.heartbeats).map((h) => [h.kind, h.instance, h.state])).toEqual([
+        ['notify', `notify/${hostname()}`, 'ok'],
+        ['run', hostname(), 'ok'],
+        ['schedule', 'schedule/sched-1', 'ok'],
+      ]);
+      const deployed = data(healthy.report.processors).filter((p) => p.deployed);
+      expect(deployed.map((p) => [p.name, p.instances.length])).toEqual([
+        ['drawdown', 1],
+        ['dispatch', 1],
+      ]);
+      const text = await runCli(['status', ...expected], { env });
       expect(text.code).toBe(0);
       expect(text.stdout.split('\n')[0]).toBe('tradewatch status: HEALTHY');
       expect(text.stdout.trimEnd().split('\n').at(-1)).toBe('no problem');
 
-      // A graceful stop: the instance leaves the group and retires its heartbeat (not a problem).
-      pipeline.child.kill('SIGTERM');
-      expect((await pipeline.exited).code).toBe(0);
-      const stopped = await status(env, '--processors', 'drawdown');
+      // Graceful stops: the instances leave their groups and retire their heartbeats (not a problem).
+      for (const p of [pipeline, ...others]) p.child.kill('SIGTERM');
+      for (const p of [pipeline, ...others]) expect((await p.exited).code).toBe(0);
+      const stopped = await status(env, ...expected);
       expect(stopped.result.code).toBe(1);
       expect(stopped.report.problems).toEqual([
         {
           part: 'processors',
           message: `drawdown has no running instance (group ${processorGroup('drawdown', prefix)})`,
         },
+        { part: 'processors', message: `dispatch has no running instance (group ${dispatchGroup(prefix)})` },
       ]);
-      expect(data(stopped.report.heartbeats).map((h) => h.state)).toEqual(['retired']);
+      expect(data(stopped.report.heartbeats).map((h) => h.state)).toEqual(['retired', 'retired', 'retired']);
     },
   );
 
