@@ -19,41 +19,47 @@ export interface HealthThresholds {
 export function healthProblems(parts: StatusParts, thresholds: HealthThresholds): Problem[] {
   const problems: Problem[] = [];
   const add = (part: Problem['part'], message: string) => problems.push({ part, message });
-  for (const [name, part] of Object.entries(parts) as [keyof StatusParts, StatusParts[keyof StatusParts]][]) {
-    if (!part.ok) add(name, `${name} unknown: ${part.error}`);
-  }
-  const { stack, processors, heartbeats, alerts, scheduler, dispatcher } = parts;
-  if (stack.ok) {
+  // Each part in report order: its error when it could not be gathered, else what its data says.
+  const check = <K extends keyof StatusParts>(
+    name: K,
+    judge: (data: Extract<StatusParts[K], { ok: true }>['data']) => void,
+  ) => {
+    const part = parts[name];
+    if (part.ok) judge(part.data as Extract<StatusParts[K], { ok: true }>['data']);
+    else add(name, `${name} unknown: ${part.error}`);
+  };
+  check('stack', (stack) => {
     for (const service of ['kafka', 'questdb', 'postgres'] as const) {
-      const check = stack.data[service];
-      if (!check.ok) add('stack', `${service} does not answer: ${check.error ?? 'no answer'}`);
+      const c = stack[service];
+      if (!c.ok) add('stack', `${service} does not answer: ${c.error ?? 'no answer'}`);
     }
-  }
-  if (processors.ok) {
-    for (const p of processors.data.filter((x) => x.deployed)) {
+  });
+  check('processors', (list) => {
+    for (const p of list.filter((x) => x.deployed)) {
       if (p.instances.length === 0) add('processors', `${p.name} has no running instance (group ${p.group})`);
       if (p.lag > thresholds.maxLag) {
         add('processors', `${p.name} is ${p.lag} records behind (more than ${thresholds.maxLag})`);
       }
     }
-  }
-  if (heartbeats.ok) {
-    for (const h of heartbeats.data.filter((x) => x.state === 'missing')) {
+  });
+  check('heartbeats', (list) => {
+    for (const h of list.filter((x) => x.state === 'missing')) {
       add('heartbeats', `${h.kind} instance ${h.instance} stopped sending heartbeats`);
     }
-  }
-  if (alerts.ok && alerts.data.firing.critical > 0) {
-    add('alerts', `${alerts.data.firing.critical} critical alert(s) firing`);
-  }
-  if (scheduler.ok && scheduler.data.failures.length > 0) {
-    const jobs = [...new Set(scheduler.data.failures.map((f) => f.job))];
-    add('scheduler', `${scheduler.data.failures.length} scheduled run(s) failed: ${jobs.join(', ')}`);
-  }
-  if (dispatcher.ok) {
-    const { failing, rejected } = dispatcher.data;
+  });
+  check('deadLetters', () => undefined);
+  check('alerts', (alerts) => {
+    if (alerts.firing.critical > 0) add('alerts', `${alerts.firing.critical} critical alert(s) firing`);
+  });
+  check('scheduler', ({ failures }) => {
+    if (failures.length === 0) return;
+    const jobs = [...new Set(failures.map((f) => f.job))];
+    add('scheduler', `${failures.length} scheduled run(s) failed: ${jobs.join(', ')}`);
+  });
+  check('dispatcher', ({ failing, rejected }) => {
     if (failing > 0) add('dispatcher', `${failing} notification(s) failing to be delivered`);
     if (rejected > 0)
       add('dispatcher', `${rejected} notification(s) refused for good (sent to the fallback)`);
-  }
+  });
   return problems;
 }
