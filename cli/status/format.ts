@@ -66,11 +66,19 @@ export function formatStatus(report: StatusReport): string {
   const prefix = report.topicPrefix === '' ? '' : `, TOPIC_PREFIX ${report.topicPrefix}`;
   out.push(`tradewatch status: ${verdict}`, cut(`at ${new Date(now).toISOString()}${prefix}`, WIDTH), '');
 
+  const shown = new Map<string, string>();
   /** A section: its title, then its lines, or its error. */
   const section = <T>(title: string, part: Part<T>, body: (data: T) => string[]) => {
     out.push(cut(title, WIDTH));
     if (part.ok) out.push(...body(part.data));
-    else out.push(...wrap(`unknown: ${part.error}`, '  '));
+    else {
+      // One cause (Kafka down) fails several parts: shown once.
+      const first = shown.get(part.error);
+      out.push(
+        ...wrap(first === undefined ? `unknown: ${part.error}` : `unknown: same error as ${first}`, '  '),
+      );
+      if (first === undefined) shown.set(part.error, title.split(' ')[0]!.toLowerCase());
+    }
     out.push('');
   };
 
@@ -78,8 +86,11 @@ export function formatStatus(report: StatusReport): string {
     const kafka = s.kafka.ok ? `kafka ok (${s.kafka.brokers ?? '?'} broker(s))` : 'kafka DOWN';
     const service = (name: string, c: { ok: boolean }) => `${name} ${c.ok ? 'ok' : 'DOWN'}`;
     const lines = [`  ${kafka}   ${service('questdb', s.questdb)}   ${service('postgres', s.postgres)}`];
-    for (const [name, c] of Object.entries(s))
-      if (!c.ok) lines.push(...wrap(`${name}: ${c.error ?? ''}`, '  '));
+    for (const [name, c] of Object.entries(s)) {
+      if (c.ok) continue;
+      lines.push(...wrap(`${name}: ${c.error ?? ''}`, '  '));
+      if (c.error !== undefined) shown.set(c.error, name);
+    }
     return lines;
   });
 

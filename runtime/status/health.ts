@@ -26,12 +26,23 @@ export function healthProblems(parts: StatusParts, thresholds: HealthThresholds)
   ) => {
     const part = parts[name];
     if (part.ok) judge(part.data as Extract<StatusParts[K], { ok: true }>['data']);
-    else add(name, `${name} unknown: ${part.error}`);
+    else {
+      // One cause (Kafka down) fails several parts: say it once.
+      const first = seen.get(part.error);
+      add(
+        name,
+        first === undefined ? `${name} unknown: ${part.error}` : `${name} unknown: same error as ${first}`,
+      );
+      seen.set(part.error, first ?? name);
+    }
   };
+  const seen = new Map<string, string>();
   check('stack', (stack) => {
     for (const service of ['kafka', 'questdb', 'postgres'] as const) {
       const c = stack[service];
-      if (!c.ok) add('stack', `${service} does not answer: ${c.error ?? 'no answer'}`);
+      if (c.ok) continue;
+      add('stack', `${service} does not answer: ${c.error ?? 'no answer'}`);
+      if (c.error !== undefined) seen.set(c.error, service);
     }
   });
   check('processors', (list) => {

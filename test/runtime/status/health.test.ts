@@ -31,6 +31,22 @@ describe('the health rules', () => {
     ]);
   });
 
+  it('says once an error that failed several parts', () => {
+    const down = 'TW_KAFKA_UNAVAILABLE: Kafka at k:9092 did not answer';
+    const failed = { ok: false as const, tookMs: 3, error: down };
+    expect(
+      problems((p) => ({
+        stack: { ok: true, tookMs: 1, data: { ...data(p.stack), kafka: { ok: false, error: down } } },
+        processors: failed,
+        alerts: failed,
+      })),
+    ).toEqual([
+      { part: 'stack', message: `kafka does not answer: ${down}` },
+      { part: 'processors', message: 'processors unknown: same error as kafka' },
+      { part: 'alerts', message: 'alerts unknown: same error as kafka' },
+    ]);
+  });
+
   it('a deployed processor without instance or behind by more than the maximum lag', () => {
     const [drawdown, baseline] = data(healthyParts().processors);
     const list = [
