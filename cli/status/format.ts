@@ -3,7 +3,7 @@
  * characters (long cells are cut with `…`), problems listed last.
  */
 import { formatDuration } from '../../core/durations.ts';
-import type { Part, StatusReport } from '../../runtime/status/index.ts';
+import type { Part, ServiceCheck, StatusReport } from '../../runtime/status/index.ts';
 import { SEVERITIES } from '../../schemas/index.ts';
 
 export const WIDTH = 80;
@@ -86,7 +86,8 @@ export function formatStatus(report: StatusReport): string {
     const kafka = s.kafka.ok ? `kafka ok (${s.kafka.brokers ?? '?'} broker(s))` : 'kafka DOWN';
     const service = (name: string, c: { ok: boolean }) => `${name} ${c.ok ? 'ok' : 'DOWN'}`;
     const lines = [`  ${kafka}   ${service('questdb', s.questdb)}   ${service('postgres', s.postgres)}`];
-    for (const [name, c] of Object.entries(s)) {
+    for (const name of ['kafka', 'questdb', 'postgres'] as const) {
+      const c: ServiceCheck = s[name];
       if (c.ok) continue;
       lines.push(...wrap(`${name}: ${c.error ?? ''}`, '  '));
       if (c.error !== undefined) shown.set(c.error, name);

@@ -25,7 +25,7 @@ export function healthProblems(parts: StatusParts, thresholds: HealthThresholds)
     judge: (data: Extract<StatusParts[K], { ok: true }>['data']) => void,
   ) => {
     const part = parts[name];
-    if (part.ok) judge(part.data as Extract<StatusParts[K], { ok: true }>['data']);
+    if (part.ok) judge(part.data);
     else {
       // One cause (Kafka down) fails several parts: say it once.
       const first = seen.get(part.error);
