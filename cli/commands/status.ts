@@ -4,7 +4,7 @@
  * alerts, the scheduler and the dispatcher. Text in 80 columns, or `--json` (runtime/status/types.ts).
  * Exit codes: 0 healthy; 1 unhealthy (the problems are listed); 2 bad flags or configuration.
  */
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { systemClock } from '../../core/clock.ts';
 import { DURATION_FORMS, parseDuration } from '../../core/durations.ts';
 import { closest } from '../../core/problems.ts';
@@ -17,7 +17,8 @@ import { DISPATCH, gatherStatus } from '../status/gather.ts';
 const GROUP_NAMES: readonly string[] = [...PROCESSOR_NAMES, DISPATCH];
 
 export const STATUS_HEALTH_RULES = `Health (exit 1 when any holds, else 0; 2 on bad flags or configuration):
-  - a part did not answer within --timeout, or Kafka, QuestDB or PostgreSQL is down;
+  - a part did not answer within --timeout, or Kafka, QuestDB or PostgreSQL
+    is down;
   - a deployed processor (or the dispatcher) has no running instance, or is
     more than --max-lag records behind;
   - an instance's heartbeat is missing (older than TW_HEARTBEAT_INTERVAL_MS
@@ -52,13 +53,14 @@ export function registerStatusCommand(program: Command, context: (c: Command) =>
       parseGroupNames,
     )
     .option('--max-lag <records>', 'lag above which a processor is unhealthy', parsePositiveInt, 10_000)
-    .option(
-      '--window <duration>',
-      'the window of dead-letter, late, failure and refusal counts',
-      parseWindow,
-      3_600_000,
+    .addOption(
+      new Option('--window <duration>', 'the window of dead-letter, late, failure and refusal counts')
+        .argParser(parseWindow)
+        .default(3_600_000, '1h'),
     )
-    .option('--timeout <duration>', 'deadline of each part', parseWindow, 5000)
+    .addOption(
+      new Option('--timeout <duration>', 'deadline of each part').argParser(parseWindow).default(5000, '5s'),
+    )
     .option(
       '--max-records <n>',
       'read at most this many dlq (and late) records; beyond, the newest',

@@ -129,6 +129,11 @@ describe('tradewatch status', () => {
         { timeoutMs: 90_000, intervalMs: 500 },
       );
 
+      // Figures for the record, not assertions: how long each part took.
+      const took = Object.entries(report).flatMap(([k, v]) =>
+        typeof v === 'object' && v !== null && 'tookMs' in v ? [`${k} ${String(v.tookMs)} ms`] : [],
+      );
+      process.stdout.write(`status parts: ${took.join(', ')}\n`);
       expect(result.code).toBe(1);
       expect(report.healthy).toBe(false);
       expect(report.topicPrefix).toBe(prefix);
@@ -278,6 +283,11 @@ describe('tradewatch status', () => {
         await committer.close();
       }
 
+      // A transaction's offsets are visible to OffsetFetch once its markers are written, just after.
+      await waitFor('the 300 committed offsets', async () => {
+        const offsets = (await admin.committedOffsets([group])).get(group) ?? [];
+        return offsets.length === 300;
+      });
       const { report, result } = await status({ TOPIC_PREFIX: prefix }, '--processors', 'drawdown');
       expect(result.code).toBe(1);
       const drawdown = data(report.processors).find((p) => p.name === 'drawdown')!;

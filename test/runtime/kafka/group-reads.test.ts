@@ -7,6 +7,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { commitMetadata, committedAt, readToEnd } from '../../../runtime/kafka/index.ts';
 import { testAdmin, testKafka } from '../../helpers/kafka.ts';
 import { uniqueName } from '../../helpers/unique.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 const T0 = Date.UTC(2026, 0, 5, 9);
 
@@ -81,7 +82,11 @@ describe('group reads', () => {
       } finally {
         await producer.close();
       }
-      const committed = (await admin.committedOffsets([group])).get(group) ?? [];
+      // A transaction's offsets are visible to OffsetFetch once its markers are written, just after.
+      const committed = await waitFor('the committed offset', async () => {
+        const offsets = (await admin.committedOffsets([group])).get(group) ?? [];
+        return offsets.length > 0 ? offsets : undefined;
+      });
       expect(committed).toEqual([{ topic, partition: 2, offset: '0', metadata: commitMetadata(T0) }]);
       expect(committedAt(committed[0]!.metadata)).toBe(T0);
       expect(committedAt(null)).toBeNull();
