@@ -78,6 +78,8 @@ export async function gatherStatus(ctx: CliContext, options: StatusOptions): Pro
   const jobStore = once(async (): Promise<JobStore> => {
     const store = openJobStore(ctx.config, ctx.logger);
     ctx.onClose(() => store.close());
+    // Not at the same time as the dispatch store's: both may create the environment's schema.
+    await dispatchStore().catch(() => undefined);
     await store.start();
     return store;
   });
