@@ -25,6 +25,7 @@ import { registerNotifyCommand } from './commands/notify.ts';
 import { registerOffsetsCommands } from './commands/offsets.ts';
 import { registerDlqCommands } from './commands/dlq.ts';
 import { registerDashboardsCommands } from './commands/dashboards.ts';
+import { registerStatusCommand } from './commands/status.ts';
 
 const { version: PACKAGE_VERSION } = JSON.parse(
   await readFile(new URL('../package.json', import.meta.url), 'utf8'),
@@ -81,6 +82,7 @@ const program = new Command('tradewatch')
   .exitOverride();
 
 registerStackCommands(program, getContext);
+registerStatusCommand(program, getContext);
 registerTopicCommands(program, getContext);
 registerProduceCommand(program, getContext);
 registerConsumeCommand(program, getContext);

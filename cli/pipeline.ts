@@ -4,12 +4,11 @@
  */
 import { ProcessorRunner } from '../runtime/processor/index.ts';
 import { createProcessors, type ProcessorName, type ProcessorSettings } from '../processors/index.ts';
-import { RETIRED_LABEL } from '../processors/freshness/index.ts';
 import { claimInstanceId } from '../runtime/instance-id.ts';
-import { physicalName } from '../topics/index.ts';
 import { QuestDbSink } from '../sinks/questdb/index.ts';
 import type { CliContext } from './context.ts';
 import type { Namespace } from '../core/namespace.ts';
+import { startHeartbeat } from './heartbeat.ts';
 
 export interface PipelineSettings extends ProcessorSettings {
   readonly processors: readonly ProcessorName[];
@@ -68,52 +67,7 @@ export async function startPipeline(
     running.push({ runner, sink });
   }
   if (settings.heartbeat !== false) {
-    await startHeartbeat(ctx, instanceId, prefix);
+    await startHeartbeat(ctx, { kind: 'run', instance: instanceId, topicPrefix: prefix });
   }
   return running;
-}
-
-/**
- * Produces a `tradewatch_heartbeat` point (value: seconds since start) keyed by the instance id to the
- * `heartbeats` topic every TW_HEARTBEAT_INTERVAL_MS, so that another instance's freshness processor or
- * an outside check sees this one stop. A failed beat is logged and the next one tried. A graceful stop
- * (SIGINT, SIGTERM) ends with a last point labelled `retired="true"`: the freshness processor then stops
- * watching the instance instead of calling it stopped; a crash or a hang sends none, and still alerts.
- */
-async function startHeartbeat(ctx: CliContext, instance: string, prefix: string): Promise<void> {
-  const registry = await ctx.registry();
-  const producer = await ctx.kafka().producer();
-  const topic = physicalName('heartbeats', prefix);
-  const started = Date.now();
-  let beating: Promise<void> = Promise.resolve();
-  const point = (now: number, retired: boolean) =>
-    registry.codec('Metric').encode({
-      name: 'tradewatch_heartbeat',
-      labels: retired ? { instance, [RETIRED_LABEL]: 'true' } : { instance },
-      value: Math.round((now - started) / 1000),
-      ts: now,
-    });
-  const beat = () => {
-    const now = Date.now();
-    const value = point(now, false);
-    beating = producer
-      .send([{ topic, key: instance, value, timestamp: now }])
-      .then(() => undefined)
-      .catch((error: unknown) => ctx.logger.warn({ err: error, topic }, 'could not send the heartbeat'));
-  };
-  beat();
-  const timer = setInterval(beat, ctx.config.heartbeatIntervalMs);
-  timer.unref();
-  ctx.onClose(async () => {
-    clearInterval(timer);
-    await beating;
-    if (ctx.signal.aborted) {
-      const now = Date.now();
-      await producer
-        .send([{ topic, key: instance, value: point(now, true), timestamp: now }])
-        .then(() => ctx.logger.info({ instance, topic }, 'instance retired: its heartbeat stops on purpose'))
-        .catch((error: unknown) => ctx.logger.warn({ err: error, topic }, 'could not send the retirement'));
-    }
-    await producer.close();
-  });
 }

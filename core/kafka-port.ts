@@ -74,6 +74,33 @@ export interface GroupOffsetReset {
   readonly after: string;
 }
 
+/** One member of a consumer group: a running instance's consumer. */
+export interface GroupMember {
+  readonly memberId: string;
+  readonly clientId: string;
+  /** Where it connects from, as the broker sees it (`10.0.0.5`). */
+  readonly host: string;
+  /** The partitions assigned to it, by topic (none while the group rebalances). */
+  readonly assignment: readonly { readonly topic: string; readonly partitions: readonly number[] }[];
+}
+
+/** A consumer group as its coordinator describes it. */
+export interface GroupDescription {
+  readonly groupId: string;
+  /**
+   * Kafka's group state: `Stable`, `PreparingRebalance`, `CompletingRebalance`, `Empty` (no members,
+   * offsets kept) or `Dead` (no such group).
+   */
+  readonly state: string;
+  readonly members: readonly GroupMember[];
+}
+
+/** A group's committed offset on one partition, with the metadata committed beside it. */
+export interface CommittedOffset extends RecordPosition {
+  /** What the committer wrote beside the offset (the processor runner: see COMMIT_METADATA), or null. */
+  readonly metadata: string | null;
+}
+
 /** What a cluster says of itself. */
 export interface ClusterInfo {
   readonly brokers: number;
@@ -91,6 +118,21 @@ export interface KafkaAdmin {
   deleteTopics(names: readonly string[]): Promise<void>;
   offsets(topic: string): Promise<PartitionOffsets[]>;
   deleteGroups(groupIds: readonly string[]): Promise<void>;
+  /**
+   * Describes consumer groups, members and their assignments included (one request per coordinator).
+   * A group that does not exist comes back `Dead`, without members.
+   */
+  describeGroups(groupIds: readonly string[]): Promise<GroupDescription[]>;
+  /**
+   * Every offset each group committed, on every topic it committed on, with the commit metadata (the
+   * groups are asked concurrently, one request each). A group without offsets maps to an empty list.
+   */
+  committedOffsets(groupIds: readonly string[]): Promise<ReadonlyMap<string, readonly CommittedOffset[]>>;
+  /**
+   * Per partition of `topic`, in partition order, the offset of the first record whose timestamp is at
+   * or after `timestamp` (epoch ms); the partition's end when it has none.
+   */
+  offsetsAt(topic: string, timestamp: number): Promise<{ partition: number; offset: string }[]>;
   /** The committed offsets of a consumer group (asks the group coordinator). */
   groupOffsets(groupId: string, topics?: readonly string[]): Promise<RecordPosition[]>;
   /**
@@ -143,7 +185,12 @@ export interface AtomicSendOptions {
    * Consumer offsets committed in the same transaction (consume-transform-produce): the records and
    * the input position become visible together, or neither does.
    */
-  readonly consumerOffsets?: { readonly groupId: string; readonly offsets: readonly RecordPosition[] };
+  readonly consumerOffsets?: {
+    readonly groupId: string;
+    readonly offsets: readonly RecordPosition[];
+    /** Committed beside each offset (Kafka's offset metadata, read back by `committedOffsets`). Default none. */
+    readonly metadata?: string;
+  };
 }
 
 export interface ProducerOptions {
@@ -209,6 +256,11 @@ export interface ConsumerOptions {
    * instance's partitions move after this). Default 10000 ms (the broker's minimum is 6000).
    */
   readonly sessionTimeoutMs?: number;
+  /**
+   * Where to start on these partitions, whatever the group committed (the first fetch of each starts
+   * there). Default: the committed offsets, else as `fromBeginning` says.
+   */
+  readonly startAt?: readonly RecordPosition[];
 }
 
 export interface KafkaConsumer {

@@ -122,7 +122,7 @@ export const VARIABLES = {
   },
   TW_HEARTBEAT_INTERVAL_MS: {
     schema: positiveMs.default(5000),
-    doc: 'How often `tradewatch run` produces its heartbeat to the `heartbeats` topic (the freshness processor watches it).',
+    doc: 'How often `tradewatch run`, `notify` and `schedule run` produce their heartbeat to the `heartbeats` topic (the freshness processor and `tradewatch status` watch it).',
     shownDefault: '5000',
   },
   TW_NOTIFY_MAX_AGE_MS: {

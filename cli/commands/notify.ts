@@ -18,6 +18,8 @@ import { DispatchRunner } from '../../runtime/dispatch/dispatch-runner.ts';
 import { createNotifiers, loadNotifiersConfig } from '../../sinks/notifiers/index.ts';
 import { RETIRED_TOPICS, physicalName } from '../../topics/index.ts';
 import type { CliContext } from '../context.ts';
+import { startHeartbeat } from '../heartbeat.ts';
+import { claimInstanceId } from '../../runtime/instance-id.ts';
 
 type Context = (c: Command) => CliContext;
 
@@ -79,6 +81,11 @@ export function registerNotifyCommand(program: Command, context: Context): void 
         'dispatcher running',
       );
       process.stdout.write(`dispatcher running (group ${runner.groupId})\n`);
+      // Stable across restarts on this host (runtime/instance-id.ts): a restart is not a stopped instance.
+      const prefix = ctx.config.kafka.topicPrefix;
+      const claimed = claimInstanceId('notify', prefix);
+      ctx.onClose(() => Promise.resolve(claimed.release()));
+      await startHeartbeat(ctx, { kind: 'notify', instance: claimed.id, topicPrefix: prefix });
       await warnOfRetiredTopics(ctx);
       if (!ctx.signal.aborted) {
         await new Promise<void>((resolve) =>

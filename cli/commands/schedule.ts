@@ -33,6 +33,7 @@ import {
 } from '../../scheduler/index.ts';
 import { QuestDbSink } from '../../sinks/questdb/index.ts';
 import type { CliContext } from '../context.ts';
+import { startHeartbeat } from '../heartbeat.ts';
 import { parsePositiveInt } from '../parse.ts';
 import { table } from '../table.ts';
 
@@ -301,6 +302,11 @@ export function registerScheduleCommands(program: Command, context: Context): vo
       const ctx = context(command);
       const instanceId = opts.instanceId ?? `${hostname()}-${process.pid}`;
       const scheduler = await fullScheduler(ctx, instanceId);
+      await startHeartbeat(ctx, {
+        kind: 'schedule',
+        instance: instanceId,
+        topicPrefix: ctx.config.kafka.topicPrefix,
+      });
       ctx.logger.info(
         { instance: instanceId, store: ctx.config.scheduler.store, pollMs: ctx.config.scheduler.pollMs },
         'scheduler running; stop with Ctrl-C or SIGTERM',

@@ -11,6 +11,7 @@ import { systemClock, type Clock } from '../../core/clock.ts';
 import { errorCode, toError } from '../../core/errors.ts';
 import {
   commitAfter,
+  commitMetadata,
   type IncomingRecord,
   type KafkaClient,
   type KafkaConsumer,
@@ -164,7 +165,11 @@ export class DispatchRunner {
       // Decided before the offsets move: a crash in between decides them again (nothing twice).
       for (const alert of recent) await this.dispatcher.handle(alert);
       await this.#producer!.sendAtomically([], {
-        consumerOffsets: { groupId: this.#groupId, offsets: snapshot.ends },
+        consumerOffsets: {
+          groupId: this.#groupId,
+          offsets: snapshot.ends,
+          metadata: commitMetadata(this.#clock.now()),
+        },
       });
       this.#log.info(
         { firing: firing.length, delivered: recent.length, olderThanMaxAge: firing.length - recent.length },
@@ -226,7 +231,12 @@ export class DispatchRunner {
     if (last === undefined) return;
     // The decisions are durable: now the offsets (and the dead letters) in one Kafka transaction.
     await this.#producer!.sendAtomically(deadLetters, {
-      consumerOffsets: { groupId: this.#groupId, offsets: [commitAfter(last)] },
+      // With when it committed, for `tradewatch status`.
+      consumerOffsets: {
+        groupId: this.#groupId,
+        offsets: [commitAfter(last)],
+        metadata: commitMetadata(this.#clock.now()),
+      },
     });
     void this.kick();
   }

@@ -5,7 +5,10 @@ export type {
   BatchHandler,
   ConsumerHooks,
   ClusterInfo,
+  CommittedOffset,
   ConsumerOptions,
+  GroupDescription,
+  GroupMember,
   GroupOffsetReset,
   IncomingRecord,
   KafkaAdmin,
@@ -23,3 +26,4 @@ export type {
 export { createKafkaClient, type KafkaClientOptions } from './kafkajs-client.ts';
 export { commitAfter, nextOffset } from './positions.ts';
 export { readToEnd, type ReadToEndOptions } from './read-to-end.ts';
+export { commitMetadata, committedAt } from './commit-metadata.ts';

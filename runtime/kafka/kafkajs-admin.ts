@@ -6,6 +6,7 @@ import { retry } from '../../core/retry.ts';
 import { TradewatchError } from '../../core/errors.ts';
 import { guard, isTransientKafkaError } from './kafkajs-errors.ts';
 import { resetGroupOffsets } from './kafkajs-offsets-reset.ts';
+import { groupReads } from './kafkajs-groups.ts';
 import type { KafkaAdmin, PartitionOffsets, TopicState } from '../../core/kafka-port.ts';
 
 // kafkajs is CommonJS and Node's named-export detection misses some of its exports: take them from the default.
@@ -34,6 +35,7 @@ export function wrapAdmin(admin: Admin, where: string): KafkaAdmin {
   };
 
   return {
+    ...groupReads(admin, where),
     async describeCluster() {
       const cluster = await guard(where, 'describe the cluster', () => admin.describeCluster());
       return { brokers: cluster.brokers.length, controller: cluster.controller };

@@ -64,7 +64,7 @@ export function wrapConsumer(
         log[restart ? 'warn' : 'error']({ err: event.payload.error, restart }, 'consumer crashed');
         if (!restart) onFatal?.(translate(event.payload.error, where, 'consume'));
       });
-      await guard(where, 'start consuming', () =>
+      const running = guard(where, 'start consuming', () =>
         consumer.run({
           autoCommit: options.autoCommit ?? false,
           eachBatchAutoResolve: true,
@@ -92,6 +92,10 @@ export function wrapConsumer(
           },
         }),
       );
+      // kafkajs creates the group's state as run() begins, before it joins: seeks made now apply to the
+      // first fetch of each partition.
+      for (const p of options.startAt ?? []) consumer.seek(p);
+      await running;
     },
     close() {
       closing ??= guard(where, 'disconnect the consumer', () => consumer.disconnect());

@@ -66,11 +66,11 @@ export function wrapProducer(producer: Producer, where: string): KafkaProducer {
         written.push(...(await transaction.sendBatch({ acks: -1, topicMessages: toTopicMessages(chunk) })));
       }
       if (consumerOffsets && consumerOffsets.offsets.length > 0) {
-        const byTopic = new Map<string, { partition: number; offset: string }[]>();
+        const byTopic = new Map<string, { partition: number; offset: string; metadata: string | null }[]>();
         for (const o of consumerOffsets.offsets) {
           byTopic.set(o.topic, [
             ...(byTopic.get(o.topic) ?? []),
-            { partition: o.partition, offset: o.offset },
+            { partition: o.partition, offset: o.offset, metadata: consumerOffsets.metadata ?? null },
           ]);
         }
         await transaction.sendOffsets({

@@ -11,6 +11,11 @@ export interface ReadToEndOptions {
   readonly topic: string;
   /** Only these partitions. Default: all. */
   readonly partitions?: readonly number[];
+  /**
+   * Start at these offsets (per partition) instead of the first stored one, e.g. from
+   * {@link KafkaAdmin.offsetsAt} to read only the last hour. Default: the start of each partition.
+   */
+  readonly from?: readonly { readonly partition: number; readonly offset: string }[];
   /** Prefix of the throw-away group id. Default `tradewatch-read`. */
   readonly groupPrefix?: string;
   /** Called with each batch of records of the selected partitions, in offset order per partition. */
@@ -29,12 +34,27 @@ export async function readToEnd(
   const wanted = options.partitions ? new Set(options.partitions) : undefined;
   const offsets = (await admin.offsets(options.topic)).filter((p) => !wanted || wanted.has(p.partition));
   const end = new Map(offsets.map((p) => [p.partition, BigInt(p.high)]));
-  const position = new Map(offsets.map((p) => [p.partition, BigInt(p.low)]));
+  const from = new Map((options.from ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+  const start = new Map(offsets.map((p) => [p.partition, max(BigInt(p.low), from.get(p.partition))]));
+  const position = new Map(start);
   const done = () => [...end].every(([p, e]) => (position.get(p) ?? 0n) >= e);
   if (done()) return;
 
   const groupId = `${options.groupPrefix ?? 'tradewatch-read'}-${randomUUID()}`;
-  const consumer = await client.consumer({ groupId, topics: [options.topic], fromBeginning: true });
+  const consumer = await client.consumer({
+    groupId,
+    topics: [options.topic],
+    fromBeginning: true,
+    ...(options.from === undefined
+      ? {}
+      : {
+          startAt: [...start].map(([partition, offset]) => ({
+            topic: options.topic,
+            partition,
+            offset: offset.toString(),
+          })),
+        }),
+  });
   const finished = Promise.withResolvers<void>();
   const timeoutMs = options.timeoutMs ?? 60_000;
   const timer = setTimeout(
@@ -55,7 +75,8 @@ export async function readToEnd(
       async (records, batch) => {
         if (wanted && !wanted.has(batch.partition)) return;
         const bound = end.get(batch.partition) ?? 0n;
-        const within = records.filter((r) => BigInt(r.offset) < bound);
+        const first = start.get(batch.partition) ?? 0n;
+        const within = records.filter((r) => BigInt(r.offset) < bound && BigInt(r.offset) >= first);
         if (within.length > 0) await options.onRecords(within);
       },
       {
@@ -75,3 +96,5 @@ export async function readToEnd(
     await admin.deleteGroups([groupId]).catch(() => undefined);
   }
 }
+
+const max = (a: bigint, b: bigint | undefined): bigint => (b !== undefined && b > a ? b : a);

@@ -5,7 +5,13 @@
  * ONE Kafka transaction on the runner's transactional producer.
  */
 import { isRetriableError, retry } from '../../core/retry.ts';
-import { commitAfter, type BatchContext, type IncomingRecord, type KafkaProducer } from '../kafka/index.ts';
+import {
+  commitAfter,
+  commitMetadata,
+  type BatchContext,
+  type IncomingRecord,
+  type KafkaProducer,
+} from '../kafka/index.ts';
 import type { RunnerInput } from './changelogs.ts';
 import type { Pending, RunnerOutputs } from './outputs.ts';
 import type { PartitionStores } from './partition-stores.ts';
@@ -75,7 +81,16 @@ export class Committer<In, State> {
       if (!this.#producer) await this.#renewProducer();
       await this.#producer!.sendAtomically(
         records,
-        batch ? { consumerOffsets: { groupId: this.#ctx.groupId, offsets: [commitAfter(batch.last)] } } : {},
+        batch
+          ? {
+              consumerOffsets: {
+                groupId: this.#ctx.groupId,
+                offsets: [commitAfter(batch.last)],
+                // When: `tradewatch status` shows how long ago each processor last made progress.
+                metadata: commitMetadata(this.#ctx.options.clock.now()),
+              },
+            }
+          : {},
       );
     } catch (error: unknown) {
       // The in-memory state is ahead of what was committed: rebuild it before the records come again.
