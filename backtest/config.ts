@@ -11,7 +11,7 @@
  * from: 2025-01-01T00:00:00Z  # inclusive
  * to: 2026-01-01T00:00:00Z    # exclusive
  * horizon: 1h                 # the cycles' and outcomes' horizon_ms
- * universe: all               # or a list of assets
+ * universe: all               # or a list of assets (default all)
  * factors:                    # the combined score: Σ weight × the factor's cross-sectional z-score
  *   - { name: model_score, weight: 1.0 }
  *   - { name: signal:github.commit_velocity, weight: 0.3, max_age: 7d }
@@ -146,9 +146,11 @@ const CONFIG = z
     from: time(),
     to: time(),
     horizon: duration({ unitless: true, min: 1 }),
-    universe: z.union([z.literal('all'), z.array(z.string().min(1)).min(1)], {
-      error: (i) => `expected all or a list of asset symbols, found ${found(i.input)}`,
-    }),
+    universe: z
+      .union([z.literal('all'), z.array(z.string().min(1)).min(1)], {
+        error: (i) => `expected all or a list of asset symbols, found ${found(i.input)}`,
+      })
+      .default('all'),
     factors: z
       .array(FACTOR, {
         error: (i) => `expected a list of factors ({ name, weight }), found ${found(i.input)}`,
@@ -288,6 +290,7 @@ const CONFIG_FILE = defineConfigFile({
       'Fix the config above (format: backtest/README.md, backtest/config.ts) and try again.',
     ),
   missingAt: 'contents',
+  missingKeys: 'key',
 });
 
 /** How to turn a version 1 request into a version 2 config. */
