@@ -6,7 +6,7 @@
  */
 import type { BacktestConfig } from '../config.ts';
 import type { BacktestMetrics, BacktestPeriod } from '../result.ts';
-import type { BacktestInputs } from './inputs.ts';
+import type { BacktestInputs, HistoryCycle } from './inputs.ts';
 import { mergeRebalances } from './merge.ts';
 import { backtestMetrics } from './metrics.ts';
 import { RebalanceContext, outcomesByAsOf, rebalance, type RebalanceResult } from './rebalance.ts';
@@ -32,14 +32,12 @@ export function signalNames(config: BacktestConfig): Set<string> {
 }
 
 /**
- * The rebalances of the slice [from, to): the schedule is the whole run's (a rebalance's place depends
- * on the previous one), `inputs` need only hold the slice's cycles plus every earlier cycle's as_of.
- * `onRebalance` is told after each one (progress).
+ * The rebalances of the given (scheduled) cycles: `inputs.cycles` are rebalance cycles already (see
+ * {@link sliceInputs}); outcomes and signals need only cover them. `onRebalance` is told after each one.
  */
-export function computeSlice(
+export function computeRebalances(
   inputs: BacktestInputs,
   config: BacktestConfig,
-  range: readonly [number, number],
   onRebalance: () => void = () => {},
 ): RebalanceResult[] {
   const ctx = new RebalanceContext(
@@ -47,13 +45,41 @@ export function computeSlice(
     new SignalIndex(inputs.signals, signalNames(config)),
     outcomesByAsOf(inputs.outcomes, config.horizonMs),
   );
-  const results: RebalanceResult[] = [];
-  for (const cycle of rebalanceCycles(inputs.cycles, config)) {
-    if (cycle.asOf < range[0] || cycle.asOf >= range[1]) continue;
-    results.push(rebalance(cycle, ctx));
+  return inputs.cycles.map((cycle) => {
+    const result = rebalance(cycle, ctx);
     onRebalance();
-  }
-  return results;
+    return result;
+  });
+}
+
+/**
+ * What the slice [from, to) needs of the whole run's inputs: its scheduled cycles (the schedule is the
+ * whole run's: a rebalance's place depends on the previous one), their outcomes and the signals that
+ * may be visible at their times.
+ */
+export function sliceInputs(
+  inputs: BacktestInputs,
+  config: BacktestConfig,
+  range: readonly [number, number],
+  schedule: readonly HistoryCycle[] = rebalanceCycles(inputs.cycles, config),
+): BacktestInputs {
+  const [from, to] = range;
+  const ages = config.factors.flatMap((f) => (f.kind === 'signal' ? [f.maxAgeMs] : []));
+  const oldest = ages.includes(null) ? -Infinity : from - Math.max(0, ...(ages as number[]));
+  return {
+    cycles: schedule.filter((c) => c.asOf >= from && c.asOf < to),
+    outcomes: inputs.outcomes.filter((o) => o.asOf >= from && o.asOf < to),
+    signals: inputs.signals.filter((s) => s.eventTime < to && s.eventTime >= oldest && s.ingestedAt < to),
+  };
+}
+
+/** The rebalances of the slice [from, to) of a run whose inputs are `inputs`. */
+export function computeSlice(
+  inputs: BacktestInputs,
+  config: BacktestConfig,
+  range: readonly [number, number],
+): RebalanceResult[] {
+  return computeRebalances(sliceInputs(inputs, config, range), config);
 }
 
 /** Periods and metrics from the rebalances of every slice. */

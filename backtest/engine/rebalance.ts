@@ -116,7 +116,8 @@ export function rebalance(cycle: HistoryCycle, ctx: RebalanceContext): Rebalance
   });
   const combined = new Map<string, number>([...candidates].map((a) => [a, 0]));
   config.factors.forEach((factor, f) => {
-    const assets = [...raw[f]!.keys()].filter((a) => candidates.has(a));
+    // In name order: the sums (and so the last bits) do not depend on the order rows were read in.
+    const assets = [...raw[f]!.keys()].filter((a) => candidates.has(a)).sort(byName);
     const z = zScores(assets.map((a) => raw[f]!.get(a)!));
     assets.forEach((asset, i) => combined.set(asset, combined.get(asset)! + factor.weight * z[i]!));
   });
