@@ -232,6 +232,7 @@ function compile(c: Config): BacktestConfig {
     typeof c.metrics.relevance === 'string' ? { mode: c.metrics.relevance } : c.metrics.relevance;
   const ks = [...c.metrics.ks].sort((a, b) => a - b);
   const sliceMs = c.slice.every ?? c.to - c.from;
+  // A valid version 2 config itself (durations in ms): what the manifest records and `verify` re-runs.
   const normalized = {
     version: 2,
     id: c.id,
@@ -239,19 +240,19 @@ function compile(c: Config): BacktestConfig {
     env: c.env,
     from: new Date(c.from).toISOString(),
     to: new Date(c.to).toISOString(),
-    horizon_ms: c.horizon,
+    horizon: c.horizon,
     universe: c.universe,
     factors: factors.map((f) =>
-      f.kind === 'model_score'
-        ? { name: f.name, weight: f.weight }
-        : { name: f.name, weight: f.weight, max_age_ms: f.maxAgeMs },
+      f.kind === 'signal' && f.maxAgeMs !== null
+        ? { name: f.name, weight: f.weight, max_age: f.maxAgeMs }
+        : { name: f.name, weight: f.weight },
     ),
     selection: { k: c.selection.k, weighting: c.selection.weighting },
     costs: { fee_bps: c.costs.fee_bps, slippage_bps: c.costs.slippage_bps },
     initial_equity: c.initial_equity,
-    metrics: { ks, relevance },
-    monitoring: c.monitoring === undefined ? null : { rules: c.monitoring.rules },
-    slice: { every_ms: sliceMs },
+    metrics: { ks, relevance: c.metrics.relevance },
+    ...(c.monitoring === undefined ? {} : { monitoring: { rules: c.monitoring.rules } }),
+    slice: { every: sliceMs },
     seed: c.seed,
   };
   return Object.freeze({

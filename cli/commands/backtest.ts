@@ -10,11 +10,13 @@ import { systemClock } from '../../core/clock.ts';
 import { SchedulerOutputs } from '../../scheduler/index.ts';
 import { physicalName } from '../../topics/index.ts';
 import type { CliContext } from '../context.ts';
+import { registerBacktestRunCommands } from './backtest-run.ts';
 
 export function registerBacktestCommands(program: Command, context: (c: Command) => CliContext): void {
   const backtest = program
     .command('backtest')
-    .description('backtests: requests split into tasks for workers');
+    .description('backtests: run a config, its artifacts, requests split into tasks for workers');
+  registerBacktestRunCommands(backtest, context);
   backtest
     .command('enqueue')
     .description(

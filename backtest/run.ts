@@ -1,0 +1,144 @@
+/**
+ * A whole backtest in this process: the history read point in time, the slices across worker threads,
+ * the sequential merge, the monitoring replay, the manifest and its content-derived version, the
+ * artifact folder and the results in QuestDB.
+ */
+import type { Logger } from '../core/logger.ts';
+import { DEFAULT_NAMESPACE, type Namespace } from '../core/namespace.ts';
+import { QuestDbSink } from '../sinks/questdb/index.ts';
+import { artifactFiles, artifactVersion, writeArtifact } from './artifacts.ts';
+import type { BacktestConfig } from './config.ts';
+import {
+  mergeSlices,
+  rebalanceCycles,
+  sliceInputs,
+  timeSlices,
+  type RebalanceResult,
+} from './engine/index.ts';
+import { readHistory, type HistorySource } from './history.ts';
+import type { Progress } from './progress.ts';
+import { provenance } from './provenance.ts';
+import { monitoringReplay } from './replay.ts';
+import type { BacktestManifest, BacktestResult } from './result.ts';
+import { BACKTEST_TABLES, backtestRows } from './tables.ts';
+import { runSlices } from './threads.ts';
+
+export interface RunOptions {
+  readonly history: HistorySource;
+  /** Where artifacts go (`<dir>/<id>/<version>/`). */
+  readonly artifactsDir: string;
+  /** Worker threads (default: the machine's parallelism). */
+  readonly threads?: number;
+  readonly progress?: Progress;
+  /** Renders report.html (backtest/report); without it the artifact has no report. */
+  readonly report?: (result: BacktestResult) => string;
+  /** Where results go in QuestDB (backtest_runs, backtest_periods...); null: not written. */
+  readonly questdb?: {
+    readonly httpUrl: string;
+    readonly logger: Logger;
+    readonly namespace?: Namespace;
+  } | null;
+}
+
+export interface RunOutcome {
+  readonly result: BacktestResult;
+  /** The artifact's folder. */
+  readonly artifact: string;
+}
+
+/** The manifest of a run of `config` over inputs of these digests. */
+export async function buildManifest(
+  config: BacktestConfig,
+  inputs: Readonly<Record<string, string>>,
+): Promise<BacktestManifest> {
+  const origin = await provenance();
+  const unversioned = {
+    id: config.id,
+    config: config.normalized,
+    configDigest: config.digest,
+    inputs,
+    code: origin.code,
+    lockfileDigest: origin.lockfileDigest,
+    node: origin.node,
+    tradewatch: origin.tradewatch,
+    seed: config.seed,
+  };
+  return { ...unversioned, version: artifactVersion(unversioned) };
+}
+
+/** The result of merged rebalances: periods, metrics, the monitoring replay's alerts. */
+export async function assembleResult(
+  config: BacktestConfig,
+  slices: readonly (readonly RebalanceResult[])[],
+  manifest: BacktestManifest,
+): Promise<BacktestResult> {
+  const { periods, metrics } = mergeSlices(slices, config);
+  const alerts = await monitoringReplay(config, periods);
+  return { manifest, periods, metrics, alerts };
+}
+
+/** Writes the artifact and (unless told not to) the QuestDB rows of `result`. */
+export async function publishResult(
+  config: BacktestConfig,
+  result: BacktestResult,
+  options: Pick<RunOptions, 'artifactsDir' | 'report' | 'questdb'>,
+): Promise<string> {
+  const artifact = await writeArtifact(
+    options.artifactsDir,
+    artifactFiles(result, config.ks, options.report),
+    result.manifest,
+  );
+  if (options.questdb) {
+    const ns = options.questdb.namespace ?? DEFAULT_NAMESPACE;
+    const sink = await QuestDbSink.create({
+      httpUrl: options.questdb.httpUrl,
+      logger: options.questdb.logger,
+      tables: BACKTEST_TABLES.map((t) => ({ ...t, name: ns.table(t.name) })),
+    });
+    try {
+      sink.write(
+        backtestRows(result, config.from, config.strategy, config.env).map((r) => ({
+          ...r,
+          table: ns.table(r.table),
+        })),
+      );
+      await sink.flush();
+    } finally {
+      await sink.close();
+    }
+  }
+  return artifact;
+}
+
+/** Runs `config` in this process (its slices across worker threads). */
+export async function runBacktestHere(config: BacktestConfig, options: RunOptions): Promise<RunOutcome> {
+  const history = await readHistory(options.history, config);
+  const schedule = rebalanceCycles(history.inputs.cycles, config);
+  const slices = timeSlices(config).map((range) => sliceInputs(history.inputs, config, range, schedule));
+  const results = await runSlices(slices, config, {
+    ...(options.threads === undefined ? {} : { threads: options.threads }),
+    onSlice: () => options.progress?.slice(),
+    onRebalances: (n) => options.progress?.rebalances(n),
+  });
+  options.progress?.done();
+  const manifest = await buildManifest(config, history.digests);
+  const result = await assembleResult(config, results, manifest);
+  return { result, artifact: await publishResult(config, result, options) };
+}
+
+/**
+ * The report renderer of backtest/report (`renderBacktestReport`), or undefined while there is none:
+ * then artifacts have no report.html.
+ */
+export async function reportRenderer(): Promise<((result: BacktestResult) => string) | undefined> {
+  const url = new URL('./report/index.ts', import.meta.url);
+  try {
+    const module = (await import(url.href)) as { renderBacktestReport?: (result: BacktestResult) => string };
+    return module.renderBacktestReport;
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && String(e).includes('report/index.ts')) {
+      return undefined;
+    }
+    throw e;
+  }
+}
