@@ -29,7 +29,7 @@ export async function runSlices(
       return results;
     });
   }
-  const results: RebalanceResult[][] = new Array(slices.length);
+  const results = new Array<RebalanceResult[]>(slices.length);
   let next = 0;
   const workers: Worker[] = [];
   try {

@@ -10,7 +10,7 @@ import { byName } from '../../processors/ranking/relevance.ts';
 import { scoreCycle } from '../../processors/ranking/score-cycle.ts';
 import type { BacktestConfig } from '../config.ts';
 import type { HistoryCycle, HistoryOutcome } from './inputs.ts';
-import { SignalIndex } from './signals.ts';
+import type { SignalIndex } from './signals.ts';
 
 /** What a rebalance gives before the sequential merge (costs, equity, drawdown). */
 export interface RebalanceResult {
@@ -36,7 +36,7 @@ export function outcomesByAsOf(
   for (const o of outcomes) {
     if (o.horizonMs !== horizonMs) continue;
     let byAsset = known.get(o.asOf);
-    if (byAsset === undefined) known.set(o.asOf, (byAsset = new Map()));
+    if (byAsset === undefined) known.set(o.asOf, (byAsset = new Map<string, HistoryOutcome>()));
     const held = byAsset.get(o.asset);
     if (held === undefined || o.ingestedAt >= held.ingestedAt) byAsset.set(o.asset, o);
   }

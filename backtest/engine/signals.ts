@@ -23,7 +23,7 @@ export class SignalIndex {
       const name = `${row.source}.${row.name}`;
       if (!names.has(name)) continue;
       let byAsset = grouped.get(name);
-      if (byAsset === undefined) grouped.set(name, (byAsset = new Map()));
+      if (byAsset === undefined) grouped.set(name, (byAsset = new Map<string, HistorySignal[]>()));
       let list = byAsset.get(row.asset);
       if (list === undefined) byAsset.set(row.asset, (list = []));
       list.push(row);

@@ -204,10 +204,10 @@ describe('backtest run', () => {
     expect(csv.trimEnd().split('\n')).toHaveLength(8);
 
     // Again, and sliced across two threads: the same version and identical files.
-    const files = async (dir: string) =>
+    const files = async (dir: string): Promise<Record<string, string>> =>
       Object.fromEntries(
         await Promise.all(
-          (await readdir(dir)).map(async (f) => [f, await readFile(path.join(dir, f), 'utf8')]),
+          (await readdir(dir)).map(async (f) => [f, await readFile(path.join(dir, f), 'utf8')] as const),
         ),
       );
     const before = await files(first.artifact);
