@@ -11,7 +11,14 @@ import { DEFAULT_NAMESPACE, type Namespace } from '../core/namespace.ts';
 import type { QuestDbEndpoint } from '../sinks/questdb/endpoint.ts';
 import { exec } from '../sinks/questdb/exec.ts';
 import type { BacktestConfig } from './config.ts';
-import type { BacktestInputs, HistoryCycle, HistoryOutcome, HistorySignal } from './engine/index.ts';
+import {
+  rebalanceCycles,
+  sliceInputs,
+  type BacktestInputs,
+  type HistoryCycle,
+  type HistoryOutcome,
+  type HistorySignal,
+} from './engine/index.ts';
 import { canonicalJson } from './request.ts';
 
 export interface HistorySource {
@@ -134,4 +141,31 @@ export async function readHistory(
       signals: digest(signalRows),
     },
   };
+}
+
+/**
+ * What the slice [from, to) of a run needs (engine's sliceInputs: its scheduled cycles, their outcomes,
+ * the signals visible at their times), read on its own: a worker of the pool, or `run` slice by slice.
+ */
+export async function readSliceHistory(
+  source: HistorySource,
+  config: BacktestConfig,
+  range: readonly [number, number],
+): Promise<History> {
+  const history = await readHistory(source, config, range);
+  const schedule = rebalanceCycles(history.inputs.cycles, config);
+  return { inputs: sliceInputs(history.inputs, config, range, schedule), digests: history.digests };
+}
+
+/** The digests of a sliced run: per query, SHA-256 of the slices' digests in slice order. */
+export function combineDigests(slices: readonly Readonly<Record<string, string>>[]): Record<string, string> {
+  const names = [...new Set(slices.flatMap((d) => Object.keys(d)))].sort();
+  return Object.fromEntries(
+    names.map((name) => [
+      name,
+      createHash('sha256')
+        .update(slices.map((d) => d[name] ?? '').join('\n'))
+        .digest('hex'),
+    ]),
+  );
 }

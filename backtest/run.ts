@@ -8,14 +8,8 @@ import { DEFAULT_NAMESPACE, type Namespace } from '../core/namespace.ts';
 import { QuestDbSink } from '../sinks/questdb/index.ts';
 import { artifactFiles, artifactVersion, writeArtifact } from './artifacts.ts';
 import type { BacktestConfig } from './config.ts';
-import {
-  mergeSlices,
-  rebalanceCycles,
-  sliceInputs,
-  timeSlices,
-  type RebalanceResult,
-} from './engine/index.ts';
-import { readHistory, type HistorySource } from './history.ts';
+import { mergeSlices, timeSlices, type RebalanceResult } from './engine/index.ts';
+import { combineDigests, readSliceHistory, type HistorySource } from './history.ts';
 import type { Progress } from './progress.ts';
 import { provenance } from './provenance.ts';
 import { monitoringReplay } from './replay.ts';
@@ -112,16 +106,21 @@ export async function publishResult(
 
 /** Runs `config` in this process (its slices across worker threads). */
 export async function runBacktestHere(config: BacktestConfig, options: RunOptions): Promise<RunOutcome> {
-  const history = await readHistory(options.history, config);
-  const schedule = rebalanceCycles(history.inputs.cycles, config);
-  const slices = timeSlices(config).map((range) => sliceInputs(history.inputs, config, range, schedule));
-  const results = await runSlices(slices, config, {
-    ...(options.threads === undefined ? {} : { threads: options.threads }),
-    onSlice: () => options.progress?.slice(),
-    onRebalances: (n) => options.progress?.rebalances(n),
-  });
+  // Each slice's history read apart, as a worker of the pool reads it: the same digests, so the same version.
+  const histories = [];
+  for (const range of timeSlices(config))
+    histories.push(await readSliceHistory(options.history, config, range));
+  const results = await runSlices(
+    histories.map((h) => h.inputs),
+    config,
+    {
+      ...(options.threads === undefined ? {} : { threads: options.threads }),
+      onSlice: () => options.progress?.slice(),
+      onRebalances: (n) => options.progress?.rebalances(n),
+    },
+  );
   options.progress?.done();
-  const manifest = await buildManifest(config, history.digests);
+  const manifest = await buildManifest(config, combineDigests(histories.map((h) => h.digests)));
   const result = await assembleResult(config, results, manifest);
   return { result, artifact: await publishResult(config, result, options) };
 }

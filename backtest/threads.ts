@@ -19,10 +19,14 @@ export interface SliceProgress {
 export async function runSlices(
   slices: readonly BacktestInputs[],
   config: BacktestConfig,
-  options: SliceProgress & { readonly threads?: number } = {},
+  options: SliceProgress & {
+    readonly threads?: number;
+    /** Even one slice in a worker thread (this thread's event loop stays free, e.g. for heartbeats). */
+    readonly thread?: boolean;
+  } = {},
 ): Promise<RebalanceResult[][]> {
   const threads = Math.max(1, Math.min(options.threads ?? availableParallelism(), slices.length));
-  if (slices.length <= 1 || threads === 1) {
+  if (options.thread !== true && (slices.length <= 1 || threads === 1)) {
     return slices.map((inputs) => {
       const results = computeRebalances(inputs, config, () => options.onRebalances?.(1));
       options.onSlice?.();
