@@ -22,7 +22,7 @@ export type {
 } from './inputs.ts';
 export { mergeRebalances, turnover } from './merge.ts';
 export { backtestMetrics } from './metrics.ts';
-export { rebalance, zScores, type RebalanceResult } from './rebalance.ts';
+export { rebalance, type RebalanceResult } from './rebalance.ts';
 export { rebalanceCycles, timeSlices } from './schedule.ts';
 export { SignalIndex } from './signals.ts';
 
@@ -44,6 +44,7 @@ export function computeRebalances(
     config,
     new SignalIndex(inputs.signals, signalNames(config)),
     outcomesByAsOf(inputs.outcomes, config.horizonMs),
+    inputs.cycles.flatMap((c) => c.predictions.map((p) => p.asset)),
   );
   return inputs.cycles.map((cycle) => {
     const result = rebalance(cycle, ctx);

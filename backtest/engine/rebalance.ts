@@ -48,80 +48,128 @@ export function outcomesByAsOf(
   );
 }
 
-/** What every rebalance of one run shares. */
+/** What every rebalance of one run shares (and its scratch buffers: one rebalance at a time). */
 export class RebalanceContext {
   readonly config: BacktestConfig;
   readonly signals: SignalIndex;
   readonly outcomes: ReadonlyMap<number, ReadonlyMap<string, number>>;
   readonly ranking: RankingOptions;
+  /** Every asset a rebalance may meet, in name order: an asset's id is its place here. */
+  readonly names: readonly string[];
+  readonly ids: ReadonlyMap<string, number>;
+  /** Per signal factor (by factor index), the ids of the assets it may add as candidates. */
+  readonly signalIds: readonly (readonly number[])[];
   readonly #universe: ReadonlySet<string> | null;
+  // Scratch, by asset id.
+  readonly combined: Float64Array;
+  readonly value: Float64Array;
+  readonly seen: Uint8Array;
 
   constructor(
     config: BacktestConfig,
     signals: SignalIndex,
     outcomes: ReadonlyMap<number, ReadonlyMap<string, number>>,
+    predicted: Iterable<string> = [],
   ) {
     this.config = config;
     this.signals = signals;
     this.outcomes = outcomes;
     this.ranking = compileRankingOptions({ ks: config.ks, relevance: config.relevance });
     this.#universe = config.universe === null ? null : new Set(config.universe);
+    const all = new Set<string>(predicted);
+    const signalAssets = config.factors.map((f) =>
+      f.kind === 'signal' ? [...(config.universe ?? signals.assets(`${f.source}.${f.signal}`))] : [],
+    );
+    for (const list of signalAssets) for (const a of list) all.add(a);
+    this.names = [...all].sort(byName);
+    this.ids = new Map(this.names.map((a, i) => [a, i]));
+    this.signalIds = signalAssets.map((list) => list.map((a) => this.ids.get(a)!));
+    this.combined = new Float64Array(this.names.length);
+    this.value = new Float64Array(this.names.length);
+    this.seen = new Uint8Array(this.names.length);
   }
 
   inUniverse(asset: string): boolean {
     return this.#universe === null || this.#universe.has(asset);
   }
-
-  /** The assets a signal factor may add as candidates. */
-  signalAssets(name: string): Iterable<string> {
-    return this.config.universe ?? this.signals.assets(name);
-  }
 }
 
-/** Each value's population z-score; all 0 with fewer than 2 values or a standard deviation of 0. */
-export function zScores(values: readonly number[]): number[] {
-  const n = values.length;
-  if (n < 2) return values.map(() => 0);
+/**
+ * Adds weight × z-score of the factor values in `ctx.value` at `ids` (ascending: name order, so the sums
+ * do not depend on the order rows were read in) to `ctx.combined`, for the ids that are candidates.
+ */
+function addZScores(ctx: RebalanceContext, ids: Int32Array, weight: number): void {
+  const { value, combined, seen } = ctx;
+  let n = 0;
   let sum = 0;
-  for (const v of values) sum += v;
+  for (const id of ids) {
+    if (seen[id] !== 1) continue;
+    n++;
+    sum += value[id]!;
+  }
+  if (n < 2) return;
   const mean = sum / n;
   let squares = 0;
-  for (const v of values) squares += (v - mean) * (v - mean);
+  for (const id of ids) if (seen[id] === 1) squares += (value[id]! - mean) * (value[id]! - mean);
   const std = Math.sqrt(squares / n);
-  if (std === 0) return values.map(() => 0);
-  return values.map((v) => (v - mean) / std);
+  if (std === 0) return;
+  for (const id of ids) if (seen[id] === 1) combined[id]! += weight * ((value[id]! - mean) / std);
 }
 
 /** The rebalance at the cycle's as_of. */
 export function rebalance(cycle: HistoryCycle, ctx: RebalanceContext): RebalanceResult {
   const t = cycle.asOf;
-  const { config } = ctx;
-  // Each factor's raw value per candidate that has it.
-  const raw = config.factors.map(() => new Map<string, number>());
-  const candidates = new Set<string>();
-  config.factors.forEach((factor, f) => {
-    if (factor.kind !== 'model_score') return;
-    for (const p of cycle.predictions) if (ctx.inUniverse(p.asset)) raw[f]!.set(p.asset, p.score);
-  });
-  for (const p of cycle.predictions) if (ctx.inUniverse(p.asset)) candidates.add(p.asset);
-  config.factors.forEach((factor, f) => {
-    if (factor.kind !== 'signal') return;
-    const name = `${factor.source}.${factor.signal}`;
-    for (const asset of ctx.signalAssets(name)) {
-      const value = ctx.signals.valueAt(name, asset, t, factor.maxAgeMs);
-      if (value === undefined) continue;
-      raw[f]!.set(asset, value);
-      candidates.add(asset);
+  const { config, value, combined, seen, names } = ctx;
+  // Candidates: the predicted assets in the universe, and the assets with a signal factor known at t.
+  const candidates: number[] = [];
+  const predictedIds: number[] = [];
+  for (const p of cycle.predictions) {
+    if (!ctx.inUniverse(p.asset)) continue;
+    const id = ctx.ids.get(p.asset)!;
+    predictedIds.push(id);
+    if (seen[id] === 0) {
+      seen[id] = 1;
+      candidates.push(id);
     }
+  }
+  // Each signal factor's values at t (computed once: they decide candidacy, then the z-scores).
+  const signalValues = config.factors.map((factor, f) => {
+    if (factor.kind !== 'signal') return null;
+    const name = `${factor.source}.${factor.signal}`;
+    const ids: number[] = [];
+    const values: number[] = [];
+    for (const id of ctx.signalIds[f]!) {
+      const v = ctx.signals.valueAt(name, names[id]!, t, factor.maxAgeMs);
+      if (v === undefined) continue;
+      ids.push(id);
+      values.push(v);
+      if (seen[id] === 0) {
+        seen[id] = 1;
+        candidates.push(id);
+      }
+    }
+    return { ids, values };
   });
-  const combined = new Map<string, number>([...candidates].map((a) => [a, 0]));
+  for (const id of candidates) combined[id] = 0;
   config.factors.forEach((factor, f) => {
-    // In name order: the sums (and so the last bits) do not depend on the order rows were read in.
-    const assets = [...raw[f]!.keys()].filter((a) => candidates.has(a)).sort(byName);
-    const z = zScores(assets.map((a) => raw[f]!.get(a)!));
-    assets.forEach((asset, i) => combined.set(asset, combined.get(asset)! + factor.weight * z[i]!));
+    let ids: number[];
+    if (factor.kind === 'model_score') {
+      ids = predictedIds;
+      cycle.predictions.forEach((p) => {
+        const id = ctx.ids.get(p.asset);
+        if (id !== undefined && ctx.inUniverse(p.asset)) value[id] = p.score;
+      });
+    } else {
+      const sv = signalValues[f]!;
+      ids = sv.ids;
+      sv.ids.forEach((id, i) => (value[id] = sv.values[i]!));
+    }
+    addZScores(ctx, Int32Array.from(new Set(ids)).sort(), factor.weight);
   });
-  const ranked = [...combined].sort((a, b) => b[1] - a[1] || byName(a[0], b[0]));
+  for (const id of candidates) seen[id] = 0;
+  // Ids are in name order: ties by name are ties by id.
+  candidates.sort((a, b) => combined[b]! - combined[a]! || a - b);
+  const ranked = candidates.map((id) => [names[id]!, combined[id]!] as const);
   const top = ranked.slice(0, config.k);
   const weights: Record<string, number> = {};
   if (config.weighting === 'equal') {
@@ -153,16 +201,22 @@ export function rebalance(cycle: HistoryCycle, ctx: RebalanceContext): Rebalance
     recallAtK[k] = perK?.recall ?? null;
     ndcgAtK[k] = perK?.ndcg ?? null;
   }
-  const labeled = ranked.filter(([asset]) => universe.has(asset));
-  const ic = spearman(
-    labeled.map(([, s]) => s),
-    labeled.map(([asset]) => universe.get(asset)!),
-  );
+  // scoreCycle's rank IC is this one (combined score vs forward return over the labelled candidates);
+  // an unlabeled cycle (a benchmark without an outcome) still has it.
+  let ic: number | null;
+  if (score.status === 'scored') ic = score.rankIc;
+  else {
+    const labeled = ranked.filter(([asset]) => universe.has(asset));
+    ic = spearman(
+      labeled.map(([, s]) => s),
+      labeled.map(([asset]) => universe.get(asset)!),
+    );
+  }
   return {
     t,
     weights,
     grossReturn,
-    candidates: candidates.size,
+    candidates: candidates.length,
     unlabeled,
     precisionAtK,
     recallAtK,

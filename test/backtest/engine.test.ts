@@ -5,7 +5,6 @@ import {
   mergeSlices,
   runBacktest,
   timeSlices,
-  zScores,
   type BacktestInputs,
 } from '../../backtest/engine/index.ts';
 import { H, T0, config, cycle, outcomes, signal, syntheticHistory } from './engine-fixtures.ts';
@@ -161,10 +160,20 @@ describe('signals, point in time', () => {
     expect(periods[1]!.turnover).toBeCloseTo(1 + a / (a + b) + b / (a + b), 12);
   });
 
-  it('z-scores: population std, 0 with fewer than 2 values or no spread', () => {
-    expect(zScores([1, 3])).toEqual([-1, 1]);
-    expect(zScores([5])).toEqual([0]);
-    expect(zScores([2, 2, 2])).toEqual([0, 0, 0]);
+  it('z-scores: a factor with fewer than 2 values or no spread adds 0', () => {
+    const c = config(
+      [
+        'factors: [{ name: model_score, weight: 1 }, { name: "signal:github.commits", weight: 5 }]',
+        'selection: { k: 2 }',
+      ].join('\n'),
+    );
+    // Equal model scores (std 0) and one signal value (fewer than 2): every combined score is 0, and
+    // the top 2 are the first two names (D has only the signal: a candidate all the same).
+    const { periods } = runBacktest(
+      { cycles: [cycle(T0, { C: 4, B: 4, E: 4 })], outcomes: [], signals: [signal('D', 9, T0 - H)] },
+      c,
+    );
+    expect(periods[0]).toMatchObject({ candidates: 4, weights: { B: 0.5, C: 0.5 }, unlabeled: 2 });
   });
 });
 
