@@ -9,6 +9,7 @@ import { ManualClock } from '../core/clock.ts';
 import { createDrawdownProcessor } from '../processors/drawdown/index.ts';
 import { loadRules } from '../processors/rules/rule-file.ts';
 import { createRulesProcessor } from '../processors/rules/rules-processor.ts';
+import type { CompiledRules } from '../processors/rules/types.ts';
 import { VirtualRunner } from '../runtime/processor/virtual-runner.ts';
 import type { Alert, PortfolioMark } from '../schemas/index.ts';
 import type { BacktestConfig } from './config.ts';
@@ -55,8 +56,17 @@ export async function monitoringReplay(
   periods: readonly BacktestPeriod[],
 ): Promise<BacktestAlert[]> {
   if (config.rulesFile === null || periods.length === 0) return [];
-  const rules = await loadRules(config.rulesFile);
+  return replayAlerts(await loadRules(config.rulesFile), config, periods);
+}
+
+/** The replay with its rules already loaded. */
+export function replayAlerts(
+  rules: CompiledRules,
+  config: Pick<BacktestConfig, 'id' | 'env' | 'horizonMs' | 'initialEquity'>,
+  periods: readonly BacktestPeriod[],
+): BacktestAlert[] {
   const marks = equityMarks(config, periods);
+  if (marks.length === 0) return [];
   const runner = new VirtualRunner([createDrawdownProcessor(), createRulesProcessor(rules)], {
     clock: new ManualClock(marks[0]!.ts),
     roundTrip: false,

@@ -23,7 +23,7 @@ import {
   type HistoryOutcome,
   type HistorySignal,
 } from '../backtest/engine/index.ts';
-import { equityMarks, monitoringReplay } from '../backtest/replay.ts';
+import { equityMarks, replayAlerts } from '../backtest/replay.ts';
 import { runSlices } from '../backtest/threads.ts';
 import { createDrawdownProcessor } from '../processors/drawdown/index.ts';
 import { DEFAULT_RULES_FILE, createRulesProcessor, loadRules } from '../processors/rules/index.ts';
@@ -125,51 +125,58 @@ async function main(): Promise<void> {
   const engineS = seconds(start);
 
   // The monitoring replay against the processors in a plain loop.
-  start = process.hrtime.bigint();
-  const alerts = await monitoringReplay(whole, periods);
-  const replayS = seconds(start);
+  // Three rounds, alternating, the fastest of each side kept (the first pays for the JIT).
+  const compiledRules = await loadRules(DEFAULT_RULES_FILE);
   const marks = equityMarks(whole, periods);
-  const rules = createRulesProcessor(await loadRules(DEFAULT_RULES_FILE));
-  const drawdown = createDrawdownProcessor();
-  start = process.hrtime.bigint();
-  {
-    const clock = new ManualClock(marks[0]!.ts);
-    const ddStates = new Map<string, unknown>();
-    const ruleStates = new Map<string, unknown>();
-    const metricsInput = rules.inputs.find((i) => i.topic === 'metrics')!;
-    const out: Output[] = [];
-    const ctx = {
-      clock,
-      logger: silentLogger(),
-      source: inMemorySource(drawdown.inputs[0]!),
-      emit: (o: Output) => out.push(o),
-    };
-    for (const m of marks) {
-      clock.set(m.ts);
-      const key = drawdown.key(m, ctx.source);
-      ddStates.set(
-        key,
-        drawdown.process(m, (ddStates.get(key) ?? drawdown.initialState(key, m, ctx.source)) as never, ctx),
-      );
-      const emitted = out.splice(0);
-      for (const o of emitted) {
-        if (o.kind !== 'metric') continue;
-        const source = { ...inMemorySource(metricsInput), timestamp: m.ts };
-        const rkey = rules.key(o.metric as never, source);
-        const rctx = { ...ctx, source };
-        ruleStates.set(
-          rkey,
-          rules.process(
-            o.metric as never,
-            (ruleStates.get(rkey) ?? rules.initialState(rkey, o.metric as never, source)) as never,
-            rctx,
-          ),
+  let replayS = Infinity;
+  let loopS = Infinity;
+  let alerts: ReturnType<typeof replayAlerts> = [];
+  for (let round = 0; round < 3; round++) {
+    start = process.hrtime.bigint();
+    alerts = replayAlerts(compiledRules, whole, periods);
+    replayS = Math.min(replayS, seconds(start));
+    const rules = createRulesProcessor(compiledRules);
+    const drawdown = createDrawdownProcessor();
+    start = process.hrtime.bigint();
+    {
+      const clock = new ManualClock(marks[0]!.ts);
+      const ddStates = new Map<string, unknown>();
+      const ruleStates = new Map<string, unknown>();
+      const metricsInput = rules.inputs.find((i) => i.topic === 'metrics')!;
+      const out: Output[] = [];
+      const ctx = {
+        clock,
+        logger: silentLogger(),
+        source: inMemorySource(drawdown.inputs[0]!),
+        emit: (o: Output) => out.push(o),
+      };
+      for (const m of marks) {
+        clock.set(m.ts);
+        const key = drawdown.key(m, ctx.source);
+        ddStates.set(
+          key,
+          drawdown.process(m, (ddStates.get(key) ?? drawdown.initialState(key, m, ctx.source)) as never, ctx),
         );
-        out.length = 0;
+        const emitted = out.splice(0);
+        for (const o of emitted) {
+          if (o.kind !== 'metric') continue;
+          const source = { ...inMemorySource(metricsInput), timestamp: m.ts };
+          const rkey = rules.key(o.metric, source);
+          const rctx = { ...ctx, source };
+          ruleStates.set(
+            rkey,
+            rules.process(
+              o.metric,
+              (ruleStates.get(rkey) ?? rules.initialState(rkey, o.metric, source)) as never,
+              rctx,
+            ),
+          );
+          out.length = 0;
+        }
       }
     }
+    loopS = Math.min(loopS, seconds(start));
   }
-  const loopS = seconds(start);
 
   // Four slices on two worker threads against one.
   const four = config(`slice: { every: ${Math.ceil(days / 4)}d }`);
