@@ -16,6 +16,7 @@ import { monitoringReplay } from './replay.ts';
 import type { BacktestManifest, BacktestResult } from './result.ts';
 import { BACKTEST_TABLES, backtestRows } from './tables.ts';
 import { runSlices } from './threads.ts';
+import { renderBacktestReport } from './report/index.ts';
 
 export interface RunOptions {
   readonly history: HistorySource;
@@ -125,19 +126,7 @@ export async function runBacktestHere(config: BacktestConfig, options: RunOption
   return { result, artifact: await publishResult(config, result, options) };
 }
 
-/**
- * The report renderer of backtest/report (`renderBacktestReport`), or undefined while there is none:
- * then artifacts have no report.html.
- */
-export async function reportRenderer(): Promise<((result: BacktestResult) => string) | undefined> {
-  const url = new URL('./report/index.ts', import.meta.url);
-  try {
-    const module = (await import(url.href)) as { renderBacktestReport?: (result: BacktestResult) => string };
-    return module.renderBacktestReport;
-  } catch (e) {
-    if ((e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && String(e).includes('report/index.ts')) {
-      return undefined;
-    }
-    throw e;
-  }
+/** The report renderer (backtest/report): every artifact gets its report.html. */
+export function reportRenderer(): (result: BacktestResult) => string {
+  return renderBacktestReport;
 }

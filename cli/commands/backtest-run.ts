@@ -10,6 +10,7 @@ import { loadBacktestConfig, parseBacktestConfig, type BacktestConfig } from '..
 import { progressLine } from '../../backtest/progress.ts';
 import type { BacktestMetrics } from '../../backtest/result.ts';
 import { reportRenderer, runBacktestHere } from '../../backtest/run.ts';
+import { renderBacktestComparison } from '../../backtest/report/index.ts';
 import { timeSlices } from '../../backtest/engine/index.ts';
 import { systemClock } from '../../core/clock.ts';
 import { TradewatchError } from '../../core/errors.ts';
@@ -48,7 +49,7 @@ async function run(ctx: CliContext, config: BacktestConfig, flags: RunFlags) {
     artifactsDir: flags.artifacts,
     ...(flags.threads === undefined ? {} : { threads: flags.threads }),
     progress: progressLine(`backtest ${config.id}`, timeSlices(config).length),
-    report: await reportRenderer(),
+    report: reportRenderer(),
     questdb: flags.questdb ? { httpUrl: ctx.config.questdb.httpUrl, logger: ctx.logger } : null,
   });
 }
@@ -144,21 +145,30 @@ export function registerBacktestRunCommands(backtest: Command, context: (c: Comm
     .argument('<b>', 'the same for the other')
     .option(...artifactsOption)
     .option('--json', 'one JSON object: a, b and their metrics')
-    .action(async (refA: string, refB: string, flags: { artifacts: string; json?: boolean }) => {
-      const [a, b] = [await findArtifact(flags.artifacts, refA), await findArtifact(flags.artifacts, refB)];
-      if (flags.json) {
+    .option('--html <file>', 'also write the two reports side by side to this file')
+    .action(
+      async (refA: string, refB: string, flags: { artifacts: string; json?: boolean; html?: string }) => {
+        const [a, b] = [await findArtifact(flags.artifacts, refA), await findArtifact(flags.artifacts, refB)];
+        if (flags.html !== undefined) {
+          await writeFile(
+            flags.html,
+            renderBacktestComparison(await readResult(a.dir), await readResult(b.dir)),
+          );
+        }
+        if (flags.json) {
+          process.stdout.write(
+            `${JSON.stringify({ a: { artifact: a.dir, metrics: a.metrics }, b: { artifact: b.dir, metrics: b.metrics } })}\n`,
+          );
+          return;
+        }
+        const rowsA = metricRows(a.metrics);
+        const rowsB = new Map(metricRows(b.metrics).map((r) => [r.metric, r.value]));
+        const label = (x: typeof a) => `${x.manifest.id}/${x.manifest.version.slice(0, 8)}`;
         process.stdout.write(
-          `${JSON.stringify({ a: { artifact: a.dir, metrics: a.metrics }, b: { artifact: b.dir, metrics: b.metrics } })}\n`,
+          `${table(rowsA.map((r) => ({ metric: r.metric, [label(a)]: r.value, [label(b)]: rowsB.get(r.metric) ?? '—' })))}\n`,
         );
-        return;
-      }
-      const rowsA = metricRows(a.metrics);
-      const rowsB = new Map(metricRows(b.metrics).map((r) => [r.metric, r.value]));
-      const label = (x: typeof a) => `${x.manifest.id}/${x.manifest.version.slice(0, 8)}`;
-      process.stdout.write(
-        `${table(rowsA.map((r) => ({ metric: r.metric, [label(a)]: r.value, [label(b)]: rowsB.get(r.metric) ?? '—' })))}\n`,
-      );
-    });
+      },
+    );
 
   backtest
     .command('verify')
@@ -190,7 +200,7 @@ export function registerBacktestRunCommands(backtest: Command, context: (c: Comm
           }
         }
       }
-      const files = artifactFiles(result, config.ks, await reportRenderer());
+      const files = artifactFiles(result, config.ks, reportRenderer());
       for (const [name, text] of Object.entries(files)) {
         if (name === 'manifest.json') continue;
         const before = await readFile(join(stored.dir, name), 'utf8').catch(() => undefined);
@@ -213,15 +223,8 @@ export function registerBacktestRunCommands(backtest: Command, context: (c: Comm
     .option(...artifactsOption)
     .action(async (ref: string, flags: { artifacts: string }) => {
       const stored = await findArtifact(flags.artifacts, ref);
-      const render = await reportRenderer();
-      if (render === undefined) {
-        throw new TradewatchError(
-          'TW_BACKTEST_NOT_FOUND',
-          'this build has no backtest report renderer (backtest/report)',
-        );
-      }
       const file = join(stored.dir, 'report.html');
-      await writeFile(file, render(await readResult(stored.dir)));
+      await writeFile(file, reportRenderer()(await readResult(stored.dir)));
       process.stdout.write(`${file}\n`);
     });
 }

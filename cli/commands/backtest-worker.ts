@@ -24,7 +24,7 @@ export function registerBacktestWorkerCommand(backtest: Command, context: (c: Co
           logger: ctx.logger,
           history: { endpoint: parseEndpoint(ctx.config.questdb.httpUrl) },
           artifactsDir: flags.artifacts,
-          report: await reportRenderer(),
+          report: reportRenderer(),
           questdb: flags.questdb ? { httpUrl: ctx.config.questdb.httpUrl, logger: ctx.logger } : null,
           sessionTimeoutMs: ctx.config.kafka.sessionTimeoutMs,
         },

@@ -196,7 +196,11 @@ describe('backtest run', () => {
       'manifest.json',
       'metrics.json',
       'periods.csv',
+      'report.html',
     ]);
+    expect(await readFile(path.join(first.artifact, 'report.html'), 'utf8')).toMatch(
+      /data-chart="[^"]+" data-points="\d+"/,
+    );
     const csv = await readFile(path.join(first.artifact, 'periods.csv'), 'utf8');
     expect(csv.split('\n')[0]).toBe(
       't,weights,gross_return,cost,return,turnover,equity,drawdown,candidates,unlabeled,precision_at_1,precision_at_3,recall_at_1,recall_at_3,ndcg_at_1,ndcg_at_3,ic',
@@ -257,6 +261,7 @@ describe('backtest run', () => {
     ).toEqual([first.version, third.version].sort());
     const show = await runCli(['backtest', 'show', strategy, '--artifacts', artifacts, '--json']);
     expect((jsonLines(show.stdout)[0] as { metrics: unknown }).metrics).toEqual(first.metrics);
+    const html = path.join(dir, 'compare.html');
     const compare = await runCli([
       'backtest',
       'compare',
@@ -264,9 +269,22 @@ describe('backtest run', () => {
       `${strategy}/${third.version}`,
       '--artifacts',
       artifacts,
+      '--html',
+      html,
     ]);
     expect(compare.code).toBe(0);
     expect(compare.stdout).toContain('sharpe');
+    expect(await readFile(html, 'utf8')).toMatch(/data-chart="[^"]+" data-points="\d+"/);
+    const report = await runCli([
+      'backtest',
+      'report',
+      `${strategy}/${first.version}`,
+      '--artifacts',
+      artifacts,
+    ]);
+    expect(report.stdout.trim()).toBe(path.join(first.artifact, 'report.html'));
+    // Re-rendered from the artifact's files: the same bytes as the run wrote.
+    expect(await readFile(path.join(first.artifact, 'report.html'), 'utf8')).toBe(before['report.html']);
     const missing = await runCli(['backtest', 'show', 'no-such-backtest', '--artifacts', artifacts]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('TW_BACKTEST_NOT_FOUND');
