@@ -40,10 +40,16 @@ export function outcomesByAsOf(
     const held = byAsset.get(o.asset);
     if (held === undefined || o.ingestedAt >= held.ingestedAt) byAsset.set(o.asset, o);
   }
+  // Each universe in the order of the live top_k relevance (return descending, name ascending): its
+  // sort then meets sorted input, which costs one pass.
   return new Map(
     [...known].map(([asOf, byAsset]) => [
       asOf,
-      new Map([...byAsset].map(([asset, o]) => [asset, o.forwardReturn])),
+      new Map(
+        [...byAsset]
+          .map(([asset, o]) => [asset, o.forwardReturn] as const)
+          .sort((a, b) => b[1] - a[1] || byName(a[0], b[0])),
+      ),
     ]),
   );
 }
