@@ -198,7 +198,7 @@ export async function loadBacktestRequest(file: string): Promise<BacktestRequest
 }
 
 /** JSON with object keys sorted, so that equal values give equal text. */
-function canonicalJson(value: unknown): string {
+export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1));

@@ -66,7 +66,12 @@ export const ERROR_CODES = {
   },
   TW_JOB_UNKNOWN: { retriable: false, about: 'no scheduler job has this id' },
   TW_JOB_FAILED: { retriable: false, about: 'a job run asked for with `schedule run-now` did not succeed' },
-  TW_BACKTEST_INVALID: { retriable: false, about: 'a backtest request file is invalid' },
+  TW_BACKTEST_INVALID: { retriable: false, about: 'a backtest request or config file is invalid' },
+  TW_BACKTEST_NOT_FOUND: { retriable: false, about: 'no backtest artifact by that id, version or folder' },
+  TW_BACKTEST_DIFFERS: {
+    retriable: false,
+    about: '`backtest verify`: the re-run does not give the artifact',
+  },
   TW_POSTGRES_UNAVAILABLE: { retriable: true, about: 'PostgreSQL (DATABASE_URL) did not answer' },
   TW_NOTIFY_UNAVAILABLE: {
     retriable: true,

@@ -12,6 +12,7 @@ import {
   createRankingRollingProcessor,
   loadRankingOptions,
 } from './ranking/index.ts';
+import { createHistoryProcessor } from './history/index.ts';
 import { DEFAULT_RULES_FILE, createRulesProcessor, loadRules } from './rules/index.ts';
 
 export const PROCESSOR_NAMES = [
@@ -22,6 +23,7 @@ export const PROCESSOR_NAMES = [
   'ranking',
   'ranking-rolling',
   'rules',
+  'history',
 ] as const;
 export type ProcessorName = (typeof PROCESSOR_NAMES)[number];
 
@@ -98,6 +100,9 @@ export async function createProcessors(
         break;
       case 'rules':
         built.push(any(createRulesProcessor(await loadRules(settings.rulesFile ?? DEFAULT_RULES_FILE))));
+        break;
+      case 'history':
+        built.push(any(createHistoryProcessor()));
         break;
     }
   }

@@ -5,16 +5,25 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { backtestTasks, enqueueBacktest, loadBacktestRequest } from '../../backtest/index.ts';
+import { readFile } from 'node:fs/promises';
+import { backtestTasks, loadBacktestRequest } from '../../backtest/index.ts';
+import { loadBacktestConfig } from '../../backtest/config.ts';
+import { configTasks } from '../../backtest/pool.ts';
+import { isRecord, parseYaml } from '../../core/config-file/index.ts';
+import type { BacktestTask } from '../../schemas/index.ts';
 import { systemClock } from '../../core/clock.ts';
 import { SchedulerOutputs } from '../../scheduler/index.ts';
 import { physicalName } from '../../topics/index.ts';
 import type { CliContext } from '../context.ts';
+import { registerBacktestRunCommands } from './backtest-run.ts';
+import { registerBacktestWorkerCommand } from './backtest-worker.ts';
 
 export function registerBacktestCommands(program: Command, context: (c: Command) => CliContext): void {
   const backtest = program
     .command('backtest')
-    .description('backtests: requests split into tasks for workers');
+    .description('backtests: run a config, its artifacts, requests split into tasks for workers');
+  registerBacktestRunCommands(backtest, context);
+  registerBacktestWorkerCommand(backtest, context);
   backtest
     .command('enqueue')
     .description(
@@ -24,10 +33,10 @@ export function registerBacktestCommands(program: Command, context: (c: Command)
     .option('--dry-run', 'check the request and print the tasks, produce nothing')
     .action(async (file: string, opts: { dryRun?: boolean }, command: Command) => {
       const ctx = context(command);
-      const request = await loadBacktestRequest(file);
+      const request = await loadRequestOrConfig(file);
       const topic = physicalName('backtest.tasks', ctx.config.kafka.topicPrefix);
       if (opts.dryRun) {
-        for (const task of backtestTasks(request, systemClock.now(), null)) {
+        for (const task of request.tasks(systemClock.now())) {
           process.stdout.write(`${JSON.stringify(task)}\n`);
         }
         return;
@@ -40,7 +49,11 @@ export function registerBacktestCommands(program: Command, context: (c: Command)
         logger: ctx.logger,
       });
       ctx.onClose(() => outputs.close());
-      const { tasks, positions } = await enqueueBacktest(outputs, request, systemClock.now(), null);
+      const tasks = request.tasks(systemClock.now());
+      const positions = await outputs.recordsAtomically(
+        'backtest.tasks',
+        tasks as unknown as Record<string, unknown>[],
+      );
       const admin = await ctx.kafka().admin();
       ctx.onClose(() => admin.close());
       await admin.waitUntilVisible(positions);
@@ -48,4 +61,18 @@ export function registerBacktestCommands(program: Command, context: (c: Command)
         `enqueued backtest ${request.id}: ${tasks.length} task(s) on ${topic} (digest ${request.digest.slice(0, 12)})\n`,
       );
     });
+}
+
+/** A version 2 config (its time slices, for `backtest worker`), else a version 1 request (as before). */
+async function loadRequestOrConfig(
+  file: string,
+): Promise<{ id: string; digest: string; tasks: (now: number) => BacktestTask[] }> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  const parsed = parseYaml(text, file);
+  if ('parsed' in parsed && isRecord(parsed.parsed.root) && parsed.parsed.root['version'] === 2) {
+    const config = await loadBacktestConfig(file);
+    return { id: config.id, digest: config.digest, tasks: (now) => configTasks(config, now, null) };
+  }
+  const request = await loadBacktestRequest(file);
+  return { id: request.id, digest: request.digest, tasks: (now) => backtestTasks(request, now, null) };
 }

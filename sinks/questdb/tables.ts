@@ -11,6 +11,8 @@
  * - SYMBOL: an interned low-cardinality string (portfolio, env, rule...), given in `SinkRow.symbols`;
  *   every other column is given in `SinkRow.columns`.
  */
+import { HISTORY_TABLES } from './history-tables.ts';
+
 /** The column types a table may declare (besides the designated timestamp). */
 export const COLUMN_TYPES = ['SYMBOL', 'DOUBLE', 'LONG', 'INT', 'BOOLEAN', 'VARCHAR', 'TIMESTAMP'] as const;
 export type ColumnType = (typeof COLUMN_TYPES)[number];
@@ -359,6 +361,8 @@ export const TABLES: readonly TableDefinition[] = [
     ],
     keys: ['portfolio', 'env'],
   },
+  // history tables, point in time (processors/history; read by backtest/history.ts)
+  ...HISTORY_TABLES,
 ];
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;

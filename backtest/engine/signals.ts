@@ -1,0 +1,68 @@
+/**
+ * Signals, point in time: the value of `signal:<source>.<name>` for an asset at decision time t is the
+ * latest value with event time ≤ t among the rows known at t (ingested_at ≤ t), no older than the
+ * factor's max_age (t − event time ≤ max_age). Of several revisions of one event time, the one known
+ * last (by t) wins.
+ */
+import type { HistorySignal } from './inputs.ts';
+
+interface Series {
+  /** Sorted by (eventTime, ingestedAt) ascending. */
+  readonly eventTime: Float64Array;
+  readonly ingestedAt: Float64Array;
+  readonly value: Float64Array;
+}
+
+export class SignalIndex {
+  readonly #series = new Map<string, Map<string, Series>>();
+
+  /** Indexes the rows of the signals named `names` (`<source>.<name>`). */
+  constructor(rows: readonly HistorySignal[], names: ReadonlySet<string>) {
+    const grouped = new Map<string, Map<string, HistorySignal[]>>();
+    for (const row of rows) {
+      const name = `${row.source}.${row.name}`;
+      if (!names.has(name)) continue;
+      let byAsset = grouped.get(name);
+      if (byAsset === undefined) grouped.set(name, (byAsset = new Map<string, HistorySignal[]>()));
+      let list = byAsset.get(row.asset);
+      if (list === undefined) byAsset.set(row.asset, (list = []));
+      list.push(row);
+    }
+    for (const [name, byAsset] of grouped) {
+      const series = new Map<string, Series>();
+      for (const [asset, list] of byAsset) {
+        list.sort((a, b) => a.eventTime - b.eventTime || a.ingestedAt - b.ingestedAt);
+        series.set(asset, {
+          eventTime: Float64Array.from(list, (r) => r.eventTime),
+          ingestedAt: Float64Array.from(list, (r) => r.ingestedAt),
+          value: Float64Array.from(list, (r) => r.value),
+        });
+      }
+      this.#series.set(name, series);
+    }
+  }
+
+  /** The assets with any row of signal `name`. */
+  assets(name: string): Iterable<string> {
+    return this.#series.get(name)?.keys() ?? [];
+  }
+
+  /** The value of signal `name` for `asset` at t (see the file's comment), or undefined. */
+  valueAt(name: string, asset: string, t: number, maxAgeMs: number | null): number | undefined {
+    const s = this.#series.get(name)?.get(asset);
+    if (s === undefined) return undefined;
+    // The last row with eventTime ≤ t.
+    let lo = 0;
+    let hi = s.eventTime.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (s.eventTime[mid]! <= t) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo - 1; i >= 0; i--) {
+      if (maxAgeMs !== null && t - s.eventTime[i]! > maxAgeMs) return undefined;
+      if (s.ingestedAt[i]! <= t) return s.value[i];
+    }
+    return undefined;
+  }
+}
