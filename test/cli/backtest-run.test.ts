@@ -227,30 +227,20 @@ describe('backtest run', () => {
     expect(third.metrics).toEqual(first.metrics);
     expect((await files(third.artifact))['periods.csv']).toBe(before['periods.csv']);
 
-    const verify = await runCli([
-      'backtest',
-      'verify',
-      first.artifact,
-      '--artifacts',
-      artifacts,
-      '--known-at',
-      knownAt,
-    ]);
+    const verify = await runCli(
+      ['backtest', 'verify', first.artifact, '--artifacts', artifacts, '--known-at', knownAt],
+      { env: { TW_NAMESPACE: E2E_NAMESPACE.name } },
+    );
     expect(verify.stdout).toContain('verified');
     expect(verify.code).toBe(0);
     // A config of other costs read as the stored artifact's: verify says what differs.
     const manifest = JSON.parse(before['manifest.json']!) as { config: { costs: { fee_bps: number } } };
     manifest.config.costs.fee_bps = 50;
     await writeFile(path.join(first.artifact, 'manifest.json'), JSON.stringify(manifest));
-    const differs = await runCli([
-      'backtest',
-      'verify',
-      first.artifact,
-      '--artifacts',
-      artifacts,
-      '--known-at',
-      knownAt,
-    ]);
+    const differs = await runCli(
+      ['backtest', 'verify', first.artifact, '--artifacts', artifacts, '--known-at', knownAt],
+      { env: { TW_NAMESPACE: E2E_NAMESPACE.name } },
+    );
     expect(differs.code).toBe(1);
     expect(differs.stderr).toContain('TW_BACKTEST_DIFFERS');
     expect(differs.stderr).toContain('periods.csv differs');
@@ -294,11 +284,11 @@ describe('backtest run', () => {
 
     // The results in QuestDB, for Grafana.
     const rows = await questdbQuery(
-      `SELECT count() FROM backtest_periods WHERE id = '${strategy}' AND version = '${first.version}'`,
+      `SELECT count() FROM ${e2eTable('backtest_periods')} WHERE id = '${strategy}' AND version = '${first.version}'`,
     );
     expect(Number(rows[0]![0])).toBe(7);
     const runs = await questdbQuery(
-      `SELECT total_return FROM backtest_runs WHERE id = '${strategy}' AND version = '${first.version}'`,
+      `SELECT total_return FROM ${e2eTable('backtest_runs')} WHERE id = '${strategy}' AND version = '${first.version}'`,
     );
     expect(runs[0]![0]).toBeCloseTo(first.metrics['total_return'] as number, 12);
   });
