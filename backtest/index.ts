@@ -32,3 +32,4 @@ export type {
   BacktestPeriod,
   BacktestResult,
 } from './result.ts';
+export { loadBacktestTaskSource, type BacktestTaskSource } from './task-source.ts';

@@ -5,12 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { readFile } from 'node:fs/promises';
-import { backtestTasks, loadBacktestRequest } from '../../backtest/index.ts';
-import { loadBacktestConfig } from '../../backtest/config.ts';
-import { configTasks } from '../../backtest/pool.ts';
-import { isRecord, parseYaml } from '../../core/config-file/index.ts';
-import type { BacktestTask } from '../../schemas/index.ts';
+import { loadBacktestTaskSource } from '../../backtest/index.ts';
 import { systemClock } from '../../core/clock.ts';
 import { SchedulerOutputs } from '../../scheduler/index.ts';
 import { physicalName } from '../../topics/index.ts';
@@ -33,10 +28,10 @@ export function registerBacktestCommands(program: Command, context: (c: Command)
     .option('--dry-run', 'check the request and print the tasks, produce nothing')
     .action(async (file: string, opts: { dryRun?: boolean }, command: Command) => {
       const ctx = context(command);
-      const request = await loadRequestOrConfig(file);
+      const request = await loadBacktestTaskSource(file);
       const topic = physicalName('backtest.tasks', ctx.config.kafka.topicPrefix);
       if (opts.dryRun) {
-        for (const task of request.tasks(systemClock.now())) {
+        for (const task of request.tasks(systemClock.now(), null)) {
           process.stdout.write(`${JSON.stringify(task)}\n`);
         }
         return;
@@ -49,7 +44,7 @@ export function registerBacktestCommands(program: Command, context: (c: Command)
         logger: ctx.logger,
       });
       ctx.onClose(() => outputs.close());
-      const tasks = request.tasks(systemClock.now());
+      const tasks = request.tasks(systemClock.now(), null);
       const positions = await outputs.recordsAtomically(
         'backtest.tasks',
         tasks as unknown as Record<string, unknown>[],
@@ -61,18 +56,4 @@ export function registerBacktestCommands(program: Command, context: (c: Command)
         `enqueued backtest ${request.id}: ${tasks.length} task(s) on ${topic} (digest ${request.digest.slice(0, 12)})\n`,
       );
     });
-}
-
-/** A version 2 config (its time slices, for `backtest worker`), else a version 1 request (as before). */
-async function loadRequestOrConfig(
-  file: string,
-): Promise<{ id: string; digest: string; tasks: (now: number) => BacktestTask[] }> {
-  const text = await readFile(file, 'utf8').catch(() => '');
-  const parsed = parseYaml(text, file);
-  if ('parsed' in parsed && isRecord(parsed.parsed.root) && parsed.parsed.root['version'] === 2) {
-    const config = await loadBacktestConfig(file);
-    return { id: config.id, digest: config.digest, tasks: (now) => configTasks(config, now, null) };
-  }
-  const request = await loadBacktestRequest(file);
-  return { id: request.id, digest: request.digest, tasks: (now) => backtestTasks(request, now, null) };
 }

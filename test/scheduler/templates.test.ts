@@ -576,4 +576,36 @@ describe('backtest-fanout', () => {
       requested_by: 'job:tpl',
     });
   });
+
+  it('enqueues a version 2 config as one task per time slice, for backtest workers', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'tw-bt-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    const file = path.join(dir, 'config.yaml');
+    await writeFile(
+      file,
+      [
+        'version: 2',
+        'id: mom-v2',
+        'strategy: momentum',
+        'env: prod',
+        'from: 2025-01-01T00:00:00Z',
+        'to: 2025-01-22T00:00:00Z',
+        'horizon: 1d',
+        'universe: all',
+        'factors: [{ name: model_score, weight: 1 }]',
+        'selection: { k: 5 }',
+        'slice: { every: 7d }',
+      ].join('\n'),
+    );
+    const { summary, prefix } = await runTemplate('backtest-fanout', { request: file }, T0);
+    expect(summary).toMatchObject({ backtest: 'mom-v2', version: 2, tasks: 3 });
+    const tasks = await readTopic(physicalName('backtest.tasks', prefix), 'BacktestTask');
+    expect(tasks.map((t) => [t.task_id, new Date(t.from).toISOString().slice(0, 10)]).sort()).toEqual([
+      ['mom-v2/0', '2025-01-01'],
+      ['mom-v2/1', '2025-01-08'],
+      ['mom-v2/2', '2025-01-15'],
+    ]);
+    expect(tasks[0]).toMatchObject({ slice_count: 3, requested_by: 'job:tpl' });
+    expect(JSON.parse(tasks[0]!.parameters_json) as unknown).toMatchObject({ version: 2, id: 'mom-v2' });
+  });
 });
