@@ -284,28 +284,34 @@ export class ConnectorStore {
     }));
   }
 
-  /** The last value stored per series key (for change bounds). */
-  async lastValues(connector: string, series: readonly string[]): Promise<Map<string, number>> {
-    if (series.length === 0) return new Map();
+  /**
+   * Per series, the newest value stored before the given time (for change bounds): the same answer on
+   * a replay as on the run itself.
+   */
+  async previousValues(connector: string, before: ReadonlyMap<string, number>): Promise<Map<string, number>> {
+    if (before.size === 0) return new Map();
     const rows = await this.#pool.query<{ series: string; value: number }>(
-      'read last signal values',
-      'SELECT series, value FROM tw_connector_last_values WHERE connector = $1 AND series = ANY($2)',
-      [connector, series],
+      'read previous signal values',
+      `SELECT DISTINCT ON (v.series) v.series, v.value
+       FROM tw_connector_values v JOIN unnest($2::text[], $3::float8[]) AS b(series, t) ON b.series = v.series
+       WHERE v.connector = $1 AND v.ts < to_timestamp(b.t / 1000.0)
+       ORDER BY v.series, v.ts DESC`,
+      [connector, [...before.keys()], [...before.values()]],
     );
     return new Map(rows.map((r) => [r.series, r.value]));
   }
 
-  async saveLastValues(
+  /** Stores values per series and time (a replay overwrites them with the same). */
+  async saveValues(
     connector: string,
     values: readonly { series: string; value: number; ts: number }[],
   ): Promise<void> {
     if (values.length === 0) return;
     await this.#pool.query(
-      'save last signal values',
-      `INSERT INTO tw_connector_last_values
-       SELECT $1, s, v, to_timestamp(t / 1000.0) FROM unnest($2::text[], $3::float8[], $4::float8[]) AS x(s, v, t)
-       ON CONFLICT (connector, series) DO UPDATE SET value = EXCLUDED.value, ts = EXCLUDED.ts
-       WHERE tw_connector_last_values.ts <= EXCLUDED.ts`,
+      'save signal values',
+      `INSERT INTO tw_connector_values
+       SELECT $1, s, to_timestamp(t / 1000.0), v FROM unnest($2::text[], $3::float8[], $4::float8[]) AS x(s, v, t)
+       ON CONFLICT (connector, series, ts) DO UPDATE SET value = EXCLUDED.value`,
       [connector, values.map((v) => v.series), values.map((v) => v.value), values.map((v) => v.ts)],
     );
   }
@@ -330,5 +336,35 @@ export class ConnectorStore {
       [connector],
     );
     return rows.map((r) => ({ fromUrl: r.from_url, toUrl: r.to_url }));
+  }
+
+  /** Records that a run published scope `scope` from these responses (replay re-normalizes them). */
+  async recordCommit(
+    commit: { runId: string; seq: number; connector: string; scope: string; responseIds: readonly number[] },
+    now: number,
+  ): Promise<void> {
+    await this.#pool.query(
+      'record a connector commit',
+      'INSERT INTO tw_connector_commits VALUES ($1, $2, $3, $4, $5, $6)',
+      [commit.runId, commit.seq, commit.connector, commit.scope, commit.responseIds, new Date(now)],
+    );
+  }
+
+  /** The commits of a run in order, each with its responses (bodies included). */
+  async commitsOfRun(runId: string): Promise<{ scope: string; responses: StoredResponse[] }[]> {
+    const commits = await this.#pool.query<{ scope: string; response_ids: string[] }>(
+      'read the commits of a connector run',
+      'SELECT scope, response_ids FROM tw_connector_commits WHERE run_id = $1 ORDER BY seq',
+      [runId],
+    );
+    const byId = new Map((await this.responsesOfRun(runId)).map((r) => [r.id, r]));
+    return commits.map((c) => ({
+      scope: c.scope,
+      responses: c.response_ids.map((id) => {
+        const response = byId.get(Number(id));
+        if (response === undefined) throw new RangeError(`response ${id} of run ${runId} is not stored`);
+        return response;
+      }),
+    }));
   }
 }

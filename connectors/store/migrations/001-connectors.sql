@@ -61,12 +61,12 @@ CREATE TABLE tw_connector_quarantine (
   error text NOT NULL,
   quarantined_at timestamptz NOT NULL
 );
-CREATE TABLE tw_connector_last_values (
+CREATE TABLE tw_connector_values (
   connector text NOT NULL,
   series text NOT NULL,
-  value double precision NOT NULL,
   ts timestamptz NOT NULL,
-  PRIMARY KEY (connector, series)
+  value double precision NOT NULL,
+  PRIMARY KEY (connector, series, ts)
 );
 CREATE TABLE tw_connector_renames (
   connector text NOT NULL,
@@ -91,3 +91,12 @@ CREATE TABLE tw_connector_asset_ids (
 );
 CREATE INDEX tw_connector_asset_ids_asset ON tw_connector_asset_ids (asset_id);
 CREATE INDEX tw_connector_asset_ids_onchain ON tw_connector_asset_ids (chain, contract) WHERE chain IS NOT NULL;
+CREATE TABLE tw_connector_commits (
+  run_id text NOT NULL,
+  seq integer NOT NULL,
+  connector text NOT NULL,
+  scope text NOT NULL,
+  response_ids bigint[] NOT NULL,
+  committed_at timestamptz NOT NULL,
+  PRIMARY KEY (run_id, seq)
+);
