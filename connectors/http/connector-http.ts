@@ -93,6 +93,8 @@ export interface HttpResult {
   readonly url: string;
   /** The URL first asked for, when redirected; else null. */
   readonly redirectedFrom: string | null;
+  /** When it was received (as stored): the time its values became known. */
+  readonly fetchedAt: number;
 }
 
 export class ConnectorHttp {
@@ -133,7 +135,10 @@ export class ConnectorHttp {
    * conditional requests, 304 served from the cache and storage as above, while every status is
    * returned to the library as a Response for it to handle. `endpointOf` names the endpoint of a URL.
    */
-  fetchFor(endpointOf: (url: string) => string): typeof fetch {
+  fetchFor(
+    endpointOf: (url: string) => string,
+    onResult?: (endpoint: string, result: HttpResult) => void,
+  ): typeof fetch {
     return async (input, init) => {
       const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
       const endpoint = endpointOf(url);
@@ -141,14 +146,44 @@ export class ConnectorHttp {
       const cached = await this.#o.store.cachedResponse(this.#o.connector, redactUrl(url));
       const headers = new Headers(init?.headers);
       if (cached?.etag) headers.set('if-none-match', cached.etag);
-      const response = await this.#fetch(url, { ...init, headers });
-      this.#noteLimits(response.headers);
+      let response: Response;
+      try {
+        response = await this.#fetch(url, { ...init, headers });
+      } catch (e: unknown) {
+        throw new TradewatchError(
+          'TW_CONNECTOR_UNAVAILABLE',
+          `${this.#o.connector}: GET ${redactUrl(url)} failed: ${toError(e).message}`,
+          { cause: e, details: { connector: this.#o.connector, endpoint, url: redactUrl(url) } },
+        );
+      }
       if (response.status === 304 && cached !== undefined) {
         const served = await this.#serveCached(endpoint, url, cached);
+        onResult?.(endpoint, served);
         return new Response(new Uint8Array(served.body), { status: 200, headers: served.headers });
       }
       const body = Buffer.from(await response.arrayBuffer());
-      await this.#store(endpoint, url, response, body, null);
+      const fetchedAt = this.#o.clock.now();
+      const redirectedFrom = response.redirected ? redactUrl(url) : null;
+      const responseId = await this.#store(
+        endpoint,
+        response.url || url,
+        response,
+        body,
+        redirectedFrom,
+        fetchedAt,
+      );
+      if (response.ok) {
+        onResult?.(endpoint, {
+          status: response.status,
+          body,
+          headers: keptHeaders(response.headers),
+          responseId,
+          fromCache: false,
+          url: redactUrl(response.url || url),
+          redirectedFrom,
+          fetchedAt,
+        });
+      }
       return new Response(response.status === 204 || response.status === 304 ? null : new Uint8Array(body), {
         status: response.status,
         statusText: response.statusText,
@@ -232,7 +267,8 @@ export class ConnectorHttp {
       await this.#store(request.endpoint, url, response, body, redirectedFrom);
       throw this.#rejected(request, shownUrl, response.status, excerpt(body));
     }
-    const responseId = await this.#store(request.endpoint, url, response, body, redirectedFrom);
+    const fetchedAt = this.#o.clock.now();
+    const responseId = await this.#store(request.endpoint, url, response, body, redirectedFrom, fetchedAt);
     return {
       status: response.status,
       body,
@@ -241,6 +277,7 @@ export class ConnectorHttp {
       fromCache: false,
       url: shownUrl,
       redirectedFrom,
+      fetchedAt,
     };
   }
 
@@ -251,6 +288,7 @@ export class ConnectorHttp {
     redirectedFrom: string | null = null,
   ): Promise<HttpResult> {
     this.notModified += 1;
+    const fetchedAt = this.#o.clock.now();
     const responseId = await this.#o.store.putResponse({
       connector: this.#o.connector,
       runId: this.#o.runId,
@@ -262,7 +300,7 @@ export class ConnectorHttp {
       headers: cached.headers,
       redirectedFrom,
       body: cached.body,
-      fetchedAt: this.#o.clock.now(),
+      fetchedAt,
     });
     return {
       status: 200,
@@ -272,6 +310,7 @@ export class ConnectorHttp {
       fromCache: true,
       url: redactUrl(url),
       redirectedFrom,
+      fetchedAt,
     };
   }
 
@@ -281,6 +320,7 @@ export class ConnectorHttp {
     response: Response,
     body: Buffer,
     redirectedFrom: string | null,
+    fetchedAt: number = this.#o.clock.now(),
   ): Promise<number> {
     return this.#o.store.putResponse({
       connector: this.#o.connector,
@@ -293,7 +333,7 @@ export class ConnectorHttp {
       headers: keptHeaders(response.headers),
       redirectedFrom,
       body,
-      fetchedAt: this.#o.clock.now(),
+      fetchedAt,
     });
   }
 
