@@ -16,3 +16,4 @@ export type { RunSummary, DriftEvent, RunStatus } from './run/run-state.ts';
 export { ConnectorStore, CONNECTOR_MIGRATIONS, type ConnectorStoreOptions } from './store/index.ts';
 export { realSleep, type Sleep } from './http/index.ts';
 export type { Connector, Payload, SignalValue, TimeWindow } from './types.ts';
+export * from './assets/index.ts';

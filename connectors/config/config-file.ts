@@ -109,6 +109,12 @@ const ASSET_ENTRY = z.strictObject({
     .array(text('a GitHub repository owner/name', REPO, 'Uniswap/v3-core'))
     .min(1)
     .optional(),
+  chain: text('a chain id (lower case, e.g. ethereum)', /^[a-z0-9][a-z0-9-]*$/, 'chain: ethereum').optional(),
+  contract: text(
+    'a contract address',
+    /^[A-Za-z0-9]{20,80}$/,
+    'contract: 0x1f9840a85d5af5bf1d1762f925bdaddc4201f984',
+  ).optional(),
 });
 
 const CONNECTOR = crossCheck(
@@ -142,6 +148,8 @@ const CONNECTOR = crossCheck(
   (c, report, valid) => {
     if (!valid('type') || !valid('assets')) return;
     c.assets.forEach((a, i) => {
+      if ((a.chain === undefined) !== (a.contract === undefined))
+        report(['assets', i], 'chain and contract go together: the on-chain key of the asset is both');
       if (c.type === 'github' && a.repos === undefined)
         report(['assets', i], 'a github asset needs repos (e.g. repos: [Uniswap/v3-core])');
       if (c.type !== 'github' && a.id === undefined)
@@ -222,6 +230,8 @@ export const CONNECTORS_FILE: ConfigFile<ConnectorsConfig> = defineConfigFile({
                   asset: a.asset,
                   id: a.id ?? null,
                   repos: Object.freeze(a.repos ?? []),
+                  chain: a.chain ?? null,
+                  contract: a.contract ?? null,
                   at: at(['connectors', i, 'assets', j]),
                 }),
               ),

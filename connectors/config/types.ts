@@ -37,6 +37,9 @@ export interface ConnectorAsset {
   readonly id: string | null;
   /** GitHub: the repositories (`owner/name`) whose activity is the asset's. */
   readonly repos: readonly string[];
+  /** The on-chain key of the asset (chain id and contract address), or null. */
+  readonly chain: string | null;
+  readonly contract: string | null;
   /** `file:line:col`, the provenance of the mapping. */
   readonly at: string;
 }
