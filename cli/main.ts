@@ -24,6 +24,8 @@ import { registerAlertsCommands } from './commands/alerts.ts';
 import { registerNotifyCommand } from './commands/notify.ts';
 import { registerOffsetsCommands } from './commands/offsets.ts';
 import { registerDlqCommands } from './commands/dlq.ts';
+import { registerConnectorsCommands } from './commands/connectors.ts';
+import { registerAssetsCommands } from './commands/assets.ts';
 
 const { version: PACKAGE_VERSION } = JSON.parse(
   await readFile(new URL('../package.json', import.meta.url), 'utf8'),
@@ -92,6 +94,8 @@ registerBacktestCommands(program, getContext);
 registerRulesCommands(program);
 registerAlertsCommands(program, getContext);
 registerNotifyCommand(program, getContext);
+registerConnectorsCommands(program, getContext);
+registerAssetsCommands(program, getContext);
 
 let exitCode = 0;
 try {

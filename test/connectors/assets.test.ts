@@ -1,7 +1,12 @@
 import { describe, expect, it, inject, onTestFinished } from 'vitest';
 import { DAY_MS } from '../../core/durations.ts';
 import { silentLogger } from '../../core/logger.ts';
-import { AssetRegistry, CONNECTORS_FILE, ConnectorStore, type CoinGeckoCoin } from '../../connectors/index.ts';
+import {
+  AssetRegistry,
+  CONNECTORS_FILE,
+  ConnectorStore,
+  type CoinGeckoCoin,
+} from '../../connectors/index.ts';
 import { testSchema } from '../scheduler/helpers.ts';
 import { T0 } from './helpers.ts';
 
@@ -100,7 +105,7 @@ describe('asset identity', () => {
       {
         kind: 'unmapped',
         message:
-          'lido (used by coinmetrics) has no CoinGecko id nor chain + contract: add chain and contract to its connectors.yaml entry, or import CoinGecko\'s list',
+          "lido (used by coinmetrics) has no CoinGecko id nor chain + contract: add chain and contract to its connectors.yaml entry, or import CoinGecko's list",
       },
     ]);
   });

@@ -79,6 +79,8 @@ export function connectorOf(yaml: string): ConnectorConfig {
 export const T0 = Date.UTC(2026, 2, 2, 12, 0, 0); // a Monday, noon
 
 export interface Harness {
+  /** DATABASE_URL of the store's schema. */
+  readonly url: string;
   readonly store: ConnectorStore;
   readonly clock: ManualClock;
   readonly prefix: string;
@@ -118,6 +120,7 @@ export async function harness(label: string, start = T0): Promise<Harness> {
   const clock = new ManualClock(start);
   const waits: number[] = [];
   return {
+    url,
     store,
     clock,
     prefix,
