@@ -88,7 +88,8 @@ export const ERROR_CODES = {
   },
   TW_CONNECTOR_UNAVAILABLE: {
     retriable: true,
-    about: 'a connector’s provider (GitHub, CoinMetrics, Token Terminal) did not answer, or answered 5xx or 429',
+    about:
+      'a connector’s provider (GitHub, CoinMetrics, Token Terminal) did not answer, or answered 5xx or 429',
   },
   TW_CONNECTOR_REJECTED: {
     retriable: false,
@@ -96,7 +97,8 @@ export const ERROR_CODES = {
   },
   TW_CONNECTOR_BUDGET_SPENT: {
     retriable: true,
-    about: 'a connector spent its hourly request budget (or must wait too long for the provider’s rate limit)',
+    about:
+      'a connector spent its hourly request budget (or must wait too long for the provider’s rate limit)',
   },
   TW_ASSETS_INCONSISTENT: {
     retriable: false,

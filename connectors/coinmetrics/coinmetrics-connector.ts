@@ -50,7 +50,7 @@ export function createCoinMetricsConnector(config: ConnectorConfig, apiKey: stri
           if (token !== null) query.set('next_page_token', token);
           const result = await context.http.request({
             endpoint: ENDPOINT,
-            url: `${config.baseUrl}${ENDPOINT}?${query}`,
+            url: `${config.baseUrl}${ENDPOINT}?${query.toString()}`,
           });
           const payload = payloadOf({ ...result, endpoint: ENDPOINT });
           const page = pageOf(payload);

@@ -37,8 +37,8 @@ function read(payloads: readonly Payload[]): Activity {
         const commit = record(p.endpoint, item['commit'], `[${i}].commit`);
         const author = record(p.endpoint, commit['author'], `[${i}].commit.author`);
         const login = (item['author'] as { login?: unknown } | null)?.login;
-        const who =
-          typeof login === 'string' ? login : String(author['email'] ?? author['name'] ?? 'unknown');
+        const fallback = [author['email'], author['name']].find((v): v is string => typeof v === 'string');
+        const who = typeof login === 'string' ? login : (fallback ?? 'unknown');
         activity.commits.push({
           at: isoTime(p.endpoint, author['date'], `[${i}].commit.author.date`),
           author: who,

@@ -42,7 +42,7 @@ export function createTokenTerminalConnector(
           start: day(from),
           end: day(context.window.toMs - 1),
         });
-        const url = `${config.baseUrl}/projects/${encodeURIComponent(id)}/metrics?${query}`;
+        const url = `${config.baseUrl}/projects/${encodeURIComponent(id)}/metrics?${query.toString()}`;
         const result = await context.http.request({ endpoint: ENDPOINT, url });
         const payload = payloadOf({ ...result, endpoint: ENDPOINT });
         let newest = last;

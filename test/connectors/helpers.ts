@@ -137,9 +137,10 @@ export async function harness(label: string, start = T0): Promise<Harness> {
           env: 'prod',
           clock,
           logger: silentLogger(),
-          sleep: async (ms) => {
+          sleep: (ms) => {
             waits.push(ms);
             clock.advance(ms);
+            return Promise.resolve();
           },
         },
         request,

@@ -14,7 +14,7 @@ async function tokenTerminal() {
     if (match === null) return json(res, 404, { message: 'Not found' });
     const id = match[1]!;
     if (id === 'sushiswap') {
-      res.writeHead(308, { location: `/v2/projects/sushi/metrics?${exchange.query}` }).end();
+      res.writeHead(308, { location: `/v2/projects/sushi/metrics?${exchange.query.toString()}` }).end();
       return;
     }
     const start = Date.parse(`${exchange.query.get('start')}T00:00:00Z`);
