@@ -95,6 +95,7 @@ export async function runConnector(
   const checker = new ExpectationChecker(config.expectations);
   const drift = new DriftWatch(store, config.name);
   const driftEvents: DriftEvent[] = [];
+  const endpointsSeen = new Set<string>();
   const metrics: Metric[] = [];
   const labels = { connector: config.name, env: deps.env };
   let rows = 0;
@@ -113,10 +114,20 @@ export async function runConnector(
   const commit = async (scope: string, payloads: readonly Payload[]): Promise<void> => {
     const now = clock.now();
     for (const payload of payloads) {
+      endpointsSeen.add(payload.endpoint);
       const event = await drift.check(payload, now);
       if (event === undefined) continue;
       driftEvents.push(event);
       const fields = [...event.drift.added, ...event.drift.missing, ...event.drift.retyped];
+      if (event.previousFields !== '') {
+        // The earlier drift is superseded: its series resolves.
+        metrics.push({
+          name: 'schema_drift',
+          labels: { ...labels, endpoint: event.endpoint, fields: event.previousFields },
+          value: 0,
+          ts: now,
+        });
+      }
       logger.warn(
         { endpoint: event.endpoint, ...event.drift },
         'provider payload changed shape (schema drift)',
@@ -232,6 +243,16 @@ export async function runConnector(
     const l = { ...labels, signal: tally.expectation.signal, check: tally.expectation.check };
     metrics.push({ name: 'expectation_violations', labels: l, value: tally.broken, ts: finishedAt });
     metrics.push({ name: 'expectation_failed', labels: l, value: failed(tally) ? 1 : 0, ts: finishedAt });
+  }
+  // Endpoints read without drift say so (0), so a drift alert resolves on the next clean run.
+  const drifted = new Set(driftEvents.map((e) => e.endpoint));
+  for (const endpoint of [...endpointsSeen].filter((e) => !drifted.has(e)).sort()) {
+    metrics.push({
+      name: 'schema_drift',
+      labels: { ...labels, endpoint, fields: '' },
+      value: 0,
+      ts: finishedAt,
+    });
   }
   metrics.push({ name: 'connector_rows', labels, value: rows, ts: finishedAt });
   metrics.push({ name: 'connector_requests', labels, value: http.requests, ts: finishedAt });

@@ -19,6 +19,7 @@ export class DriftWatch {
   readonly #store: ConnectorStore;
   readonly #connector: string;
   readonly #seen = new Map<string, Shape>();
+  readonly #pending = new Map<string, string>();
 
   constructor(store: ConnectorStore, connector: string) {
     this.#store = store;
@@ -38,6 +39,7 @@ export class DriftWatch {
     if (before === undefined) {
       const stored = await this.#store.shape(this.#connector, payload.endpoint);
       before = stored === undefined ? undefined : { ...stored.shape };
+      this.#pending.set(payload.endpoint, stored?.driftFields ?? '');
     }
     if (before === undefined) {
       this.#seen.set(payload.endpoint, shape);
@@ -57,12 +59,20 @@ export class DriftWatch {
     for (const path of drift.missing) delete merged[path];
     this.#seen.set(payload.endpoint, merged);
     if (describeDrift(drift) === '') return undefined;
+    const fields = [...drift.added, ...drift.missing, ...drift.retyped].join(',').slice(0, 500);
     await this.#store.saveShape(
       this.#connector,
       payload.endpoint,
       { fingerprint: fingerprintOf(merged), shape: merged },
       now,
+      fields,
     );
-    return { endpoint: payload.endpoint, drift };
+    const previousFields = this.#pending.get(payload.endpoint) ?? '';
+    this.#pending.set(payload.endpoint, fields);
+    return {
+      endpoint: payload.endpoint,
+      drift,
+      previousFields: previousFields === fields ? '' : previousFields,
+    };
   }
 }

@@ -9,6 +9,8 @@ export type RunStatus = 'success' | 'failure' | 'partial';
 export interface DriftEvent {
   readonly endpoint: string;
   readonly drift: Drift;
+  /** The fields of the endpoint's previous drift still reported (its series gets a 0), or ''. */
+  readonly previousFields: string;
 }
 
 /** What a run did. */

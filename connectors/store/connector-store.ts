@@ -231,22 +231,52 @@ export class ConnectorStore {
   }
 
   async shape(connector: string, endpoint: string): Promise<EndpointShape | undefined> {
-    const rows = await this.#pool.query<{ fingerprint: string; shape: Record<string, string> }>(
+    const rows = await this.#pool.query<{
+      fingerprint: string;
+      shape: Record<string, string>;
+      drift_fields: string;
+    }>(
       'read a payload shape',
-      'SELECT fingerprint, shape FROM tw_connector_fingerprints WHERE connector = $1 AND endpoint = $2',
+      'SELECT fingerprint, shape, drift_fields FROM tw_connector_fingerprints WHERE connector = $1 AND endpoint = $2',
       [connector, endpoint],
     );
-    return rows[0];
+    const row = rows[0];
+    return row === undefined
+      ? undefined
+      : { fingerprint: row.fingerprint, shape: row.shape, driftFields: row.drift_fields };
   }
 
-  async saveShape(connector: string, endpoint: string, shape: EndpointShape, now: number): Promise<void> {
+  /** Saves the shape now expected on `endpoint`; `driftFields`: the fields of a drift just seen. */
+  async saveShape(
+    connector: string,
+    endpoint: string,
+    shape: EndpointShape,
+    now: number,
+    driftFields = '',
+  ): Promise<void> {
     await this.#pool.query(
       'save a payload shape',
-      `INSERT INTO tw_connector_fingerprints VALUES ($1, $2, $3, $4, $5)
+      `INSERT INTO tw_connector_fingerprints VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (connector, endpoint) DO UPDATE
-       SET fingerprint = EXCLUDED.fingerprint, shape = EXCLUDED.shape, updated_at = EXCLUDED.updated_at`,
-      [connector, endpoint, shape.fingerprint, JSON.stringify(shape.shape), new Date(now)],
+       SET fingerprint = EXCLUDED.fingerprint, shape = EXCLUDED.shape,
+           drift_fields = EXCLUDED.drift_fields, updated_at = EXCLUDED.updated_at`,
+      [connector, endpoint, shape.fingerprint, JSON.stringify(shape.shape), driftFields, new Date(now)],
     );
+  }
+
+  /**
+   * The fields of the last drift of `endpoint` not yet followed by a clean run ('' if none), cleared:
+   * the clean run reports 0 on that drift's series, which resolves its alert.
+   */
+  async takeDriftFields(connector: string, endpoint: string): Promise<string> {
+    const rows = await this.#pool.query<{ drift_fields: string }>(
+      'clear a reported drift',
+      `UPDATE tw_connector_fingerprints f SET drift_fields = ''
+       FROM (SELECT drift_fields FROM tw_connector_fingerprints WHERE connector = $1 AND endpoint = $2 FOR UPDATE) old
+       WHERE f.connector = $1 AND f.endpoint = $2 RETURNING old.drift_fields`,
+      [connector, endpoint],
+    );
+    return rows[0]?.drift_fields ?? '';
   }
 
   /** Keeps a payload the normalizer could not read (its raw response stays in the cache). */

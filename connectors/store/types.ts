@@ -55,4 +55,6 @@ export interface EndpointShape {
   readonly fingerprint: string;
   /** Field path → JSON type. */
   readonly shape: Readonly<Record<string, string>>;
+  /** The fields of the last drift not yet followed by a clean run ('' if none). */
+  readonly driftFields?: string;
 }

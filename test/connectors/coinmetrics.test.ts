@@ -173,6 +173,7 @@ describe('CoinMetrics connector', () => {
       {
         endpoint: '/timeseries/asset-metrics',
         drift: { added: ['$.data[].NewField'], missing: [], retyped: ['$.data[].SplyCur'] },
+        previousFields: '',
       },
     ]);
     expect(summary.failedExpectations).toEqual(['sply_cur non_negative (1/2)']);
@@ -202,5 +203,17 @@ describe('CoinMetrics connector', () => {
       ['sply_cur', 1],
     ]);
     expect(metrics.find((m) => m.name === 'connector_quarantined_payloads' && m.value === 1)).toBeDefined();
+
+    // The next run sees the new shape again: no drift, and 0 on the drift's series (its alert resolves).
+    h.clock.advance(60_000);
+    const clean = await h.run(c, {
+      mode: 'backfill',
+      window: { fromMs: MIDNIGHT - 4 * DAY_MS, toMs: MIDNIGHT },
+    });
+    expect(clean.drift).toEqual([]);
+    const after = (await h.metrics()).filter((m) => m.name === 'schema_drift' && m.ts === clean.finishedAt);
+    expect(after.map((m) => [m.labels['fields'], m.value])).toEqual([
+      ['$.data[].NewField,$.data[].SplyCur', 0],
+    ]);
   });
 });

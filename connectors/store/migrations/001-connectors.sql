@@ -49,6 +49,7 @@ CREATE TABLE tw_connector_fingerprints (
   endpoint text NOT NULL,
   fingerprint text NOT NULL,
   shape jsonb NOT NULL,
+  drift_fields text NOT NULL DEFAULT '',
   updated_at timestamptz NOT NULL,
   PRIMARY KEY (connector, endpoint)
 );
