@@ -244,15 +244,12 @@ export async function runConnector(
     metrics.push({ name: 'expectation_violations', labels: l, value: tally.broken, ts: finishedAt });
     metrics.push({ name: 'expectation_failed', labels: l, value: failed(tally) ? 1 : 0, ts: finishedAt });
   }
-  // Endpoints read without drift say so (0), so a drift alert resolves on the next clean run.
+  // An endpoint read without drift reports 0 on the series of its last drift (or with no fields), so a
+  // drift alert resolves on the next clean run.
   const drifted = new Set(driftEvents.map((e) => e.endpoint));
   for (const endpoint of [...endpointsSeen].filter((e) => !drifted.has(e)).sort()) {
-    metrics.push({
-      name: 'schema_drift',
-      labels: { ...labels, endpoint, fields: '' },
-      value: 0,
-      ts: finishedAt,
-    });
+    const fields = await store.takeDriftFields(config.name, endpoint);
+    metrics.push({ name: 'schema_drift', labels: { ...labels, endpoint, fields }, value: 0, ts: finishedAt });
   }
   metrics.push({ name: 'connector_rows', labels, value: rows, ts: finishedAt });
   metrics.push({ name: 'connector_requests', labels, value: http.requests, ts: finishedAt });
