@@ -204,7 +204,9 @@ describe('CoinMetrics connector', () => {
     ]);
     expect(metrics.find((m) => m.name === 'connector_quarantined_payloads' && m.value === 1)).toBeDefined();
 
-    expect((await h.store.shape('coinmetrics', '/timeseries/asset-metrics'))?.driftFields).toBe('$.data[].NewField,$.data[].SplyCur');
+    expect((await h.store.shape('coinmetrics', '/timeseries/asset-metrics'))?.driftFields).toBe(
+      '$.data[].NewField,$.data[].SplyCur',
+    );
     // The next run sees the new shape again: no drift, and 0 on the drift's series (its alert resolves).
     h.clock.advance(60_000);
     const clean = await h.run(c, {
