@@ -205,12 +205,12 @@ export class ConnectorStore {
     );
   }
 
-  /** The last finished run of `connector` (of any mode but replay), or undefined. */
+  /** The last finished run of `connector` (mode `run`: what sets the pace), or undefined. */
   async lastRun(connector: string): Promise<{ runId: string; finishedAt: number } | undefined> {
     const rows = await this.#pool.query<{ run_id: string; finished_at: Date }>(
       'read the last connector run',
       `SELECT run_id, finished_at FROM tw_connector_runs
-       WHERE connector = $1 AND finished_at IS NOT NULL AND mode <> 'replay'
+       WHERE connector = $1 AND finished_at IS NOT NULL AND mode = 'run'
        ORDER BY finished_at DESC LIMIT 1`,
       [connector],
     );

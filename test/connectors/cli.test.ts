@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { HOUR_MS } from '../../core/durations.ts';
-import { runCli } from '../helpers/cli.ts';
+import { runCli, startCli } from '../helpers/cli.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 import { coinMetricsServer, dailyRows } from './coinmetrics-server.ts';
 import { harness } from './helpers.ts';
 
@@ -90,5 +91,51 @@ connectors:
       `9:9: connectors[0].assets[0]: a tokenterminal asset needs id, the provider's id of the asset (e.g. id: btc)`,
       `11:35: connectors[0].expectations[0].check: a range check needs min, max or both`,
     ]);
+  });
+
+  it('backfills a window, then runs as a service until SIGINT and stops cleanly', async () => {
+    const h = await harness('cli-loop');
+    const day = 24 * HOUR_MS;
+    const midnight = Math.floor(Date.now() / day) * day;
+    const server = await coinMetricsServer((asset) =>
+      asset === 'btc' ? dailyRows('btc', midnight, 10, (i) => ({ SplyCur: `${100 + i}` })) : [],
+    );
+    const config = await file(
+      'connectors.yaml',
+      `connectors:
+  - name: coinmetrics
+    type: coinmetrics
+    base_url: ${server.url}/v4
+    cadence: 1h
+    budget_per_hour: 10
+    history: 3d
+    metrics: [SplyCur]
+    assets:
+      - { asset: bitcoin, id: btc }
+`,
+    );
+    const env = { TOPIC_PREFIX: h.prefix, DATABASE_URL: h.url };
+    const from = new Date(midnight - 10 * day).toISOString().slice(0, 10);
+    const to = new Date(midnight - 5 * day).toISOString().slice(0, 10);
+    const backfill = await runCli(
+      ['connectors', 'backfill', 'coinmetrics', '--from', from, '--to', to, '--config', config],
+      { env },
+    );
+    expect(backfill.code).toBe(0);
+    expect(backfill.stdout).toMatch(/^coinmetrics {2}backfill {2}success {2}rows=5 {2}requests=1 /);
+
+    const service = startCli(['connectors', 'run', '--config', config], { env });
+    onTestFinished(() => void service.child.kill('SIGKILL'));
+    await waitFor(
+      'the first run of the service',
+      () => service.stdout().includes('coinmetrics  run  success'),
+      { timeoutMs: 30_000 },
+    );
+    service.child.kill('SIGINT');
+    const result = await service.exited;
+    expect(result.code).toBe(0);
+    // One run (the next is due in an hour): the 5 backfilled days, then the days within the last 3 × 24h.
+    expect(result.stdout.trim().split('\n')).toHaveLength(1);
+    expect((await h.signals()).map((s) => s.value).sort()).toEqual([100, 101, 102, 103, 104, 108, 109]);
   });
 });
