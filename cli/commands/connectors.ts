@@ -9,8 +9,10 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { setTimeout as delay } from 'node:timers/promises';
 import { systemClock } from '../../core/clock.ts';
+import { formatDuration } from '../../core/durations.ts';
 import {
   createConnector,
+  ingestName,
   loadConnectorsConfig,
   resolveCredential,
   runConnector,
@@ -177,5 +179,27 @@ export function registerConnectorsCommands(program: Command, context: Context): 
       const summary = await run(connector!, { mode: 'replay', runId: flags.run });
       print(summary, flags.json === true);
       if (summary.status !== 'success') process.exitCode = 1;
+    });
+
+  connectors
+    .command('freshness')
+    .description(
+      'print the freshness overrides that watch each connector at its cadence (paste under ingest.runs in the freshness file)',
+    )
+    .option('--config <file>', 'the connectors file', DEFAULT_CONFIG)
+    .action(async (flags: { config: string }) => {
+      const config = await loadConnectorsConfig(flags.config);
+      const lines = [
+        '# under `- topic: ingest.runs` of the freshness file (processors/freshness/README.md)',
+        'overrides:',
+      ];
+      for (const c of config.connectors) {
+        // A quarter of the cadence of slack, at least 5 minutes: a run may take a while and start late.
+        const slack = Math.max(5 * 60_000, Math.round(c.cadenceMs / 4 / 60_000) * 60_000);
+        lines.push(
+          `  - { key: ${ingestName(c.name)}, cadence: ${formatDuration(c.cadenceMs)}, slack: ${formatDuration(slack)} }`,
+        );
+      }
+      process.stdout.write(`${lines.join('\n')}\n`);
     });
 }

@@ -2,6 +2,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../core/errors.ts';
+import { parseFreshnessConfig } from '../../processors/freshness/index.ts';
+import { runCli } from '../helpers/cli.ts';
 import { loadConnectorsConfig, resolveCredential, selectConnectors } from '../../connectors/index.ts';
 
 const EXAMPLE = path.resolve(
@@ -45,5 +47,18 @@ describe('connectors.yaml', () => {
     expect(() => selectConnectors(config, ['github', 'twitter'])).toThrow(
       /connector twitter is not in .*known: github, coinmetrics, tokenterminal/,
     );
+  });
+
+  it('prints freshness overrides that the freshness file accepts, one per connector at its cadence', async () => {
+    const result = await runCli(['connectors', 'freshness', '--config', EXAMPLE]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('  - { key: connector-github, cadence: 1d, slack: 6h }');
+    const freshness = `sources:\n  - topic: ingest.runs\n    cadence: 1h\n    slack: 30m\n${result.stdout.replace(/^/gm, '    ')}`;
+    const options = parseFreshnessConfig(freshness, 'freshness.yaml');
+    expect(options.sources[0]!.overrides.map((o) => [o.key.source, o.settings.cadence])).toEqual([
+      ['connector-github', 86_400_000],
+      ['connector-coinmetrics', 86_400_000],
+      ['connector-tokenterminal', 86_400_000],
+    ]);
   });
 });
