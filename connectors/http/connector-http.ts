@@ -16,6 +16,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Clock } from '../../core/clock.ts';
+import { HOUR_MS } from '../../core/durations.ts';
 import { TradewatchError, toError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import { redactUrl } from '../../core/redact.ts';
@@ -142,7 +143,22 @@ export class ConnectorHttp {
     return async (input, init) => {
       const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
       const endpoint = endpointOf(url);
-      await this.#takeBudget(endpoint);
+      try {
+        await this.#takeBudget(endpoint);
+      } catch (e: unknown) {
+        if (!(e instanceof TradewatchError && e.code === 'TW_CONNECTOR_BUDGET_SPENT')) throw e;
+        // Our budget speaks the provider's rate-limit contract, so the library waits or gives up as it
+        // would for the provider's own limit (an error thrown here would be retried as a network error).
+        const nextHour = Math.floor(this.#o.clock.now() / HOUR_MS + 1) * HOUR_MS;
+        return new Response(JSON.stringify({ message: `API rate limit exceeded: ${e.message}` }), {
+          status: 403,
+          headers: {
+            'content-type': 'application/json',
+            'x-ratelimit-remaining': '0',
+            'x-ratelimit-reset': String(nextHour / 1000),
+          },
+        });
+      }
       const cached = await this.#o.store.cachedResponse(this.#o.connector, redactUrl(url));
       const headers = new Headers(init?.headers);
       if (cached?.etag) headers.set('if-none-match', cached.etag);

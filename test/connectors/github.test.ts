@@ -147,4 +147,16 @@ describe('GitHub connector', () => {
     );
     expect(days.map((s) => s.value)).toEqual([12]);
   });
+
+  it('never sends more than the hourly budget: the spent budget reads to octokit as a rate limit', async () => {
+    const h = await harness('gh-budget');
+    const server = await gitHubServer({ 'uniswap/v3-core': repo });
+    const summary = await h.run({ ...config(server.url), budgetPerHour: 3 }, { mode: 'run' }, TOKEN);
+    expect(summary).toMatchObject({ status: 'failure', requests: 3, rows: 0 });
+    expect(summary.error).toMatch(
+      /^TW_CONNECTOR_BUDGET_SPENT: github: GitHub answered 403 for uniswap\/v3-core: .*budget_per_hour: 3/,
+    );
+    expect(server.exchanges).toHaveLength(3);
+    expect(await h.store.requestsInHour('github', h.clock.now())).toBe(3);
+  });
 });
