@@ -113,7 +113,8 @@ export async function runConnector(
 
   const commit = async (scope: string, payloads: readonly Payload[]): Promise<void> => {
     const now = clock.now();
-    for (const payload of payloads) {
+    // A replay reads old payloads: their shapes are history, not news.
+    for (const payload of request.mode === 'replay' ? [] : payloads) {
       endpointsSeen.add(payload.endpoint);
       const event = await drift.check(payload, now);
       if (event === undefined) continue;
@@ -259,18 +260,21 @@ export async function runConnector(
     metrics.push({ name: 'connector_data_age_ms', labels, value: finishedAt - dataUntil, ts: finishedAt });
   }
   await publisher.metrics(metrics);
-  await publisher.ingestRun({
-    ingest: ingestName(config.name),
-    env: deps.env,
-    run_id: runId,
-    started_at: startedAt,
-    finished_at: finishedAt,
-    status,
-    rows,
-    duration_ms: Math.round(performance.now() - started),
-    error,
-    data_until: dataUntil,
-  });
+  // A replay is no ingest: it must not tell the freshness processor the provider answered.
+  if (request.mode !== 'replay') {
+    await publisher.ingestRun({
+      ingest: ingestName(config.name),
+      env: deps.env,
+      run_id: runId,
+      started_at: startedAt,
+      finished_at: finishedAt,
+      status,
+      rows,
+      duration_ms: Math.round(performance.now() - started),
+      error,
+      data_until: dataUntil,
+    });
+  }
   await store.finishRun(runId, { status, rows, error, finishedAt });
   const summary: RunSummary = {
     runId,

@@ -68,6 +68,7 @@ describe('CoinMetrics connector', () => {
     expect(server.exchanges).toHaveLength(3);
     const all = await h.signals();
     expect(all.slice(14)).toEqual(all.slice(0, 14));
+    expect(await h.runs()).toHaveLength(1); // a replay is no ingest run
 
     // The next run starts after the newest day published: nothing refetched.
     h.clock.advance(DAY_MS);
