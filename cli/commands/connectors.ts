@@ -40,6 +40,7 @@ function parseTime(raw: string): number {
 
 /** One line per run on standard output (JSON with --json). */
 function print(summary: RunSummary, asJson: boolean): void {
+  if (process.stderr.isTTY) process.stderr.write('\r\x1b[K'); // clear the progress line
   if (asJson) {
     process.stdout.write(`${JSON.stringify(summary)}\n`);
     return;
@@ -84,6 +85,15 @@ async function open(ctx: CliContext, file: string) {
         clock: systemClock,
         logger: ctx.logger,
         signal: ctx.signal,
+        // Progress on a terminal only: standard error stays clean for logs otherwise.
+        ...(process.stderr.isTTY
+          ? {
+              onProgress: ({ scope, commits, rows }: { scope: string; commits: number; rows: number }) =>
+                process.stderr.write(
+                  `\r${connector.name}: ${commits} committed, ${rows} rows (last: ${scope})\x1b[K`,
+                ),
+            }
+          : {}),
       },
       request,
     );

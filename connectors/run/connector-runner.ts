@@ -41,6 +41,8 @@ export interface RunnerDeps {
   readonly fetch?: typeof fetch;
   /** Default: random UUIDs. */
   readonly newRunId?: () => string;
+  /** Told after each committed scope (a terminal shows progress). */
+  readonly onProgress?: (progress: { scope: string; commits: number; rows: number }) => void;
 }
 
 /** What to run: new data, a window, or a stored run again. */
@@ -212,6 +214,7 @@ export async function runConnector(
         clock.now(),
       );
       commits += 1;
+      deps.onProgress?.({ scope, commits, rows });
     },
   };
 
