@@ -19,6 +19,9 @@ import {
 } from '../types.ts';
 
 const ENDPOINT = '/projects/{project_id}/metrics';
+/** Token Terminal's metrics in US dollars (the others are counts or ratios). */
+const MONEY =
+  /^(revenue|fees|treasury|market_cap|tvl|price|earnings|expenses|token_incentives|gmv|cost_of_revenue)/;
 
 const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
@@ -74,7 +77,7 @@ export function createTokenTerminalConnector(
               asset,
               name: snakeCase(metric),
               value: exactNumber(ENDPOINT, row[metric], `data[${i}].${metric}`),
-              unit: 'USD',
+              unit: MONEY.test(metric) ? 'USD' : null,
               ts,
               labels: { metric, project_id: answered },
             });
