@@ -26,6 +26,8 @@ import { registerOffsetsCommands } from './commands/offsets.ts';
 import { registerDlqCommands } from './commands/dlq.ts';
 import { registerDashboardsCommands } from './commands/dashboards.ts';
 import { registerStatusCommand } from './commands/status.ts';
+import { registerConnectorsCommands } from './commands/connectors.ts';
+import { registerAssetsCommands } from './commands/assets.ts';
 
 const { version: PACKAGE_VERSION } = JSON.parse(
   await readFile(new URL('../package.json', import.meta.url), 'utf8'),
@@ -97,6 +99,8 @@ registerRulesCommands(program);
 registerAlertsCommands(program, getContext);
 registerNotifyCommand(program, getContext);
 registerDashboardsCommands(program, getContext);
+registerConnectorsCommands(program, getContext);
+registerAssetsCommands(program, getContext);
 
 let exitCode = 0;
 try {

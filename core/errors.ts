@@ -91,6 +91,24 @@ export const ERROR_CODES = {
     retriable: false,
     about: 'no active or pending silence has this id (`tradewatch alerts silences`)',
   },
+  TW_CONNECTOR_UNAVAILABLE: {
+    retriable: true,
+    about:
+      'a connector’s provider (GitHub, CoinMetrics, Token Terminal) did not answer, or answered 5xx or 429',
+  },
+  TW_CONNECTOR_REJECTED: {
+    retriable: false,
+    about: 'a connector’s provider refused a request for good (4xx: bad credentials, unknown id)',
+  },
+  TW_CONNECTOR_BUDGET_SPENT: {
+    retriable: true,
+    about:
+      'a connector spent its hourly request budget (or must wait too long for the provider’s rate limit)',
+  },
+  TW_ASSETS_INCONSISTENT: {
+    retriable: false,
+    about: 'the asset identity mapping has conflicts or unmapped ids (`tradewatch assets check`)',
+  },
   TW_INTERNAL: { retriable: false, about: 'a bug in tradewatch: please report it with the log' },
 } as const;
 

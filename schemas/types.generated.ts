@@ -216,7 +216,7 @@ export interface IngestRun {
 export interface Signal {
   /** Connector the value came from: "github", "x", "discord", "coinmetrics" or "tokenterminal". */
   source: string;
-  /** Asset symbol the signal is about, as in Prediction.asset. */
+  /** Canonical asset id the signal is about (connectors/assets maps each provider's id to it; never a ticker). */
   asset: string;
   /** Signal name within the source, in snake_case (e.g. "commits_7d", "mentions_24h", "active_addresses"). */
   name: string;
@@ -228,6 +228,8 @@ export interface Signal {
   ts: number;
   /** Further dimensions of the value (e.g. repository, channel, chain). May be empty. */
   labels: Record<string, string>;
+  /** Data-quality flags of the value, empty when clean: each expectation it breaks ("not_null", "non_negative", "positive", "range", "change"); a value the provider did not give is NaN with "not_null". A flagged value is still published. */
+  flags: string[];
 }
 
 /** How an attempt ended: it succeeded, threw (failed), ran past the job's timeout (timed_out), was abandoned by an instance that stopped heartbeating (lost), or the occurrence was not run at all (skipped, by the misfire or the overlap policy). */

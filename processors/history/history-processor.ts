@@ -95,6 +95,8 @@ export function createHistoryProcessor(): Processor<HistoryRecord, null> {
                 unit: s.unit,
                 labels: labelsJson(s.labels),
                 ingested_at: ingestedAt,
+                // Flagged values are stored too, with their flags (connectors' expectations).
+                flags: s.flags.length === 0 ? null : s.flags.join(','),
               },
             },
           });

@@ -69,6 +69,11 @@ export const HISTORY_TABLES: readonly TableDefinition[] = [
       { name: 'unit', type: 'VARCHAR' },
       { name: 'labels', type: 'VARCHAR', doc: 'labels as a JSON object (sorted keys)' },
       INGESTED_AT,
+      {
+        name: 'flags',
+        type: 'VARCHAR',
+        doc: 'data-quality flags the connector set (comma-separated, e.g. expectation:non_negative); null when none',
+      },
     ],
     keys: ['source', 'name', 'asset', 'labels', 'ingested_at'],
   },

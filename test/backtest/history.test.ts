@@ -47,6 +47,7 @@ const signal = (asset: string, value: number, ts: number): Signal => ({
   unit: null,
   ts,
   labels: { repo: `${asset.toLowerCase()}/core` },
+  flags: [],
 });
 
 describe('history', () => {

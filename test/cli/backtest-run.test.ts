@@ -73,6 +73,7 @@ function history(strategy: string, horizon: number, signalName: string) {
         unit: null,
         ts: asOf - 10 * MIN,
         labels: {},
+        flags: [],
       };
       signals.push({ value, ts: asOf - 5 * MIN });
       // A revision known only after the decision time: never seen at this as_of.

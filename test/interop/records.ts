@@ -143,6 +143,7 @@ const EDGE_CASES: Samples = {
       unit: '',
       ts: 1,
       labels: { 'query 🔎': LONG_TEXT },
+      flags: [],
     },
     {
       source: 'tokenterminal',
@@ -152,6 +153,7 @@ const EDGE_CASES: Samples = {
       unit: 'USD',
       ts: T0,
       labels: { chain: 'ethereum', protocol: 'uniswap-v3', Ωmega: 'Ж' },
+      flags: ['range', 'not_null'],
     },
   ],
   JobRun: [

@@ -176,6 +176,7 @@ export const SAMPLES: Samples = {
       unit: 'count',
       ts: T0,
       labels: { repository: 'ethereum/go-ethereum' },
+      flags: [],
     },
     {
       source: 'coinmetrics',
@@ -185,6 +186,7 @@ export const SAMPLES: Samples = {
       unit: null,
       ts: T0,
       labels: {},
+      flags: ['non_negative', 'change'],
     },
   ],
   JobRun: [

@@ -114,7 +114,7 @@ export function heartbeat(instance: string, ts: number): Metric {
 }
 
 export function signal(asset: string, ts: number, labels: Record<string, string> = {}): Signal {
-  return { source: 'github', asset, name: 'commits_7d', value: 3, unit: 'count', ts, labels };
+  return { source: 'github', asset, name: 'commits_7d', value: 3, unit: 'count', ts, labels, flags: [] };
 }
 
 export function mark(portfolio: string, ts: number, env: Environment = 'prod'): PortfolioMark {

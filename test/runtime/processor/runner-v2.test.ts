@@ -127,6 +127,7 @@ describe('processor runner: inputs, outputs and timers', () => {
       unit: null,
       ts: T0,
       labels: {},
+      flags: [],
     });
     await producer.send([
       {

@@ -1,0 +1,7 @@
+export {
+  AssetRegistry,
+  contractKey,
+  type AssetMapping,
+  type AssetProblem,
+  type CoinGeckoCoin,
+} from './asset-registry.ts';
