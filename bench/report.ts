@@ -84,6 +84,15 @@ export function summary(result: BenchResult): string {
       );
     }
     lines.push(`   metrics topic: ${num(t.outputs.metricsOffsets)} offsets`);
+    if (t.peer && 'error' in t.peer) lines.push(`   Kafka Streams peer: failed: ${t.peer.error}`);
+    else if (t.peer) {
+      const q = t.peer;
+      lines.push(
+        `   Kafka Streams peer: ${num(q.marksPerSecond)} marks/s (${num(q.ms / 1000, 1)} s from spawn; CPU ${q.cpuSeconds ?? 'n/a'} s; peak RSS ${q.peakRssBytes === null ? 'n/a' : mib(q.peakRssBytes)})`,
+        `   pipeline / peer:                 ${ratio(t.pipelineOverPeer ?? NaN)}`,
+        `   sample: ${num(q.sample.compared)} peer figures of ${q.sample.portfolios.length} portfolios against ours: ${q.sample.mismatches === 0 ? 'all equal' : `${num(q.sample.mismatches)} differ, e.g. ${q.sample.firstMismatches.join('; ')}`}`,
+      );
+    }
     lines.push(...profileLines(p.profile));
   }
   const im = result.inMemory;

@@ -55,6 +55,7 @@ export async function startPipeline(
       topicPrefix: prefix,
       sessionTimeoutMs: ctx.config.kafka.sessionTimeoutMs,
       timerTickMs: ctx.config.timerTickMs,
+      commitIntervalMs: ctx.config.commitIntervalMs,
       instanceId,
     });
     ctx.onClose(() => runner.close());

@@ -39,6 +39,14 @@ export interface RunnerOptions<In, State> {
   readonly timerTickMs?: number;
   /** Replication factor of the changelog topic when it is created. Default 1. */
   readonly replicationFactor?: number;
+  /**
+   * Batches handled within this long are committed in one transaction, each touched key's state
+   * written to the changelog once (a batch that reaches its partition's end is committed at once). 0
+   * commits every batch. Longer: fewer, larger transactions and less changelog when behind, at the cost
+   * of outputs held back that long. Default 100 ms (Kafka Streams' `commit.interval.ms` under
+   * exactly-once).
+   */
+  readonly commitIntervalMs?: number;
 }
 
 /** The options with every default applied, frozen. */
@@ -53,6 +61,7 @@ export const RUNNER_DEFAULTS = Object.freeze({
   sessionTimeoutMs: 10_000,
   timerTickMs: 1000,
   replicationFactor: 1,
+  commitIntervalMs: 100,
 });
 
 /** Applies the defaults and checks the processor's inputs and the values; throws TW_CONFIG_INVALID. */
@@ -78,6 +87,11 @@ export function compileRunnerOptions<In, State>(
   const problems = (['sinkRetryInitialMs', 'sinkRetryMaxMs', 'sessionTimeoutMs', 'timerTickMs'] as const)
     .filter((key) => !(Number.isSafeInteger(compiled[key]) && compiled[key] > 0))
     .map((key) => `${key} must be a positive integer of milliseconds; got ${String(compiled[key])}`);
+  if (!(Number.isSafeInteger(compiled.commitIntervalMs) && compiled.commitIntervalMs >= 0)) {
+    problems.push(
+      `commitIntervalMs must be 0 or a positive integer of milliseconds; got ${String(compiled.commitIntervalMs)}`,
+    );
+  }
   if (!(Number.isSafeInteger(compiled.replicationFactor) && compiled.replicationFactor > 0)) {
     problems.push(`replicationFactor must be a positive integer; got ${String(compiled.replicationFactor)}`);
   }
