@@ -150,8 +150,8 @@ describe('the commit interval', { timeout: 180_000 }, () => {
       },
     });
     expect(states.sort((a, b) => a[0].localeCompare(b[0]))).toEqual(
-      KEYS.map((k, i) => [k, { n: Math.floor((RECORDS - i - 1) / KEYS.length) + 1 }]).sort((a, b) =>
-        String(a[0]).localeCompare(String(b[0])),
+      KEYS.map((k, i): [string, Count] => [k, { n: Math.floor((RECORDS - i - 1) / KEYS.length) + 1 }]).sort(
+        (a, b) => a[0].localeCompare(b[0]),
       ),
     );
   });
