@@ -101,7 +101,7 @@ export function summary(result: BenchResult): string {
       '',
       `2. drawdown processor in memory: ${num(im.marksPerSecond)} marks/s (${num(im.ms)} ms for ${num(im.marks)})`,
       `   virtual runner ÷ plain loop: drawdown ${im.virtualRunner.drawdown.ratio}, precision@K chain ${im.virtualRunner.chain.ratio} (${num(im.virtualRunner.chain.records)} events)`,
-      `   per item: process ${im.costs.processMicrosPerMark} µs/mark, decode ${im.costs.decodeMicrosPerMark} µs/mark, encode ${im.costs.encodeMetricMicrosPerPoint} µs/metric, state JSON ${im.costs.stateJsonMicrosPerKey} µs/key (${num(im.costs.stateJsonBytesPerKey.mean)} B mean)`,
+      `   per item: process ${im.costs.processMicrosPerMark} µs/mark, decode ${im.costs.decodeMicrosPerMark} µs/mark, encode ${im.costs.encodeMetricMicrosPerPoint} µs/metric, state JSON ${im.costs.stateJsonMicrosPerKey} µs/key (${num(im.costs.stateJsonBytesPerKey.mean)} B mean), encoded ${im.costs.stateEncodedMicrosPerKey} µs/key (${num(im.costs.stateEncodedBytesPerKey.mean)} B mean)`,
     );
     if (result.pipelineOverInMemory !== undefined) {
       lines.push(`   pipeline / in-memory:            ${ratio(result.pipelineOverInMemory)}`);
