@@ -80,7 +80,7 @@ export function summary(result: BenchResult): string {
     if ('error' in c) lines.push(`   changelog: could not be read: ${c.error}`);
     else {
       lines.push(
-        `   changelog: ${num(c.records)} records, ${mib(c.valueBytes)} (input: ${mib(t.preload.bytes)}), ${num(c.markers)} transaction markers, largest record ${num(c.largestValueBytes)} B`,
+        `   changelog: ${num(c.records)} records, ${mib(c.valueBytes)} (input: ${mib(t.preload.bytes)}; changelog / input ${ratio(t.changelogOverInput ?? NaN)}), ${num(c.markers)} transaction markers, largest record ${num(c.largestValueBytes)} B`,
       );
     }
     lines.push(`   metrics topic: ${num(t.outputs.metricsOffsets)} offsets`);

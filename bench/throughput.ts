@@ -74,6 +74,8 @@ export interface ThroughputResult {
   readonly peer?: PeerRun | { readonly error: string };
   /** pipeline marks/s ÷ the peer's. */
   readonly pipelineOverPeer?: number;
+  /** Changelog value bytes ÷ the input's bytes: the state's write amplification (target ≤ 0.5). */
+  readonly changelogOverInput?: number;
   readonly outputs: {
     readonly metricsOffsets: number;
     readonly changelog: ChangelogStats | { readonly error: string };
@@ -164,6 +166,7 @@ export async function runThroughput(s: ThroughputSettings): Promise<ThroughputRe
     pipelineOverCeiling: round(pipeline.marksPerSecond / reference.recordsPerSecond, 4),
     ...(peer ? { peer } : {}),
     ...(peer && !('error' in peer) ? { pipelineOverPeer: overPeer(pipeline.marksPerSecond, peer) } : {}),
+    ...('error' in changelog ? {} : { changelogOverInput: round(changelog.valueBytes / preload.bytes, 3) }),
     outputs: {
       metricsOffsets,
       changelog,
