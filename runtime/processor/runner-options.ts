@@ -41,7 +41,9 @@ export interface RunnerOptions<In, State> {
   readonly replicationFactor?: number;
   /**
    * Batches handled within this long are committed in one transaction, each touched key's state
-   * written to the changelog once (a batch that reaches its partition's end is committed at once). 0
+   * written to the changelog once (a batch that reaches its partition's end is committed at once; on
+   * an input written in transactions, a batch read while one is open does not reach the end, the high
+   * watermark, and waits up to the interval). 0
    * commits every batch. Longer: fewer, larger transactions and less changelog when behind, at the cost
    * of outputs held back that long. Default 100 ms (Kafka Streams' `commit.interval.ms` under
    * exactly-once).
