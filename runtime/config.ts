@@ -110,9 +110,9 @@ export const VARIABLES = {
     shownDefault: '30000',
   },
   TW_COMMIT_INTERVAL_MS: {
-    schema: z.coerce.number().int().nonnegative().default(100),
-    doc: 'How long a processor gathers the batches it handles into one commit (one transaction; each touched key’s state written once to its changelog) while it is behind; a batch that reaches its partition’s end commits at once. 0 commits every batch. Kafka Streams uses 100 under exactly-once.',
-    shownDefault: '100',
+    schema: z.coerce.number().int().nonnegative().default(0),
+    doc: 'How long a processor gathers the batches it handles into one commit (one transaction; each touched key’s state written once to its changelog) while it is behind; a batch that reaches its partition’s end commits at once. 0 (the default) commits every batch. Kafka Streams uses 100 under exactly-once.',
+    shownDefault: '0',
   },
   TW_TIMER_TICK_MS: {
     schema: positiveMs.default(1000),

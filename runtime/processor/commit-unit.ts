@@ -6,9 +6,9 @@
  * A unit opens with the first batch handled after a commit and is committed, at the end of a batch,
  * when the interval has passed since it opened, when the batch reached its partition's end (the
  * runner has caught up: committing at once keeps the latency of a live stream), or when the runner is
- * stopping; an interval of 0 commits every batch. A unit left open with no batch to end it (the input
- * went quiet short of its end, e.g. behind an aborted transaction) is committed by a timer when its
- * interval is over.
+ * stopping; an interval of 0 (the default) commits every batch. A unit left open with no batch to end
+ * it (the input went quiet short of its end, e.g. behind an aborted transaction) is committed by a
+ * timer when its interval is over.
  *
  * Until its commit a unit's batches are handled, not committed: if the commit fails, every store it
  * touched is rewound (committer) and every partition it read is sought back to its first handled
