@@ -6,12 +6,13 @@
  * precision@K chain (bench/virtual-runner.ts).
  *
  * Then, to attribute the pipeline's cost, the per-item cost of the runtime's other CPU work measured the
- * same way: decoding a mark, encoding a metric point, and serializing a key's state to JSON for the
- * changelog (the runtime writes every touched key's whole state after every batch).
+ * same way: decoding a mark, encoding a metric point, and serializing a key's state for the changelog,
+ * as JSON (what it wrote before) and in its binary encoding (what it writes: every touched key's whole
+ * state once per commit).
  */
 import { createDrawdownProcessor } from '../processors/drawdown/index.ts';
 import { createProcessors } from '../processors/index.ts';
-import type { Output } from '../runtime/processor/index.ts';
+import { encodeState, type Output } from '../runtime/processor/index.ts';
 import type { Codec, Metric, PortfolioMark } from '../schemas/index.ts';
 import { rankingEvents } from './processors.ts';
 import { num, progress, round } from './progress.ts';
@@ -33,6 +34,9 @@ export interface InMemoryResult {
     /** JSON.stringify of one key's state at the end of the run (what the changelog gets per touched key). */
     readonly stateJsonMicrosPerKey: number;
     readonly stateJsonBytesPerKey: { readonly mean: number; readonly max: number };
+    /** The changelog's encoding of the same (runtime/processor/state-codec.ts): what it writes now. */
+    readonly stateEncodedMicrosPerKey: number;
+    readonly stateEncodedBytesPerKey: { readonly mean: number; readonly max: number };
   };
 }
 
@@ -79,6 +83,10 @@ export async function runInMemory(
   t = performance.now();
   for (const state of states.values()) sizes.push(JSON.stringify(state).length);
   const jsonMicros = ((performance.now() - t) * 1000) / Math.max(1, states.size);
+  const encodedSizes: number[] = [];
+  t = performance.now();
+  for (const state of states.values()) encodedSizes.push(encodeState(state).length);
+  const encodedMicros = ((performance.now() - t) * 1000) / Math.max(1, states.size);
   return {
     virtualRunner: { drawdown, chain },
     marks: marks.length,
@@ -94,6 +102,11 @@ export async function runInMemory(
       stateJsonBytesPerKey: {
         mean: Math.round(sizes.reduce((a, b) => a + b, 0) / Math.max(1, sizes.length)),
         max: Math.max(0, ...sizes),
+      },
+      stateEncodedMicrosPerKey: round(encodedMicros, 1),
+      stateEncodedBytesPerKey: {
+        mean: Math.round(encodedSizes.reduce((a, b) => a + b, 0) / Math.max(1, encodedSizes.length)),
+        max: Math.max(0, ...encodedSizes),
       },
     },
   };

@@ -130,6 +130,15 @@ try {
       ...(opts.profile
         ? { profileDir: path.join(os.tmpdir(), 'tradewatch-bench', runId, 'throughput') }
         : {}),
+      ...(opts.peer === undefined
+        ? {}
+        : {
+            peer: {
+              dir: path.resolve(opts.peer),
+              bootstrap: config.kafka.brokers.join(','),
+              metricCodec: registry.codec('Metric'),
+            },
+          }),
     });
     // Delete now: compacting a large changelog in the background would load the broker in phase 3.
     await workspace.close();

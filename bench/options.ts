@@ -44,6 +44,8 @@ export interface BenchOptions {
   readonly keep: boolean;
   /** Where the JSON result goes. Default bench/results. */
   readonly resultsDir: string;
+  /** The Kafka Streams peer's Maven project, run after the pipeline on the same topic (phase 1c). */
+  readonly peer?: string;
 }
 
 export const USAGE = `usage: node bench/main.ts [flags]
@@ -68,6 +70,9 @@ export const USAGE = `usage: node bench/main.ts [flags]
                           component (profiles in <tmpdir>/tradewatch-bench/<run>/)
   --keep                  keep the run's topics and consumer groups
   --results-dir dir       where the JSON result is written (default bench/results)
+  --peer dir              after the pipeline, build (Maven) and run the Kafka Streams peer of the drawdown
+                          job in dir (e.g. ../shared/peers/kstreams-drawdown) cold on the same topic,
+                          check a sample of its outputs against ours, report ours / peer
   --help                  this text
 `;
 
@@ -100,6 +105,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | undefined 
         profile: { type: 'boolean' },
         keep: { type: 'boolean' },
         'results-dir': { type: 'string' },
+        peer: { type: 'string' },
         help: { type: 'boolean' },
       },
     });
@@ -135,6 +141,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | undefined 
     profile: v.profile ?? false,
     keep: v.keep ?? false,
     resultsDir: v['results-dir'] ?? 'bench/results',
+    ...(v.peer === undefined ? {} : { peer: v.peer }),
   };
   if (options.portfolios > options.marks) {
     throw new UsageError(`--portfolios (${options.portfolios}) must not exceed --marks (${options.marks})`);

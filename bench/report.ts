@@ -80,10 +80,19 @@ export function summary(result: BenchResult): string {
     if ('error' in c) lines.push(`   changelog: could not be read: ${c.error}`);
     else {
       lines.push(
-        `   changelog: ${num(c.records)} records, ${mib(c.valueBytes)} (input: ${mib(t.preload.bytes)}), ${num(c.markers)} transaction markers, largest record ${num(c.largestValueBytes)} B`,
+        `   changelog: ${num(c.records)} records, ${mib(c.valueBytes)} (input: ${mib(t.preload.bytes)}; changelog / input ${ratio(t.changelogOverInput ?? NaN)}), ${num(c.markers)} transaction markers, largest record ${num(c.largestValueBytes)} B`,
       );
     }
     lines.push(`   metrics topic: ${num(t.outputs.metricsOffsets)} offsets`);
+    if (t.peer && 'error' in t.peer) lines.push(`   Kafka Streams peer: failed: ${t.peer.error}`);
+    else if (t.peer) {
+      const q = t.peer;
+      lines.push(
+        `   Kafka Streams peer: ${num(q.marksPerSecond)} marks/s (${num(q.ms / 1000, 1)} s from spawn; CPU ${q.cpuSeconds ?? 'n/a'} s; peak RSS ${q.peakRssBytes === null ? 'n/a' : mib(q.peakRssBytes)})`,
+        `   pipeline / peer:                 ${ratio(t.pipelineOverPeer ?? NaN)}`,
+        `   sample: ${num(q.sample.compared)} peer figures of ${q.sample.portfolios.length} portfolios against ours: ${q.sample.mismatches === 0 ? 'all equal' : `${num(q.sample.mismatches)} differ, e.g. ${q.sample.firstMismatches.join('; ')}`}`,
+      );
+    }
     lines.push(...profileLines(p.profile));
   }
   const im = result.inMemory;
@@ -92,7 +101,7 @@ export function summary(result: BenchResult): string {
       '',
       `2. drawdown processor in memory: ${num(im.marksPerSecond)} marks/s (${num(im.ms)} ms for ${num(im.marks)})`,
       `   virtual runner ÷ plain loop: drawdown ${im.virtualRunner.drawdown.ratio}, precision@K chain ${im.virtualRunner.chain.ratio} (${num(im.virtualRunner.chain.records)} events)`,
-      `   per item: process ${im.costs.processMicrosPerMark} µs/mark, decode ${im.costs.decodeMicrosPerMark} µs/mark, encode ${im.costs.encodeMetricMicrosPerPoint} µs/metric, state JSON ${im.costs.stateJsonMicrosPerKey} µs/key (${num(im.costs.stateJsonBytesPerKey.mean)} B mean)`,
+      `   per item: process ${im.costs.processMicrosPerMark} µs/mark, decode ${im.costs.decodeMicrosPerMark} µs/mark, encode ${im.costs.encodeMetricMicrosPerPoint} µs/metric, state JSON ${im.costs.stateJsonMicrosPerKey} µs/key (${num(im.costs.stateJsonBytesPerKey.mean)} B mean), encoded ${im.costs.stateEncodedMicrosPerKey} µs/key (${num(im.costs.stateEncodedBytesPerKey.mean)} B mean)`,
     );
     if (result.pipelineOverInMemory !== undefined) {
       lines.push(`   pipeline / in-memory:            ${ratio(result.pipelineOverInMemory)}`);

@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KafkaAdmin, KafkaClient } from '../runtime/kafka/index.ts';
-import type { Codec, PortfolioMark } from '../schemas/index.ts';
+import type { Codec, Metric, PortfolioMark } from '../schemas/index.ts';
 import { changelogTopic, processorGroup } from '../topics/index.ts';
 import { changelogStats, type ChangelogStats } from './changelog-stats.ts';
 import { summarizeProfile, type ProfileSummary } from './cpu-profile.ts';
@@ -13,6 +13,7 @@ import { groupProgress } from './group-progress.ts';
 import type { StackProcesses } from './machine.ts';
 import { markHistory } from './marks.ts';
 import { profileFlags, startPipelineProcess, type PipelineExit } from './pipeline-process.ts';
+import { overPeer, runPeer, type PeerRun } from './peer.ts';
 import { preloadMarks, type PreloadResult } from './preload.ts';
 import { cpuSeconds, processMemory } from './proc.ts';
 import { mib, num, progress, round } from './progress.ts';
@@ -37,6 +38,8 @@ export interface ThroughputSettings {
   readonly timeoutMs: number;
   /** Where `node --cpu-prof` writes the pipeline's profile; undefined: no profile. */
   readonly profileDir?: string;
+  /** Phase 1c: the Kafka Streams peer's Maven project, and what it needs. */
+  readonly peer?: { readonly dir: string; readonly bootstrap: string; readonly metricCodec: Codec<Metric> };
 }
 
 export interface PipelineRun {
@@ -67,6 +70,12 @@ export interface ThroughputResult {
   readonly pipeline: PipelineRun;
   /** pipeline marks/s ÷ reference records/s. */
   readonly pipelineOverCeiling: number;
+  /** Phase 1c (`--peer`): the Kafka Streams peer on the same topic, or why it could not run. */
+  readonly peer?: PeerRun | { readonly error: string };
+  /** pipeline marks/s ÷ the peer's. */
+  readonly pipelineOverPeer?: number;
+  /** Changelog value bytes ÷ the input's bytes: the state's write amplification (target ≤ 0.5). */
+  readonly changelogOverInput?: number;
   readonly outputs: {
     readonly metricsOffsets: number;
     readonly changelog: ChangelogStats | { readonly error: string };
@@ -133,11 +142,31 @@ export async function runThroughput(s: ThroughputSettings): Promise<ThroughputRe
   ).catch((error: unknown) => ({ error: error instanceof Error ? error.message : String(error) }));
   const drawdown = await settledCount(s.questdbHttpUrl, 'drawdown', s.portfolioPrefix, s.marks);
   const marksRows = await settledCount(s.questdbHttpUrl, 'portfolio_marks', s.portfolioPrefix, s.marks);
+  const peer = s.peer
+    ? await runPeer({
+        kafka: s.kafka,
+        admin: s.admin,
+        workspace: s.workspace,
+        releasers: s.releasers,
+        metricCodec: s.peer.metricCodec,
+        dir: s.peer.dir,
+        input,
+        portfolios: s.portfolios,
+        timeoutMs: s.timeoutMs,
+        bootstrap: s.peer.bootstrap,
+      }).catch((error: unknown) => {
+        progress(`  the peer failed: ${error instanceof Error ? error.message : String(error)}`);
+        return { error: error instanceof Error ? error.message : String(error) };
+      })
+    : undefined;
   return {
     preload,
     reference,
     pipeline,
     pipelineOverCeiling: round(pipeline.marksPerSecond / reference.recordsPerSecond, 4),
+    ...(peer ? { peer } : {}),
+    ...(peer && !('error' in peer) ? { pipelineOverPeer: overPeer(pipeline.marksPerSecond, peer) } : {}),
+    ...('error' in changelog ? {} : { changelogOverInput: round(changelog.valueBytes / preload.bytes, 3) }),
     outputs: {
       metricsOffsets,
       changelog,

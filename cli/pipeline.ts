@@ -61,6 +61,7 @@ export async function startPipeline(
       topicPrefix: prefix,
       sessionTimeoutMs: ctx.config.kafka.sessionTimeoutMs,
       timerTickMs: ctx.config.timerTickMs,
+      commitIntervalMs: ctx.config.commitIntervalMs,
       instanceId,
     });
     ctx.onClose(() => runner.close());

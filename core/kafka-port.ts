@@ -207,6 +207,11 @@ export interface ProducerOptions {
 export interface BatchContext {
   readonly topic: string;
   readonly partition: number;
+  /**
+   * Whether the batch reached the partition's end as the broker reported it with the fetch (nothing
+   * more was there to read). Unknown (undefined) counts as reached.
+   */
+  readonly reachedEnd?: boolean;
   /** Tells the group coordinator this consumer is alive; call it during long work on one batch. */
   heartbeat(): Promise<void>;
   /** False once the consumer is stopping or the partition was taken away: stop early. */
@@ -266,6 +271,12 @@ export interface ConsumerOptions {
 export interface KafkaConsumer {
   /** Joins the group and calls `onBatch` for every batch until closed. Resolves once running. */
   run(onBatch: BatchHandler, hooks?: ConsumerHooks): Promise<void>;
+  /**
+   * Makes the next fetch of a partition this member owns start at `offset` (records handled since
+   * are delivered again); the group's committed offset does not move. Ignored for a partition it
+   * does not own.
+   */
+  seek(topic: string, partition: number, offset: string): void;
   /** Stops fetching, lets the batch in hand finish, then leaves the group. Idempotent. */
   close(): Promise<void>;
 }

@@ -115,6 +115,11 @@ export const VARIABLES = {
     doc: 'How long a stop on SIGINT/SIGTERM may take (finish the batch, flush, commit, close) before it is forced.',
     shownDefault: '30000',
   },
+  TW_COMMIT_INTERVAL_MS: {
+    schema: z.coerce.number().int().nonnegative().default(0),
+    doc: 'How long a processor gathers the batches it handles into one commit (one transaction; each touched key’s state written once to its changelog) while it is behind; a batch that reaches its partition’s end commits at once. 0 (the default) commits every batch. Kafka Streams uses 100 under exactly-once.',
+    shownDefault: '0',
+  },
   TW_TIMER_TICK_MS: {
     schema: positiveMs.default(1000),
     doc: 'How often a processor with wall-clock timers (freshness, ranking deadlines) looks for due timers.',
@@ -205,6 +210,8 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   /** How often processors with timers look for due ones. */
   readonly timerTickMs: number;
+  /** TW_COMMIT_INTERVAL_MS. */
+  readonly commitIntervalMs: number;
   /** How often `tradewatch run` produces its heartbeat. */
   readonly heartbeatIntervalMs: number;
   /** TW_NOTIFY_MAX_AGE_MS. */
@@ -307,6 +314,7 @@ export function loadConfig(
     },
     shutdownTimeoutMs: v.TW_SHUTDOWN_TIMEOUT_MS,
     timerTickMs: v.TW_TIMER_TICK_MS,
+    commitIntervalMs: v.TW_COMMIT_INTERVAL_MS,
     heartbeatIntervalMs: v.TW_HEARTBEAT_INTERVAL_MS,
     notifyMaxAgeMs: v.TW_NOTIFY_MAX_AGE_MS,
     stack: {

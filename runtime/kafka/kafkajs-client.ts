@@ -11,10 +11,11 @@ import { wrapConsumer } from './kafkajs-consumer.ts';
 import { guard } from './kafkajs-errors.ts';
 import { KAFKAJS_LOG_LEVEL, forwardLogsTo } from './kafkajs-logs.ts';
 import { wrapProducer } from './kafkajs-producer.ts';
+import { Murmur2Partitioner } from './murmur2-partitioner.ts';
 import type { ConsumerOptions, KafkaClient, ProducerOptions } from '../../core/kafka-port.ts';
 
 // kafkajs is CommonJS and Node's named-export detection misses some of its exports: take them from the default.
-const { Kafka, Partitioners } = kafkajs;
+const { Kafka } = kafkajs;
 
 export interface KafkaClientOptions {
   /** Bootstrap servers, `host:port`. */
@@ -56,7 +57,7 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
       const transactional = producerOptions.transactionalId !== undefined;
       const producer = kafka.producer({
         // The Java client's murmur2 partitioning, so keys land where Java and Python producers put them.
-        createPartitioner: Partitioners.DefaultPartitioner,
+        createPartitioner: Murmur2Partitioner,
         idempotent: true,
         allowAutoTopicCreation: false,
         ...(transactional

@@ -83,6 +83,7 @@ export function wrapConsumer(
               await onBatch(records, {
                 topic: batch.topic,
                 partition: batch.partition,
+                reachedEnd: batch.offsetLag() === '0',
                 heartbeat: () => heartbeat(() => payload.heartbeat()),
                 isActive: () => payload.isRunning() && !payload.isStale(),
               });
@@ -96,6 +97,10 @@ export function wrapConsumer(
       // first fetch of each partition.
       for (const p of options.startAt ?? []) consumer.seek(p);
       await running;
+    },
+    seek(topic, partition, offset) {
+      // Without auto-commit kafkajs only moves its fetch position (nothing is committed).
+      consumer.seek({ topic, partition, offset });
     },
     close() {
       closing ??= guard(where, 'disconnect the consumer', () => consumer.disconnect());

@@ -1,16 +1,16 @@
 /**
- * The commit of a batch or a timer firing: the sink rows written and flushed first (a sink outage
- * waited out with backoff and heartbeats, until it ends or the runner stops), then the outputs, the
- * store's changed state (its changelog) and, for a batch, the input offset after its last record, in
- * ONE Kafka transaction on the runner's transactional producer.
+ * The commit of the batches handled in a commit interval (commit-unit.ts) or of a timer firing: the sink
+ * rows written and flushed first (a sink outage waited out with backoff and heartbeats, until it ends or
+ * the runner stops), then the outputs, the stores' changed state (each key once: its changelog) and,
+ * for batches, the input offsets after their last records, in ONE Kafka transaction on the runner's
+ * transactional producer.
  */
 import { isRetriableError, retry } from '../../core/retry.ts';
 import {
-  commitAfter,
   commitMetadata,
   type BatchContext,
-  type IncomingRecord,
   type KafkaProducer,
+  type RecordPosition,
 } from '../kafka/index.ts';
 import type { RunnerInput } from './changelogs.ts';
 import type { Pending, RunnerOutputs } from './outputs.ts';
@@ -19,10 +19,16 @@ import type { RunnerContext } from './runner-context.ts';
 import type { PartitionState } from './state-store.ts';
 import type { SinkRow } from '../../processors/contract.ts';
 
-/** The batch being committed: its context and last record. */
-export interface CommittedBatch {
-  readonly context: BatchContext;
-  readonly last: IncomingRecord;
+/** What one transaction commits: the outputs, sink rows, changed state and input positions of one or more batches (or of a timer tick). */
+export interface CommitWork<State> {
+  /** The stores whose changed state goes to their changelogs (and which are rewound on a failure). */
+  readonly stores: Iterable<{ readonly input: RunnerInput; readonly store: PartitionState<State> }>;
+  readonly outgoing: Pending[];
+  readonly rows: SinkRow[];
+  /** The input positions to commit: per partition, the position after its last handled record. */
+  readonly offsets?: readonly RecordPosition[];
+  /** The batch in hand, whose heartbeat keeps the member in its group while a sink outage is waited out. */
+  readonly batch?: BatchContext;
 }
 
 export class Committer<In, State> {
@@ -52,40 +58,38 @@ export class Committer<In, State> {
   }
 
   /**
-   * Writes and flushes `rows`, then sends `outgoing`, the store's changed state and (for a batch) its
-   * offset in one transaction. On failure the store is rewound (restored from its changelog) and the
-   * producer renewed, and the error thrown.
+   * Writes and flushes the rows, then sends the outputs, the stores' changed state and the input
+   * positions in one transaction. On failure every store is rewound (restored from its changelog) and
+   * the producer renewed, and the error thrown.
    */
-  async commit(
-    input: RunnerInput,
-    store: PartitionState<State>,
-    outgoing: Pending[],
-    rows: SinkRow[],
-    batch?: CommittedBatch,
-  ): Promise<void> {
+  async commit(work: CommitWork<State>): Promise<void> {
+    const { outgoing, rows, batch, offsets = [] } = work;
+    const stores = [...work.stores];
     try {
       if (rows.length > 0) {
         this.#ctx.options.sink.write(rows);
-        await this.#flushSink(batch?.context);
+        await this.#flushSink(batch);
       }
-      for (const change of store.takeChanges()) {
-        outgoing.push({
-          topic: input.changelog,
-          partition: store.partition,
-          key: change.key,
-          value: change.value,
-        });
+      for (const { input, store } of stores) {
+        for (const change of store.takeChanges()) {
+          outgoing.push({
+            topic: input.changelog,
+            partition: store.partition,
+            key: change.key,
+            value: change.value,
+          });
+        }
       }
       const records = await this.#outputs.expandBroadcasts(outgoing);
-      if (records.length === 0 && !batch) return;
+      if (records.length === 0 && offsets.length === 0) return;
       if (!this.#producer) await this.#renewProducer();
       await this.#producer!.sendAtomically(
         records,
-        batch
+        offsets.length > 0
           ? {
               consumerOffsets: {
                 groupId: this.#ctx.groupId,
-                offsets: [commitAfter(batch.last)],
+                offsets,
                 // When: `tradewatch status` shows how long ago each processor last made progress.
                 metadata: commitMetadata(this.#ctx.options.clock.now()),
               },
@@ -94,7 +98,7 @@ export class Committer<In, State> {
       );
     } catch (error: unknown) {
       // The in-memory state is ahead of what was committed: rebuild it before the records come again.
-      this.#stores.rewind(input, store.partition);
+      for (const { input, store } of stores) this.#stores.rewind(input, store.partition);
       // A producer whose transaction failed may be stuck (e.g. out-of-order sequence numbers): start a
       // fresh one, which also aborts whatever the old one left open.
       await this.#renewProducer().catch((e: unknown) =>

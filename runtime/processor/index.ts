@@ -29,3 +29,4 @@ export {
   type VirtualRunnerOptions,
 } from './virtual-runner.ts';
 export { PartitionState } from './state-store.ts';
+export { decodeState, encodeState } from './state-codec.ts';

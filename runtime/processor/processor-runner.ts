@@ -2,8 +2,9 @@
  * Runs one processor: consumes its input topics in a consumer group, decodes, dead-letters what cannot
  * be decoded or is rejected, routes late records to the `late` side output, runs the processor per
  * record with the record's keyed state (kept per input topic and partition), writes sink rows and
- * flushes them, then commits — in ONE Kafka transaction — the batch's outputs, the changed state
- * (changelog) and the input offsets. Wall-clock timers are fired on a tick, between batches, and their
+ * flushes them, then commits — in ONE Kafka transaction — the outputs, the changed state (changelog)
+ * and the input offsets of the batches handled in a commit interval (commit-unit.ts: each touched
+ * key's state written once per commit; a batch that reaches its partition's end is committed at once). Wall-clock timers are fired on a tick, between batches, and their
  * outputs and state committed the same way (without offsets). Nothing is committed before Kafka
  * acknowledged the outputs and the sink flushed: at-least-once towards the sink (whose writes are
  * idempotent), and exactly the outputs of an uninterrupted run towards Kafka's read-committed consumers.
@@ -15,7 +16,8 @@
  *
  * The parts, one file each: options (runner-options.ts), inputs and changelogs (changelogs.ts), state
  * stores and their restore (partition-stores.ts, restore.ts, state-store.ts), catch-up (catch-up.ts),
- * one record (record-handler.ts), outputs (outputs.ts), the commit (commit.ts), timers (timers.ts).
+ * one record (record-handler.ts), outputs (outputs.ts), the commit interval (commit-unit.ts), the commit
+ * (commit.ts), timers (timers.ts).
  */
 import { TradewatchError } from '../../core/errors.ts';
 import { SerialQueue } from '../../core/serial-queue.ts';
@@ -31,13 +33,13 @@ import { processorGroup } from '../../topics/index.ts';
 import { CatchUp } from './catch-up.ts';
 import { ensureChangelog, runnerInputs, type RunnerInput } from './changelogs.ts';
 import { Committer } from './commit.ts';
-import { RunnerOutputs, type Pending } from './outputs.ts';
+import { CommitUnits } from './commit-unit.ts';
+import { RunnerOutputs } from './outputs.ts';
 import { PartitionStores, storeId } from './partition-stores.ts';
 import { handleRecord } from './record-handler.ts';
 import { newCounters, type RunnerContext, type RunnerStats } from './runner-context.ts';
 import { compileRunnerOptions, type RunnerOptions } from './runner-options.ts';
 import { tick, type TickParts } from './timers.ts';
-import type { SinkRow } from '../../processors/contract.ts';
 
 // Where tests found it before the runner was split.
 export { changelogsOf } from './changelogs.ts';
@@ -45,6 +47,8 @@ export { changelogsOf } from './changelogs.ts';
 export class ProcessorRunner<In, State> {
   readonly #ctx: RunnerContext<In, State>;
   readonly #parts: TickParts<In, State>;
+  /** The batches handled since the last commit (the state cache). */
+  readonly #units: CommitUnits<In, State>;
   readonly #fatal = Promise.withResolvers<never>();
   #admin: KafkaAdmin | undefined;
   #fenceProducer: KafkaProducer | undefined;
@@ -72,12 +76,15 @@ export class ProcessorRunner<In, State> {
     });
     const stores = new PartitionStores(ctx);
     const outputs = new RunnerOutputs(ctx);
-    this.#parts = {
+    const committer = new Committer(ctx, outputs, stores);
+    this.#parts = { stores, outputs, catchUp: new CatchUp(ctx, stores), committer };
+    this.#units = new CommitUnits(ctx, {
       stores,
       outputs,
-      catchUp: new CatchUp(ctx, stores),
-      committer: new Committer(ctx, outputs, stores),
-    };
+      committer,
+      seek: (topic, partition, offset) => this.#consumer?.seek(topic, partition, offset),
+      serially: (job) => this.#serial.run(job),
+    });
     // A fatal error is reported through `failed`; keep an unobserved one from crashing the process.
     this.#fatal.promise.catch(() => undefined);
   }
@@ -132,7 +139,8 @@ export class ProcessorRunner<In, State> {
       this.#ticker = setInterval(() => {
         if (this.#stopping) return;
         this.#serial
-          .run(() => tick(this.#ctx, this.#parts))
+          // Timers wait while batches are handled but not committed (the runner is catching up).
+          .run(async () => (this.#units.isOpen ? undefined : tick(this.#ctx, this.#parts)))
           .catch((error: unknown) =>
             log.warn({ err: error }, 'timers not committed; they fire again on the next tick'),
           );
@@ -154,6 +162,15 @@ export class ProcessorRunner<In, State> {
     if (this.#ticker) clearInterval(this.#ticker);
     try {
       await closeInOrder(this.#ctx.log, [
+        // While still in the group: what was handled is committed rather than read again by the next owner.
+        [
+          'commit the batches handled',
+          () =>
+            this.#serial
+              .run(() => this.#units.commit())
+              // Not lost: the next owner of the partitions reads them again from the committed offsets.
+              .catch(() => undefined),
+        ],
         ['stop the consumer', this.#consumer && (() => this.#consumer!.close())],
         // A tick in hand finishes (or fails) before the producer goes.
         ['finish the batch or tick in hand', () => this.#serial.idle()],
@@ -171,6 +188,7 @@ export class ProcessorRunner<In, State> {
     const { inputs, log, options } = this.#ctx;
     const { stores, catchUp } = this.#parts;
     const keep = new Set(inputs.flatMap((input) => mine(input).map((p) => storeId(input.physical, p))));
+    this.#units.drop(keep);
     stores.retain(keep);
     catchUp.retain(keep);
     for (const input of inputs) {
@@ -184,29 +202,15 @@ export class ProcessorRunner<In, State> {
   }
 
   async #onBatch(records: readonly IncomingRecord[], batch: BatchContext): Promise<void> {
-    const last = records.at(-1);
     const input = this.#ctx.inputs.find((i) => i.physical === batch.topic);
-    if (!input || !last) return;
-    const { stores, outputs, committer } = this.#parts;
+    if (!input || records.length === 0) return;
+    const { stores, outputs } = this.#parts;
     const store = await stores.storeFor(input, batch.partition);
-    const outgoing: Pending[] = [];
-    const rows: SinkRow[] = [];
-    for (const record of records) handleRecord(this.#ctx, outputs, input, record, store, outgoing, rows);
-    try {
-      await committer.commit(input, store, outgoing, rows, { context: batch, last });
-      outputs.logSideOutputs();
-    } catch (error: unknown) {
-      outputs.forgetSideOutputs();
-      const where = {
-        topic: batch.topic,
-        partition: batch.partition,
-        from: records[0]?.offset,
-        to: last.offset,
-      };
-      this.#ctx.log.warn({ err: error, ...where }, 'batch not committed; it will be processed again');
-      throw error;
+    const unit = this.#units.open();
+    for (const record of records) {
+      handleRecord(this.#ctx, outputs, input, record, store, unit.outgoing, unit.rows);
     }
-    this.#ctx.counters.records += records.length;
-    this.#ctx.counters.batches += 1;
+    unit.add(input, store, records);
+    await this.#units.afterBatch(batch);
   }
 }

@@ -39,6 +39,17 @@ export interface RunnerOptions<In, State> {
   readonly timerTickMs?: number;
   /** Replication factor of the changelog topic when it is created. Default 1. */
   readonly replicationFactor?: number;
+  /**
+   * Batches handled within this long are committed in one transaction, each touched key's state
+   * written to the changelog once (a batch that reaches its partition's end is committed at once; on
+   * an input written in transactions, a batch read while one is open does not reach the end, the high
+   * watermark, and waits up to the interval). 0
+   * commits every batch. Longer: fewer, larger transactions and less changelog when behind, at the cost
+   * of outputs held back that long. Default 0: measured on 2026-12-07, a 1 MiB fetch takes longer
+   * than Kafka Streams' 100 ms (`commit.interval.ms` under exactly-once) to process, so 100 gathered
+   * nothing while behind and held back live outputs (see the README's Performance section).
+   */
+  readonly commitIntervalMs?: number;
 }
 
 /** The options with every default applied, frozen. */
@@ -53,6 +64,7 @@ export const RUNNER_DEFAULTS = Object.freeze({
   sessionTimeoutMs: 10_000,
   timerTickMs: 1000,
   replicationFactor: 1,
+  commitIntervalMs: 0,
 });
 
 /** Applies the defaults and checks the processor's inputs and the values; throws TW_CONFIG_INVALID. */
@@ -78,6 +90,11 @@ export function compileRunnerOptions<In, State>(
   const problems = (['sinkRetryInitialMs', 'sinkRetryMaxMs', 'sessionTimeoutMs', 'timerTickMs'] as const)
     .filter((key) => !(Number.isSafeInteger(compiled[key]) && compiled[key] > 0))
     .map((key) => `${key} must be a positive integer of milliseconds; got ${String(compiled[key])}`);
+  if (!(Number.isSafeInteger(compiled.commitIntervalMs) && compiled.commitIntervalMs >= 0)) {
+    problems.push(
+      `commitIntervalMs must be 0 or a positive integer of milliseconds; got ${String(compiled.commitIntervalMs)}`,
+    );
+  }
   if (!(Number.isSafeInteger(compiled.replicationFactor) && compiled.replicationFactor > 0)) {
     problems.push(`replicationFactor must be a positive integer; got ${String(compiled.replicationFactor)}`);
   }

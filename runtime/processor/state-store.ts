@@ -2,13 +2,15 @@
  * The keyed state of one processor in one partition, kept durable through a changelog topic.
  *
  * Mechanism (as Kafka Streams does it, in a Kafka transaction): after every batch, the state of each
- * key the batch touched is written, as JSON, to the processor's compacted changelog topic, in the SAME
+ * key the batch touched is written (state-codec.ts: compact binary with JSON's semantics) to the processor's compacted changelog topic, in the SAME
  * partition as the input and in the SAME transaction as the batch's outputs and its input offsets. So
  * the committed input position, the committed outputs and the committed state always agree. When a
  * partition is assigned (start, restart, rebalance), its state is rebuilt by reading its changelog
  * partition to the end (read-committed: an aborted batch's state is never seen), and processing resumes
  * from the committed input offset, where that state belongs.
  */
+import { decodeState, encodeState } from './state-codec.ts';
+
 export class PartitionState<State> {
   readonly partition: number;
   readonly #states = new Map<string, State>();
@@ -55,7 +57,7 @@ export class PartitionState<State> {
       this.#states.delete(key);
       this.#index(key, undefined);
     } else {
-      const state = JSON.parse(serialized.toString('utf8')) as State;
+      const state = decodeState(serialized) as State;
       this.#states.set(key, state);
       this.#index(key, state);
     }
@@ -65,7 +67,7 @@ export class PartitionState<State> {
   takeChanges(): { key: string; value: Buffer | null }[] {
     const changes = [...this.#dirty].map((key) => {
       const state = this.#states.get(key);
-      return { key, value: state === undefined ? null : Buffer.from(JSON.stringify(state), 'utf8') };
+      return { key, value: state === undefined ? null : encodeState(state) };
     });
     this.#dirty.clear();
     return changes;

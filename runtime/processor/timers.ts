@@ -61,7 +61,7 @@ export async function tick<In, State>(
         return;
       }
     }
-    await parts.committer.commit(input, store, outgoing, rows);
+    await parts.committer.commit({ stores: [{ input, store }], outgoing, rows });
     ctx.counters.timersFired += due.length;
   }
 }

@@ -16,7 +16,7 @@
  *   `metric` to `metrics` keyed by its series, an `alert` to `alerts` keyed by its fingerprint, a
  *   `record` to its topic; in the partition the producer would pick (the output's own, murmur2 of the
  *   key, or every partition of the topic for `'all'`); one record at a time, in emission order;
- * - `commit` writes the changed states to a virtual changelog, as JSON; `crash` rebuilds the stores from
+ * - `commit` writes the changed states to a virtual changelog, encoded as the live one; `crash` rebuilds the stores from
  *   it, as a restart after a SIGKILL does.
  * Unlike live, a processor that throws makes the runner throw (live dead-letters the record, a bug):
  * here it is a failing test or backtest rather than a record set aside.
@@ -103,8 +103,8 @@ interface Stage {
   readonly readers: Map<string, Reader>;
   /** Every store, in creation order (timers fire in this order), by `${topic}|${partition}`. */
   readonly stores: Map<string, { reader: Reader; partition: number; store: PartitionState<unknown> }>;
-  /** The virtual changelog: `${topic}|${partition}` → key → JSON. */
-  readonly changelog: Map<string, Map<string, string>>;
+  /** The virtual changelog: `${topic}|${partition}` → key → the state's changelog bytes. */
+  readonly changelog: Map<string, Map<string, Buffer>>;
 }
 
 /** A topic some processor of the runner reads: its readers, and the next offset of each partition. */
@@ -289,10 +289,10 @@ export class VirtualRunner<In = unknown, State = unknown> {
     for (const stage of this.#stages) {
       for (const [id, { store }] of stage.stores) {
         let log = stage.changelog.get(id);
-        if (!log) stage.changelog.set(id, (log = new Map<string, string>()));
+        if (!log) stage.changelog.set(id, (log = new Map<string, Buffer>()));
         for (const change of store.takeChanges()) {
           if (change.value === null) log.delete(change.key);
-          else log.set(change.key, change.value.toString('utf8'));
+          else log.set(change.key, change.value);
         }
       }
     }
@@ -307,7 +307,7 @@ export class VirtualRunner<In = unknown, State = unknown> {
         const bar = id.lastIndexOf('|');
         const reader = stage.readers.get(id.slice(0, bar))!;
         const store = this.#newStore(reader, Number(id.slice(bar + 1)));
-        for (const [key, json] of log) store.restore(key, Buffer.from(json, 'utf8'));
+        for (const [key, bytes] of log) store.restore(key, bytes);
       }
     }
   }

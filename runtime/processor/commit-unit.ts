@@ -1,0 +1,176 @@
+/**
+ * The state cache (what Kafka Streams' record cache and `commit.interval.ms` do): the batches handled
+ * within a commit interval are committed together, in one transaction, so a key touched by many of
+ * them goes to its changelog once, with its latest state.
+ *
+ * A unit opens with the first batch handled after a commit and is committed, at the end of a batch,
+ * when the interval has passed since it opened, when the batch reached its partition's end (the
+ * runner has caught up: committing at once keeps the latency of a live stream), or when the runner is
+ * stopping; an interval of 0 (the default) commits every batch. A unit left open with no batch to end
+ * it (the input went quiet short of its end, e.g. behind an aborted transaction) is committed by a
+ * timer when its interval is over.
+ *
+ * Until its commit a unit's batches are handled, not committed: if the commit fails, every store it
+ * touched is rewound (committer) and every partition it read is sought back to its first handled
+ * record, so the consumer delivers all of them again; a rejoin of the group (the consumer then starts
+ * again from the committed offsets) drops the open unit and rewinds its stores likewise.
+ */
+import { commitAfter, type BatchContext, type IncomingRecord } from '../kafka/index.ts';
+import type { RunnerInput } from './changelogs.ts';
+import type { Committer } from './commit.ts';
+import type { Pending, RunnerOutputs } from './outputs.ts';
+import { storeId, type PartitionStores } from './partition-stores.ts';
+import type { RunnerContext } from './runner-context.ts';
+import type { PartitionState } from './state-store.ts';
+import type { SinkRow } from '../../processors/contract.ts';
+
+/** What the batches handled since the last commit produced. */
+export class OpenUnit<State> {
+  /** `performance.now()` when the first batch was added. */
+  readonly openedAt = performance.now();
+  readonly stores = new Map<string, { readonly input: RunnerInput; readonly store: PartitionState<State> }>();
+  readonly outgoing: Pending[] = [];
+  readonly rows: SinkRow[] = [];
+  /** Per partition read: the first record handled and the last one. */
+  readonly read = new Map<string, { readonly first: IncomingRecord; last: IncomingRecord }>();
+  records = 0;
+  batches = 0;
+
+  /** Adds a handled batch of `input` (its outputs are already in `outgoing` and `rows`). */
+  add(input: RunnerInput, store: PartitionState<State>, records: readonly IncomingRecord[]): void {
+    const first = records[0];
+    const last = records.at(-1);
+    if (!first || !last) return;
+    const id = storeId(input.physical, store.partition);
+    this.stores.set(id, { input, store });
+    const read = this.read.get(id);
+    if (read) read.last = last;
+    else this.read.set(id, { first, last });
+    this.records += records.length;
+    this.batches += 1;
+  }
+}
+
+/** The runner's parts the units work with. */
+export interface UnitParts<In, State> {
+  readonly stores: PartitionStores<In, State>;
+  readonly outputs: RunnerOutputs<In, State>;
+  readonly committer: Committer<In, State>;
+  /** Moves the consumer's fetch position of a partition (KafkaConsumer.seek). */
+  readonly seek: (topic: string, partition: number, offset: string) => void;
+  /** Runs a job in the runner's serial queue (after the batch or tick in hand). */
+  readonly serially: (job: () => Promise<void>) => Promise<void>;
+}
+
+export class CommitUnits<In, State> {
+  readonly #ctx: RunnerContext<In, State>;
+  readonly #parts: UnitParts<In, State>;
+  #open: OpenUnit<State> | undefined;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(ctx: RunnerContext<In, State>, parts: UnitParts<In, State>) {
+    this.#ctx = ctx;
+    this.#parts = parts;
+  }
+
+  /** The open unit, opened if there is none. */
+  open(): OpenUnit<State> {
+    this.#open ??= new OpenUnit<State>();
+    return this.#open;
+  }
+
+  get isOpen(): boolean {
+    return this.#open !== undefined;
+  }
+
+  /**
+   * At the end of a batch: commits the open unit when it is due, else leaves it open (with a timer
+   * that commits it once its interval is over). Throws what a failed commit threw.
+   */
+  async afterBatch(batch: BatchContext): Promise<void> {
+    const unit = this.#open;
+    if (!unit) return;
+    const interval = this.#ctx.options.commitIntervalMs;
+    const due =
+      interval === 0 ||
+      this.#ctx.stopping() ||
+      batch.reachedEnd !== false ||
+      performance.now() - unit.openedAt >= interval;
+    if (due) {
+      await this.commit(batch);
+      return;
+    }
+    if (this.#timer === undefined) {
+      const wait = Math.max(0, interval - (performance.now() - unit.openedAt));
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        this.#parts
+          .serially(async () => {
+            if (this.#open === unit) await this.commit();
+          })
+          .catch((error: unknown) =>
+            this.#ctx.log.warn({ err: error }, 'the open batches were not committed; they are read again'),
+          );
+      }, wait);
+      this.#timer.unref();
+    }
+  }
+
+  /**
+   * Commits the open unit (if any). On failure its stores are rewound and its partitions sought back
+   * to their first handled record, and the error thrown.
+   */
+  async commit(batch?: BatchContext): Promise<void> {
+    const unit = this.#take();
+    if (!unit) return;
+    const ctx = this.#ctx;
+    try {
+      await this.#parts.committer.commit({
+        stores: unit.stores.values(),
+        outgoing: unit.outgoing,
+        rows: unit.rows,
+        offsets: [...unit.read.values()].map((r) => commitAfter(r.last)),
+        ...(batch ? { batch } : {}),
+      });
+      this.#parts.outputs.logSideOutputs();
+    } catch (error: unknown) {
+      this.#parts.outputs.forgetSideOutputs();
+      const read = [...unit.read.values()].map(({ first, last }) => ({
+        topic: first.topic,
+        partition: first.partition,
+        from: first.offset,
+        to: last.offset,
+      }));
+      for (const r of read) this.#parts.seek(r.topic, r.partition, r.from);
+      ctx.log.warn({ err: error, read }, 'batch not committed; it will be processed again');
+      throw error;
+    }
+    ctx.counters.records += unit.records;
+    ctx.counters.batches += unit.batches;
+  }
+
+  /**
+   * Forgets the open unit without committing it (the group was rejoined: its records come again from
+   * the committed offsets), rewinding the stores it touched that `keep` still holds.
+   */
+  drop(keep: ReadonlySet<string>): void {
+    const unit = this.#take();
+    if (!unit) return;
+    this.#parts.outputs.forgetSideOutputs();
+    for (const [id, { input, store }] of unit.stores) {
+      if (keep.has(id)) this.#parts.stores.rewind(input, store.partition);
+    }
+    this.#ctx.log.info(
+      { records: unit.records, batches: unit.batches },
+      'the group was rejoined: batches handled since the last commit are read again',
+    );
+  }
+
+  #take(): OpenUnit<State> | undefined {
+    const unit = this.#open;
+    this.#open = undefined;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    return unit;
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * The commit interval (the state cache) on the real Kafka: a backlog read in several batches is
+ * committed together, each key's state written to the changelog once; when that commit fails (an
+ * output over the topic's record limit, once: not retriable, so the consumer gives up as it did before
+ * the interval existed) nothing of its batches is visible, and the next instance reads them all again,
+ * losing nothing and counting nothing twice.
+ */
+import { describe, expect, inject, it, onTestFinished } from 'vitest';
+import { silentLogger } from '../../../core/logger.ts';
+import { readToEnd } from '../../../runtime/kafka/index.ts';
+import { ProcessorRunner, changelogsOf, type Processor } from '../../../runtime/processor/index.ts';
+import { decodeState } from '../../../runtime/processor/state-codec.ts';
+import { SchemaRegistry, type Signal } from '../../../schemas/index.ts';
+import { QuestDbSink } from '../../../sinks/questdb/index.ts';
+import { physicalName, processorGroup } from '../../../topics/index.ts';
+import { testKafka } from '../../helpers/kafka.ts';
+import { pipelinePrefix } from '../../helpers/pipeline.ts';
+import { readTopic } from '../../helpers/topics.ts';
+import { uniqueName } from '../../helpers/unique.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
+
+const T0 = Date.UTC(2026, 10, 24, 12, 0, 0);
+const KEYS = ['BTC', 'ETH', 'SOL'];
+/** ~1.5 KB a record, 3,000 records in one partition: several fetches of 1 MiB. */
+const RECORDS = 3000;
+const PAD = 'p'.repeat(1500);
+
+interface Count {
+  n: number;
+}
+
+/**
+ * Counts records per asset and emits the count as a metric point; the first time it sees the last
+ * record it also emits a point too large for the broker (the commit holding it fails once).
+ */
+function countingProcessor(name: string): Processor<Signal, Count> {
+  let failed = false;
+  return {
+    name,
+    inputs: [{ topic: 'signals', type: 'Signal' }],
+    key: (record) => record.asset,
+    initialState: () => ({ n: 0 }),
+    process(record, state, context) {
+      const next = { n: state.n + 1 };
+      const point = { name: 'count', labels: { asset: record.asset }, value: record.value, ts: T0 };
+      context.emit({ kind: 'metric', metric: point });
+      if (record.value === RECORDS - 1 && !failed) {
+        failed = true;
+        const huge = { ...point, labels: { asset: record.asset, pad: 'x'.repeat(2 * 1024 * 1024) } };
+        context.emit({ kind: 'metric', metric: huge });
+      }
+      return next;
+    },
+  };
+}
+
+describe('the commit interval', { timeout: 180_000 }, () => {
+  it('commits a backlog’s batches together, each key once, and reads them all again when that commit fails', async () => {
+    const prefix = await pipelinePrefix('commit-interval');
+    const name = uniqueName('ci');
+    const processor = countingProcessor(name);
+    const kafka = testKafka();
+    const admin = await kafka.admin();
+    const { changelog } = changelogsOf(processor, prefix)[0]!;
+    onTestFinished(async () => {
+      await admin.deleteGroups([processorGroup(name, prefix)]).catch(() => undefined);
+      await admin.deleteTopics([changelog]).catch(() => undefined);
+      await admin.close();
+    });
+    const registry = await SchemaRegistry.load();
+    const signals = physicalName('signals', prefix);
+    const producer = await kafka.producer();
+    onTestFinished(() => producer.close());
+    for (let from = 0; from < RECORDS; from += 500) {
+      await producer.send(
+        Array.from({ length: 500 }, (_, i) => {
+          const value = from + i;
+          const signal: Signal = {
+            source: 'github',
+            asset: KEYS[value % KEYS.length]!,
+            name: 'stars',
+            value,
+            unit: PAD,
+            ts: T0,
+            labels: {},
+            flags: [],
+          };
+          return { topic: signals, key: 'k', partition: 0, value: registry.codec('Signal').encode(signal) };
+        }),
+      );
+    }
+    const sink = await QuestDbSink.create({
+      httpUrl: inject('services').questdbHttpUrl,
+      logger: silentLogger(),
+    });
+    onTestFinished(() => sink.close());
+    const start = async () => {
+      const runner = await ProcessorRunner.start({
+        processor,
+        kafka,
+        registry,
+        sink,
+        logger: silentLogger(),
+        topicPrefix: prefix,
+        sessionTimeoutMs: 6000,
+        // Longer than the test: only the end of the partition (or a failure) ends a unit.
+        commitIntervalMs: 600_000,
+      });
+      onTestFinished(() => runner.close());
+      return runner;
+    };
+    const committed = async () =>
+      (await admin.groupOffsets(processorGroup(name, prefix), [signals])).find((o) => o.partition === 0)
+        ?.offset;
+    const counted = async () =>
+      (await readTopic(physicalName('metrics', prefix), 'Metric')).filter((m) => m.name === 'count');
+
+    const first = await start();
+    await expect(first.failed).rejects.toThrow(/larger than the max message size/);
+    await first.close();
+    // The failed commit held every batch: none of its outputs, state or offsets is visible.
+    expect(await committed()).not.toBe(String(RECORDS));
+    expect(await counted()).toEqual([]);
+
+    const second = await start();
+    await waitFor('the backlog committed', async () => (await committed()) === String(RECORDS), {
+      timeoutMs: 120_000,
+      intervalMs: 250,
+    });
+    // Read in several batches, committed together.
+    expect(second.stats().batches).toBeGreaterThan(1);
+    expect(second.stats().records).toBe(RECORDS);
+
+    // Every record counted once: the outputs of the failed attempt were aborted and all came again.
+    const points = (await readTopic(physicalName('metrics', prefix), 'Metric')).filter(
+      (m) => m.name === 'count',
+    );
+    expect(points).toHaveLength(RECORDS);
+    expect(new Set(points.map((p) => p.value)).size).toBe(RECORDS);
+
+    // The changelog holds each key's state once, with every record counted.
+    const states: [string, Count][] = [];
+    await readToEnd(kafka, admin, {
+      topic: changelog,
+      groupPrefix: uniqueName('t-ci-read'),
+      onRecords: (records) => {
+        for (const r of records) {
+          if (r.key !== null && r.value !== null)
+            states.push([r.key.toString('utf8'), decodeState(r.value) as Count]);
+        }
+      },
+    });
+    expect(states.sort((a, b) => a[0].localeCompare(b[0]))).toEqual(
+      KEYS.map((k, i): [string, Count] => [k, { n: Math.floor((RECORDS - i - 1) / KEYS.length) + 1 }]).sort(
+        (a, b) => a[0].localeCompare(b[0]),
+      ),
+    );
+  });
+});
