@@ -11,7 +11,7 @@ const db = testDatabase();
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/dispatch/${name}`, import.meta.url));
 
 describe('tradewatch alerts', () => {
-  it('list, ack, silence, silences, unsilence, and their errors (exit 2)', { timeout: 60_000 }, async () => {
+  it('list, ack, silence, silences, unsilence, and their errors (exit 2)', { timeout: 180_000 }, async () => {
     const url = await testSchema(db.url());
     const env = { DATABASE_URL: url };
     // An alert recorded by a dispatcher (firing now, so that a silence made now covers it).
