@@ -12,6 +12,7 @@ export {
 export type * from './config/types.ts';
 export { createConnector } from './create-connector.ts';
 export { ingestName, runConnector, type RunRequest, type RunnerDeps } from './run/connector-runner.ts';
+export { runConnectorsOnce, type RunOnceDeps } from './run/run-once.ts';
 export type { RunSummary, DriftEvent, RunStatus } from './run/run-state.ts';
 export { ConnectorStore, CONNECTOR_MIGRATIONS, type ConnectorStoreOptions } from './store/index.ts';
 export { realSleep, type Sleep } from './http/index.ts';
