@@ -11,8 +11,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { systemClock } from '../../core/clock.ts';
 import { formatDuration } from '../../core/durations.ts';
 import {
+  connectorFreshnessSources,
   createConnector,
-  ingestName,
   loadConnectorsConfig,
   resolveCredential,
   runConnector,
@@ -206,11 +206,9 @@ export function registerConnectorsCommands(program: Command, context: Context): 
         '# under `- topic: ingest.runs` of the freshness file (processors/freshness/README.md)',
         'overrides:',
       ];
-      for (const c of config.connectors) {
-        // A quarter of the cadence of slack, at least 5 minutes: a run may take a while and start late.
-        const slack = Math.max(5 * 60_000, Math.round(c.cadenceMs / 4 / 60_000) * 60_000);
+      for (const s of connectorFreshnessSources(config)) {
         lines.push(
-          `  - { key: ${ingestName(c.name)}, cadence: ${formatDuration(c.cadenceMs)}, slack: ${formatDuration(slack)} }`,
+          `  - { key: ${s.key}, cadence: ${formatDuration(s.cadenceMs)}, slack: ${formatDuration(s.slackMs)} }`,
         );
       }
       process.stdout.write(`${lines.join('\n')}\n`);

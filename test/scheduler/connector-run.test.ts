@@ -118,7 +118,12 @@ describe('connector-run template', () => {
       ['bitcoin', 'coinmetrics', 'sply_cur', 19580002.5],
     ]);
     expect(await h.runs()).toEqual([
-      expect.objectContaining({ ingest: 'connector-coinmetrics', env: 'staging', status: 'success', rows: 3 }),
+      expect.objectContaining({
+        ingest: 'connector-coinmetrics',
+        env: 'staging',
+        status: 'success',
+        rows: 3,
+      }),
     ]);
     expect(events.of('conn').map((e) => e.outcome)).toEqual(['succeeded']);
 
