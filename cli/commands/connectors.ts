@@ -197,7 +197,7 @@ export function registerConnectorsCommands(program: Command, context: Context): 
   connectors
     .command('freshness')
     .description(
-      'print the freshness overrides that watch each connector at its cadence (paste under ingest.runs in the freshness file)',
+      'print the freshness overrides that watch each connector at its cadence (for a freshness file; `run --connectors` applies them itself)',
     )
     .option('--config <file>', 'the connectors file', DEFAULT_CONFIG)
     .action(async (flags: { config: string }) => {
