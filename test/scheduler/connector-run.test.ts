@@ -12,18 +12,22 @@ import { describe, expect, inject, it, onTestFinished } from 'vitest';
 import { DAY_MS, HOUR_MS } from '../../core/durations.ts';
 import { silentLogger } from '../../core/logger.ts';
 import { SchemaRegistry } from '../../schemas/index.ts';
+import { physicalName } from '../../topics/index.ts';
 import { SchedulerOutputs } from '../../scheduler/outputs.ts';
 import { Scheduler } from '../../scheduler/scheduler.ts';
 import { TEMPLATES } from '../../scheduler/templates/index.ts';
 import { coinMetricsServer, dailyRows } from '../connectors/coinmetrics-server.ts';
 import { harness, json, T0 } from '../connectors/helpers.ts';
-import { testKafka } from '../helpers/kafka.ts';
+import { runCli } from '../helpers/cli.ts';
+import { testKafka, withTestTopics } from '../helpers/kafka.ts';
+import { readTopic } from '../helpers/topics.ts';
 import { uniqueName } from '../helpers/unique.ts';
-import { postgresStore, RecordingEvents, testJob } from './helpers.ts';
+import { postgresStore, RecordingEvents, testDatabase, testJob, testSchema } from './helpers.ts';
 
 const registry = await SchemaRegistry.load();
+const db = testDatabase();
 
-async function connectorsFile(baseUrl: string): Promise<string> {
+async function connectorsFile(baseUrl: string, credentials = ''): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'tw-connector-run-'));
   onTestFinished(() => rm(dir, { recursive: true, force: true }));
   const file = path.join(dir, 'connectors.yaml');
@@ -33,7 +37,7 @@ async function connectorsFile(baseUrl: string): Promise<string> {
 connectors:
   - name: coinmetrics
     type: coinmetrics
-    base_url: ${baseUrl}/v4
+    base_url: ${baseUrl}/v4${credentials}
     cadence: 1h
     budget_per_hour: 10
     history: 5d
@@ -151,5 +155,52 @@ describe('connector-run template', () => {
     expect(await h.runs()).toEqual([
       expect.objectContaining({ ingest: 'connector-coinmetrics', status: 'failure', rows: 0 }),
     ]);
+  });
+
+  it('runs through `schedule add` and `schedule run-now`, with the credential from the scheduler’s environment', async () => {
+    const prefix = await withTestTopics('sched-cli');
+    const midnight = Math.floor(Date.now() / DAY_MS) * DAY_MS;
+    const server = await coinMetricsServer(
+      (asset) => (asset === 'btc' ? dailyRows('btc', midnight, 2, (i) => ({ SplyCur: `${10 + i}` })) : []),
+      (exchange, res) => {
+        if (exchange.query.get('api_key') === 'cm-secret') return false;
+        json(res, 401, { error: { type: 'unauthorized', message: 'bad api_key' } });
+        return true;
+      },
+    );
+    const file = await connectorsFile(server.url, '\n    credentials: { env: CM_API_KEY }');
+    const env = { DATABASE_URL: await testSchema(db.url()), TOPIC_PREFIX: prefix, CM_API_KEY: 'cm-secret' };
+    const add = await runCli(
+      [
+        'schedule',
+        'add',
+        'cm',
+        '--template',
+        'connector-run',
+        '--every',
+        '1d',
+        '--retries',
+        '0',
+        '--params',
+        JSON.stringify({ config: file }),
+      ],
+      { env },
+    );
+    expect(add.stderr).toBe('');
+    expect(add.code).toBe(0);
+    const run = await runCli(['schedule', 'run-now', 'cm'], { env });
+    expect(run.stderr).not.toContain('cm-secret');
+    expect(run.code).toBe(0);
+    const signals = await readTopic(physicalName('signals', prefix), 'Signal');
+    expect(signals.map((s) => s.value)).toEqual([10, 11]);
+    const runs = await readTopic(physicalName('ingest.runs', prefix), 'IngestRun');
+    expect(runs.map((r) => [r.ingest, r.status, r.rows])).toEqual([['connector-coinmetrics', 'success', 2]]);
+    const jobRuns = await readTopic(physicalName('jobs.runs', prefix), 'JobRun');
+    expect(jobRuns).toMatchObject([{ job: 'cm', outcome: 'succeeded', summary: { rows: '2', runs: '1' } }]);
+
+    // Without the variable the attempt fails, naming it, never a value.
+    const unset = await runCli(['schedule', 'run-now', 'cm'], { env: { ...env, CM_API_KEY: '' } });
+    expect(unset.code).toBe(1);
+    expect(unset.stderr).toMatch(/connector coinmetrics: environment variable CM_API_KEY is not set/);
   });
 });
