@@ -11,7 +11,9 @@ export {
 } from './config/config-file.ts';
 export type * from './config/types.ts';
 export { createConnector } from './create-connector.ts';
+export { connectorFreshnessSources, type ConnectorFreshness } from './freshness.ts';
 export { ingestName, runConnector, type RunRequest, type RunnerDeps } from './run/connector-runner.ts';
+export { runConnectorsOnce, type RunOnceDeps } from './run/run-once.ts';
 export type { RunSummary, DriftEvent, RunStatus } from './run/run-state.ts';
 export { ConnectorStore, CONNECTOR_MIGRATIONS, type ConnectorStoreOptions } from './store/index.ts';
 export { realSleep, type Sleep } from './http/index.ts';

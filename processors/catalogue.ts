@@ -4,7 +4,13 @@
 import type { Processor } from './contract.ts';
 import { DEFAULT_BASELINE_FILE, createBaselineProcessor, loadBaselineOptions } from './baseline/index.ts';
 import { createDrawdownProcessor } from './drawdown/index.ts';
-import { DEFAULT_FRESHNESS_FILE, createFreshnessProcessor, loadFreshnessOptions } from './freshness/index.ts';
+import {
+  DEFAULT_FRESHNESS_FILE,
+  createFreshnessProcessor,
+  loadFreshnessOptions,
+  withDeclaredSources,
+  type DeclaredSource,
+} from './freshness/index.ts';
 import {
   DEFAULT_RANKING_FILE,
   createRankingProcessor,
@@ -13,7 +19,7 @@ import {
   loadRankingOptions,
 } from './ranking/index.ts';
 import { createHistoryProcessor } from './history/index.ts';
-import { DEFAULT_RULES_FILE, createRulesProcessor, loadRules } from './rules/index.ts';
+import { DEFAULT_RULES_FILE, createRulesProcessor, loadRuleFiles } from './rules/index.ts';
 
 export const PROCESSOR_NAMES = [
   'drawdown',
@@ -28,12 +34,14 @@ export const PROCESSOR_NAMES = [
 export type ProcessorName = (typeof PROCESSOR_NAMES)[number];
 
 export interface ProcessorSettings {
-  /** The alert rules file. Default: processors/rules/default-rules.yaml. */
-  readonly rulesFile?: string;
+  /** The alert rules files, merged (names unique across them). Default: processors/rules/default-rules.yaml. */
+  readonly rulesFiles?: readonly string[];
   /** The baseline configuration. Default: processors/baseline/default-baseline.yaml. */
   readonly baselineFile?: string;
   /** The freshness configuration (sources and cadences). Default: processors/freshness/default-freshness.yaml. */
   readonly freshnessFile?: string;
+  /** Sources whose cadence is declared elsewhere (each connector of connectors.yaml), added to the file's. */
+  readonly freshnessSources?: readonly DeclaredSource[];
   /** TW_HEARTBEAT_INTERVAL_MS: the cadence of the `heartbeats` sources (`cadence: heartbeat`). */
   readonly heartbeatIntervalMs?: number;
   /** The precision@K configuration. Default: processors/ranking/default-ranking.yaml. */
@@ -68,7 +76,10 @@ export async function createProcessors(
         built.push(
           any(
             createFreshnessProcessor({
-              ...(await loadFreshnessOptions(settings.freshnessFile ?? DEFAULT_FRESHNESS_FILE)),
+              ...withDeclaredSources(
+                await loadFreshnessOptions(settings.freshnessFile ?? DEFAULT_FRESHNESS_FILE),
+                settings.freshnessSources ?? [],
+              ),
               // The interval the instances really beat at (TW_HEARTBEAT_INTERVAL_MS) wins over the file's.
               ...(settings.heartbeatIntervalMs ? { heartbeatIntervalMs: settings.heartbeatIntervalMs } : {}),
             }),
@@ -99,7 +110,9 @@ export async function createProcessors(
         );
         break;
       case 'rules':
-        built.push(any(createRulesProcessor(await loadRules(settings.rulesFile ?? DEFAULT_RULES_FILE))));
+        built.push(
+          any(createRulesProcessor(await loadRuleFiles(settings.rulesFiles ?? [DEFAULT_RULES_FILE]))),
+        );
         break;
       case 'history':
         built.push(any(createHistoryProcessor()));

@@ -1,6 +1,7 @@
 /**
- * Where the scheduler's work goes: QuestDB (reads and rows), and Kafka records of catalogue topics
- * (metric points, run events, backtest tasks). Producers are created on first use; `close()` releases
+ * Where the scheduler's work goes: QuestDB (reads and rows), Kafka records of catalogue topics
+ * (metric points, run events, backtest tasks), and what templates that run other components need
+ * (the shared producer, the registry, PostgreSQL and the environment for `connector-run`). Producers are created on first use; `close()` releases
  * them and the QuestDB sink in reverse order, running every step and keeping the first error.
  */
 import type {
@@ -27,6 +28,13 @@ export interface SchedulerOutputsOptions {
   /** Transactional id of the producer of all-or-nothing sends (unique per scheduler instance). */
   readonly transactionalId: string;
   readonly logger: Logger;
+  /**
+   * PostgreSQL (DATABASE_URL) and the schema of this environment's tables, for templates that keep
+   * state there (`connector-run`: the connector store). Without it, `postgres()` throws.
+   */
+  readonly postgres?: { readonly url: string; readonly schema: string };
+  /** The environment variables templates may read credentials from (named in their files). Default none. */
+  readonly environment?: Readonly<Record<string, string | undefined>>;
 }
 
 export class SchedulerOutputs {
@@ -46,6 +54,34 @@ export class SchedulerOutputs {
    */
   table(name: string): string {
     return this.#options.questdb?.namespace.table(name) ?? name;
+  }
+
+  /** TOPIC_PREFIX of the records. */
+  get topicPrefix(): string {
+    return this.#options.topicPrefix;
+  }
+
+  get registry(): SchemaRegistry {
+    return this.#options.registry;
+  }
+
+  /** The environment variables given (credentials are read from them by name, never logged). */
+  get environment(): Readonly<Record<string, string | undefined>> {
+    return this.#options.environment ?? {};
+  }
+
+  /** PostgreSQL's URL and this environment's schema. */
+  postgres(): { readonly url: string; readonly schema: string } {
+    if (this.#options.postgres === undefined) {
+      throw new TradewatchError('TW_INTERNAL', 'these scheduler outputs have no PostgreSQL');
+    }
+    return this.#options.postgres;
+  }
+
+  /** The shared idempotent producer (acks=all), started on first use and closed by {@link close}. */
+  producer(): Promise<KafkaProducer> {
+    this.#producer ??= this.#options.kafka.producer();
+    return this.#producer;
   }
 
   /** Runs one SQL statement on QuestDB (REST /exec). */
@@ -70,8 +106,7 @@ export class SchedulerOutputs {
   async records(topic: TopicName, values: readonly Record<string, unknown>[]): Promise<void> {
     if (values.length === 0) return;
     const records = this.#encode(topic, values);
-    this.#producer ??= this.#options.kafka.producer();
-    await (await this.#producer).send(records);
+    await (await this.producer()).send(records);
   }
 
   /**

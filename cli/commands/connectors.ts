@@ -11,11 +11,12 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { systemClock } from '../../core/clock.ts';
 import { formatDuration } from '../../core/durations.ts';
 import {
+  connectorFreshnessSources,
   createConnector,
-  ingestName,
   loadConnectorsConfig,
   resolveCredential,
   runConnector,
+  runConnectorsOnce,
   selectConnectors,
   ConnectorStore,
   type ConnectorConfig,
@@ -62,7 +63,7 @@ function print(summary: RunSummary, asJson: boolean): void {
   process.stdout.write(`${parts.join('  ')}\n`);
 }
 
-/** What every subcommand opens: the file, the store, a producer, and a runner of one request. */
+/** What every subcommand opens: the file, the store, a producer, and the runners' dependencies. */
 async function open(ctx: CliContext, file: string) {
   const config: ConnectorsConfig = await loadConnectorsConfig(file);
   const store = new ConnectorStore({
@@ -74,34 +75,31 @@ async function open(ctx: CliContext, file: string) {
   await store.start();
   const producer = await ctx.kafka().producer();
   ctx.onClose(() => producer.close());
-  const registry = await ctx.registry();
+  const deps = {
+    store,
+    producer,
+    registry: await ctx.registry(),
+    topicPrefix: ctx.config.kafka.topicPrefix,
+    clock: systemClock,
+    logger: ctx.logger,
+    signal: ctx.signal,
+  };
+  // Progress on a terminal only: standard error stays clean for logs otherwise.
+  const onProgress = (connector: ConnectorConfig, p: { scope: string; commits: number; rows: number }) => {
+    if (process.stderr.isTTY)
+      process.stderr.write(
+        `\r${connector.name}: ${p.commits} committed, ${p.rows} rows (last: ${p.scope})\x1b[K`,
+      );
+  };
   const run = (connector: ConnectorConfig, request: RunRequest): Promise<RunSummary> =>
     runConnector(
       // Credentials are `{ env: NAME }` in the file: the entry point hands over the environment.
       createConnector(connector, resolveCredential(connector, process.env, config.file)),
       connector,
-      {
-        store,
-        producer,
-        registry,
-        topicPrefix: ctx.config.kafka.topicPrefix,
-        env: config.env,
-        clock: systemClock,
-        logger: ctx.logger,
-        signal: ctx.signal,
-        // Progress on a terminal only: standard error stays clean for logs otherwise.
-        ...(process.stderr.isTTY
-          ? {
-              onProgress: ({ scope, commits, rows }: { scope: string; commits: number; rows: number }) =>
-                process.stderr.write(
-                  `\r${connector.name}: ${commits} committed, ${rows} rows (last: ${scope})\x1b[K`,
-                ),
-            }
-          : {}),
-      },
+      { ...deps, env: config.env, onProgress: (p) => onProgress(connector, p) },
       request,
     );
-  return { config, store, run };
+  return { config, store, run, deps, onProgress };
 }
 
 export function registerConnectorsCommands(program: Command, context: Context): void {
@@ -122,19 +120,20 @@ export function registerConnectorsCommands(program: Command, context: Context): 
     .action(
       async (names: string[], flags: { config: string; once?: boolean; json?: boolean }, cmd: Command) => {
         const ctx = context(cmd);
-        const { config, store, run } = await open(ctx, flags.config);
-        const selected = selectConnectors(config, names);
-        for (const c of selected) resolveCredential(c, process.env, config.file); // every problem before any run
-        let failed = false;
+        const { config, store, run, deps, onProgress } = await open(ctx, flags.config);
         if (flags.once === true) {
-          for (const c of selected) {
-            const summary = await run(c, { mode: 'run' });
-            print(summary, flags.json === true);
-            failed ||= summary.status !== 'success';
-          }
-          if (failed) process.exitCode = 1;
+          // The same code as the scheduler's connector-run template.
+          const summaries = await runConnectorsOnce(config, names, {
+            ...deps,
+            environment: process.env,
+            onProgress,
+            onSummary: (s) => print(s, flags.json === true),
+          });
+          if (summaries.some((s) => s.status !== 'success')) process.exitCode = 1;
           return;
         }
+        const selected = selectConnectors(config, names);
+        for (const c of selected) resolveCredential(c, process.env, config.file); // every problem before any run
         while (!ctx.signal.aborted) {
           let nextDue = Infinity;
           for (const c of selected) {
@@ -198,7 +197,7 @@ export function registerConnectorsCommands(program: Command, context: Context): 
   connectors
     .command('freshness')
     .description(
-      'print the freshness overrides that watch each connector at its cadence (paste under ingest.runs in the freshness file)',
+      'print the freshness overrides that watch each connector at its cadence (for a freshness file; `run --connectors` applies them itself)',
     )
     .option('--config <file>', 'the connectors file', DEFAULT_CONFIG)
     .action(async (flags: { config: string }) => {
@@ -207,11 +206,9 @@ export function registerConnectorsCommands(program: Command, context: Context): 
         '# under `- topic: ingest.runs` of the freshness file (processors/freshness/README.md)',
         'overrides:',
       ];
-      for (const c of config.connectors) {
-        // A quarter of the cadence of slack, at least 5 minutes: a run may take a while and start late.
-        const slack = Math.max(5 * 60_000, Math.round(c.cadenceMs / 4 / 60_000) * 60_000);
+      for (const s of connectorFreshnessSources(config)) {
         lines.push(
-          `  - { key: ${ingestName(c.name)}, cadence: ${formatDuration(c.cadenceMs)}, slack: ${formatDuration(slack)} }`,
+          `  - { key: ${s.key}, cadence: ${formatDuration(s.cadenceMs)}, slack: ${formatDuration(s.slackMs)} }`,
         );
       }
       process.stdout.write(`${lines.join('\n')}\n`);

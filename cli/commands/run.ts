@@ -1,4 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
+import { connectorFreshnessSources, loadConnectorsConfig } from '../../connectors/index.ts';
 import { PROCESSOR_NAMES, type ProcessorName } from '../../processors/index.ts';
 import type { CliContext } from '../context.ts';
 import { startPipeline } from '../pipeline.ts';
@@ -15,7 +16,12 @@ export function registerRunCommand(program: Command, context: (c: Command) => Cl
       `comma-separated processors to run (${PROCESSOR_NAMES.join(', ')}); default all`,
       parseProcessors,
     )
-    .option('--rules <file>', 'the alert rules file (default: processors/rules/default-rules.yaml)')
+    .option(
+      '--rules <file>',
+      'an alert rules file; repeat for several (rule names unique across them) ' +
+        '(default: processors/rules/default-rules.yaml; give it too to keep the shipped rules)',
+      (file: string, files: string[] = []) => [...files, file],
+    )
     .option(
       '--baseline <file>',
       'the baseline configuration (default: processors/baseline/default-baseline.yaml)',
@@ -23,6 +29,11 @@ export function registerRunCommand(program: Command, context: (c: Command) => Cl
     .option(
       '--freshness <file>',
       'the freshness sources and cadences (default: processors/freshness/default-freshness.yaml)',
+    )
+    .option(
+      '--connectors <file>',
+      'the connectors file (connectors.yaml): each connector becomes the freshness source connector-<name> ' +
+        'on ingest.runs, expected every `cadence` of its configuration',
     )
     .option(
       '--ranking <file>',
@@ -39,7 +50,8 @@ export function registerRunCommand(program: Command, context: (c: Command) => Cl
       async (
         opts: {
           processors?: ProcessorName[];
-          rules?: string;
+          rules?: string[];
+          connectors?: string;
           baseline?: string;
           freshness?: string;
           ranking?: string;
@@ -50,10 +62,13 @@ export function registerRunCommand(program: Command, context: (c: Command) => Cl
       ) => {
         const ctx = context(command);
         const names = opts.processors ?? [...PROCESSOR_NAMES];
+        const connectors =
+          opts.connectors === undefined ? undefined : await loadConnectorsConfig(opts.connectors);
         const running = await startPipeline(ctx, {
           processors: names,
           heartbeat: opts.heartbeat,
-          ...(opts.rules ? { rulesFile: opts.rules } : {}),
+          ...(opts.rules ? { rulesFiles: opts.rules } : {}),
+          ...(connectors ? { freshnessSources: connectorFreshnessSources(connectors) } : {}),
           ...(opts.baseline ? { baselineFile: opts.baseline } : {}),
           ...(opts.freshness ? { freshnessFile: opts.freshness } : {}),
           ...(opts.ranking ? { rankingFile: opts.ranking } : {}),

@@ -363,6 +363,9 @@ async function fullScheduler(ctx: CliContext, instanceId: string): Promise<Sched
     topicPrefix: ctx.config.kafka.topicPrefix,
     transactionalId: `${ctx.config.kafka.clientId}-scheduler-${instanceId}`,
     logger: ctx.logger,
+    postgres: { url: ctx.config.postgres.url, schema: ctx.config.namespace.postgresSchema },
+    // Credentials named in files (connectors.yaml) are read from the environment at each run.
+    environment: process.env,
   });
   ctx.onClose(() => outputs.close());
   return new Scheduler({

@@ -8,6 +8,7 @@
  * ```
  */
 export { DEFAULT_FRESHNESS_FILE, loadFreshnessOptions, parseFreshnessConfig } from './config-file.ts';
+export { withDeclaredSources, type DeclaredSource } from './declared-sources.ts';
 export {
   createFreshnessProcessor,
   seenTime,

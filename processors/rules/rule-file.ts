@@ -8,7 +8,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { defineConfigFile, isRecord, loadYamlFile, type YamlPath } from '../../core/config-file/index.ts';
-import type { TradewatchError } from '../../core/errors.ts';
+import { TradewatchError } from '../../core/errors.ts';
 import { invalidFileError, unreadableFileError } from '../../core/config-file/index.ts';
 import { displayPath } from '../../core/display-path.ts';
 import { RULES_FILE_SCHEMA } from './rule-schema.ts';
@@ -71,12 +71,25 @@ export function mergeRules(sets: readonly CompiledRules[]): CompiledRules {
 }
 
 /**
- * Reads, validates and merges rules files (see {@link mergeRules}).
- * @throws TradewatchError TW_RULES_INVALID listing every problem of the first invalid file.
+ * Reads, validates and merges rules files (see {@link mergeRules}): `tradewatch run --rules a --rules b`.
+ * @throws TradewatchError TW_RULES_INVALID listing every problem of every file, each with its file
+ * (one file: its own error, unchanged), then the names used twice across the files.
  */
 export async function loadRuleFiles(files: readonly string[]): Promise<CompiledRules> {
+  if (files.length === 1) return loadRules(files[0]!);
   const sets: CompiledRules[] = [];
-  for (const file of files) sets.push(await loadRules(file));
+  const problems: string[] = [];
+  for (const file of files) {
+    try {
+      sets.push(await loadRules(file));
+    } catch (e: unknown) {
+      if (!(e instanceof TradewatchError) || e.code !== 'TW_RULES_INVALID') throw e;
+      const listed = e.details['problems'];
+      // An unreadable file has no list: its message names it.
+      problems.push(...(Array.isArray(listed) ? listed.map(String) : [e.message.split('\n')[0]!]));
+    }
+  }
+  if (problems.length > 0) throw rulesError(files.join(', '), problems);
   return mergeRules(sets);
 }
 

@@ -1,10 +1,24 @@
-/** `tradewatch run` refuses to start on a bad rules file, saying where and what, with exit code 2. */
+/**
+ * `tradewatch run` refuses to start on a bad rules file (or several), a bad connectors file or a
+ * connector the freshness file cannot watch, saying where and what, with exit code 2.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
 
 const BROKEN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/rules/broken.yaml');
+const DEFAULT_RULES = 'processors/rules/default-rules.yaml';
+
+async function file(name: string, text: string): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'tw-run-'));
+  onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  const f = path.join(dir, name);
+  await writeFile(f, text);
+  return f;
+}
 
 describe('tradewatch run', () => {
   it('validates the rules file in full before starting, naming the file, each rule and each problem', async () => {
@@ -17,6 +31,88 @@ describe('tradewatch run', () => {
     expect(result.stderr).toMatch(/valu/);
     expect(result.stderr).toMatch(/Bad-Name/);
     expect(result.stderr).toMatch(/urgent/);
+  });
+
+  it('takes several --rules files: every problem of every file, each with its file', async () => {
+    const alsoBroken = await file(
+      'mine.yaml',
+      `version: 1
+rules:
+  - name: mine
+    metric: m
+    op: '>'
+    threshold: 1
+    severity: loud
+    summary: x
+`,
+    );
+    const result = await runCli(['run', '--rules', DEFAULT_RULES, '--rules', BROKEN, '--rules', alsoBroken]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('TW_RULES_INVALID');
+    const problems = result.stderr.split('\n').filter((l) => l.startsWith('  - '));
+    expect(problems.some((p) => /broken\.yaml:\d+:\d+: rule "Bad-Name"/.test(p))).toBe(true);
+    expect(problems.some((p) => /mine\.yaml:7:15: rule "mine" \(rules\[0\]\): severity/.test(p))).toBe(true);
+    expect(problems.some((p) => p.includes('default-rules.yaml'))).toBe(false);
+  });
+
+  it('refuses a rule name used in two --rules files, naming both', async () => {
+    const dup = await file(
+      'dup.yaml',
+      `version: 1
+rules:
+  - name: source_stale
+    metric: m
+    op: '>'
+    threshold: 1
+    severity: warning
+    summary: x
+`,
+    );
+    const result = await runCli(['run', '--rules', DEFAULT_RULES, '--rules', dup]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      /dup\.yaml: rule "source_stale": duplicate name: .*default-rules\.yaml has a rule of that name; rule names must be unique across the files/,
+    );
+  });
+
+  it('--connectors: a bad connectors file, or a freshness file that does not watch ingest.runs', async () => {
+    const bad = await file('connectors.yaml', 'connectors:\n  - name: Bad\n');
+    const refused = await runCli(['run', '--connectors', bad]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/connectors\.yaml:2:5: connectors\[0\]/);
+    const connectors = await file(
+      'connectors.yaml',
+      `connectors:
+  - name: coinmetrics
+    type: coinmetrics
+    base_url: http://127.0.0.1:1/v4
+    cadence: 1d
+    budget_per_hour: 10
+    metrics: [SplyCur]
+    assets: [{ asset: bitcoin, id: btc }]
+`,
+    );
+    const freshness = await file(
+      'freshness.yaml',
+      `sources:
+  - topic: signals
+    cadence: 1h
+    slack: 30m
+`,
+    );
+    const unwatched = await runCli([
+      'run',
+      '--processors',
+      'freshness',
+      '--connectors',
+      connectors,
+      '--freshness',
+      freshness,
+    ]);
+    expect(unwatched.code).toBe(2);
+    expect(unwatched.stderr).toMatch(
+      /connectors\.yaml:2:5: connector coinmetrics: the freshness options of .*freshness\.yaml do not watch ingest\.runs/,
+    );
   });
 
   it('names an unknown processor', async () => {

@@ -63,7 +63,7 @@ describe('schedule: bad input exits 2 and says what is accepted', () => {
       'time zone "Europe/Pariss" is not an IANA time zone (did you mean "Europe/Paris"?)',
     );
     expect(zone.stderr).toContain(
-      '--template "precision-dayly" is not a template (did you mean "precision-daily"?); accepted: trading-window-check, pnl-reconciliation, precision-daily, risk-check, backtest-fanout',
+      '--template "precision-dayly" is not a template (did you mean "precision-daily"?); accepted: trading-window-check, pnl-reconciliation, precision-daily, risk-check, backtest-fanout, connector-run',
     );
   });
 

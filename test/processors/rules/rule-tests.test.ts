@@ -29,6 +29,7 @@ describe('rule tests', () => {
     const files = (await readdir(SHIPPED)).filter((f) => f.endsWith('.yaml')).sort();
     expect(files).toEqual([
       'baseline.yaml',
+      'connectors.yaml',
       'drawdown.yaml',
       'expression-rules.yaml',
       'ingest-records.yaml',
