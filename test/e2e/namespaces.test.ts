@@ -6,31 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { resolveNamespace, type Namespace } from '../../core/namespace.ts';
-import { SchemaRegistry, type PortfolioMark } from '../../schemas/index.ts';
-import { physicalName } from '../../topics/index.ts';
 import { crashAndRecovery } from '../helpers/equity-paths.ts';
-import { testKafka } from '../helpers/kafka.ts';
-import { e2eTable, pipelinePrefix, startPipeline } from '../helpers/pipeline.ts';
+import { e2eTable, pipelinePrefix, startPipeline, produceMarks } from '../helpers/pipeline.ts';
 import { questdbCount, questdbQuery } from '../helpers/questdb.ts';
 import { waitFor } from '../helpers/wait-for.ts';
-
-const registry = await SchemaRegistry.load();
-
-async function produceMarks(prefix: string, marks: readonly PortfolioMark[]): Promise<void> {
-  const codec = registry.codec('PortfolioMark');
-  const producer = await testKafka().producer();
-  try {
-    await producer.send(
-      marks.map((m) => ({
-        topic: physicalName('portfolio.marks', prefix),
-        key: m.portfolio,
-        value: codec.encode(m),
-      })),
-    );
-  } finally {
-    await producer.close();
-  }
-}
 
 /** Drops the namespace's QuestDB tables when the test ends. */
 function dropTablesAtEnd(ns: Namespace): void {

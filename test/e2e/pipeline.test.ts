@@ -6,34 +6,23 @@
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, inject, it, onTestFinished } from 'vitest';
-import { SchemaRegistry, type Alert, type PortfolioMark } from '../../schemas/index.ts';
+import type { Alert, PortfolioMark } from '../../schemas/index.ts';
 import { physicalName, processorGroup } from '../../topics/index.ts';
 import { TcpProxy } from '../helpers/tcp-proxy.ts';
 import { crashAndRecovery } from '../helpers/equity-paths.ts';
 import { testAdmin, testKafka } from '../helpers/kafka.ts';
-import { logLines, ownedPartitions, pipelinePrefix, startPipeline, e2eTable } from '../helpers/pipeline.ts';
+import {
+  logLines,
+  ownedPartitions,
+  pipelinePrefix,
+  startPipeline,
+  e2eTable,
+  produceMarks,
+} from '../helpers/pipeline.ts';
 import { questdbCount } from '../helpers/questdb.ts';
 import { referenceRun } from '../helpers/reference-run.ts';
 import { readDeadLetters, readTopic } from '../helpers/topics.ts';
 import { waitFor } from '../helpers/wait-for.ts';
-
-const registry = await SchemaRegistry.load();
-
-async function produceMarks(prefix: string, marks: readonly PortfolioMark[]): Promise<void> {
-  const codec = registry.codec('PortfolioMark');
-  const producer = await testKafka().producer();
-  try {
-    await producer.send(
-      marks.map((m) => ({
-        topic: physicalName('portfolio.marks', prefix),
-        key: m.portfolio,
-        value: codec.encode(m),
-      })),
-    );
-  } finally {
-    await producer.close();
-  }
-}
 
 /** Alerts in a stable order, for comparing runs. */
 const sorted = (alerts: readonly Alert[]) =>

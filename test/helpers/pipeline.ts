@@ -1,5 +1,7 @@
 import { onTestFinished } from 'vitest';
 import { namespace } from '../../core/namespace.ts';
+import { SchemaRegistry, type PortfolioMark } from '../../schemas/index.ts';
+import { physicalName } from '../../topics/index.ts';
 import { applyTopics, removePrefix } from '../../topics/index.ts';
 import { PROCESSOR_NAMES } from '../../processors/index.ts';
 import { startCli, type RunningCli } from './cli.ts';
@@ -79,4 +81,21 @@ export function ownedPartitions(pipeline: RunningCli, processor: string): number
     (l) => l['msg'] === 'partitions assigned' && l['processor'] === processor,
   );
   return assigned.at(-1)?.['partitions'] as number[] | undefined;
+}
+
+/** Produces `marks` to `portfolio.marks` under `prefix`, keyed by portfolio. */
+export async function produceMarks(prefix: string, marks: readonly PortfolioMark[]): Promise<void> {
+  const codec = (await SchemaRegistry.load()).codec('PortfolioMark');
+  const producer = await testKafka().producer();
+  try {
+    await producer.send(
+      marks.map((m) => ({
+        topic: physicalName('portfolio.marks', prefix),
+        key: m.portfolio,
+        value: codec.encode(m),
+      })),
+    );
+  } finally {
+    await producer.close();
+  }
 }
