@@ -25,6 +25,14 @@ export interface RebalanceResult {
   readonly recallAtK: Readonly<Record<string, number | null>>;
   readonly ndcgAtK: Readonly<Record<string, number | null>>;
   readonly ic: number | null;
+  /** What the monitoring replay feeds the live ranking processors; only when the config has a rules file. */
+  readonly replay?: ReplayRanking;
+}
+
+/** The combined ranking's top (max(k, K's)) as [asset, combined score], and every outcome of (t, horizon). */
+export interface ReplayRanking {
+  readonly ranking: readonly (readonly [string, number])[];
+  readonly outcomes: readonly (readonly [string, number])[];
 }
 
 /** The forward returns of the config's horizon by as_of; of several revisions, the one known last. */
@@ -228,5 +236,8 @@ export function rebalance(cycle: HistoryCycle, ctx: RebalanceContext): Rebalance
     recallAtK,
     ndcgAtK,
     ic,
+    ...(config.rulesFile === null
+      ? {}
+      : { replay: { ranking: ranked.slice(0, Math.max(config.k, ...config.ks)), outcomes: [...universe] } }),
   };
 }
