@@ -31,10 +31,7 @@ import type { BacktestConfig } from './config.ts';
 import type { RebalanceResult } from './engine/index.ts';
 import type { BacktestAlert, BacktestPeriod } from './result.ts';
 
-type ReplayConfig = Pick<
-  BacktestConfig,
-  'id' | 'env' | 'horizonMs' | 'initialEquity' | 'ks' | 'relevance'
->;
+type ReplayConfig = Pick<BacktestConfig, 'id' | 'env' | 'horizonMs' | 'initialEquity' | 'ks' | 'relevance'>;
 
 /** The virtual portfolio of a backtest. */
 export const backtestPortfolio = (id: string): string => `backtest:${id}`;
@@ -185,7 +182,8 @@ export function replay(
     // At t + horizon: its outcomes, the equity mark and the period's PnL.
     runner.advanceTo(p.t + h);
     if (r !== undefined)
-      for (const o of rankingOutcomes(config, r)) runner.push('outcomes', o, { key: o.asset, timestamp: p.t + h });
+      for (const o of rankingOutcomes(config, r))
+        runner.push('outcomes', o, { key: o.asset, timestamp: p.t + h });
     const mark = marks[i + 1]!;
     runner.push('portfolio.marks', mark, { key: mark.portfolio, timestamp: mark.ts });
     const pnl: Metric = {
