@@ -9,6 +9,8 @@ import {
   sliceInputs,
   timeSlices,
   type BacktestInputs,
+  type HistoryCycle,
+  type HistoryOutcome,
   type RebalanceResult,
 } from '../../backtest/engine/index.ts';
 import type { BacktestManifest } from '../../backtest/result.ts';
@@ -40,14 +42,15 @@ const config = (slice: string) =>
   );
 
 // A ranking upside down (precision@5 0: the 7-day mean is below 20%), and an equity that falls with it.
-const inputs: BacktestInputs = { cycles: [], outcomes: [], signals: [] };
+const cycles: HistoryCycle[] = [];
+const outcomes: HistoryOutcome[] = [];
 for (let i = 0; i < 48; i++) {
   const asOf = T0 + i * H;
   const returns = ASSETS.map((_, j) => ((j * 7 + i * 3) % 13) / 1000 - 0.004);
   const ranked = ASSETS.map((asset, j) => ({ asset, score: -returns[j]! }))
     .sort((a, b) => b.score - a.score || (a.asset < b.asset ? -1 : 1))
     .map((p, r) => ({ ...p, rank: r + 1 }));
-  inputs.cycles.push({
+  cycles.push({
     cycleId: `c${i}`,
     asOf,
     horizonMs: H,
@@ -56,9 +59,10 @@ for (let i = 0; i < 48; i++) {
     predictions: ranked,
   });
   ASSETS.forEach((asset, j) =>
-    inputs.outcomes.push({ asset, asOf, horizonMs: H, forwardReturn: returns[j]!, ingestedAt: asOf + H }),
+    outcomes.push({ asset, asOf, horizonMs: H, forwardReturn: returns[j]!, ingestedAt: asOf + H }),
   );
 }
+const inputs: BacktestInputs = { cycles, outcomes, signals: [] };
 
 const manifest = { id: 'run', version: 'v' } as BacktestManifest;
 
