@@ -6,8 +6,9 @@
  *   first rebalance, then each period's E_t at t + horizon (when the holding period ends);
  * - ranking-repartition → ranking → ranking-rolling over one InferenceCycle per rebalance (strategy
  *   `backtest:<id>`, as_of = t, the combined ranking's top as its predictions) pushed at t, and the
- *   Outcomes of (t, horizon) pushed at t + horizon; the join's wall-clock deadline runs on the virtual
- *   clock (all outcomes go to one outcomes partition, so the deadline, not the watermark, closes a cycle);
+ *   Outcomes of (t, horizon) pushed at t + horizon, each on the partition the live producer picks (its
+ *   key, the asset): a cycle closes when every outcomes partition has outcomes of a later as_of (the
+ *   watermark), else at the join's wall-clock deadline, which runs on the virtual clock;
  * - baseline over each period's realized PnL (E_t − E_(t−1)) as `strategy_realized_pnl` at t + horizon
  *   (why: backtest/README.md).
  */
@@ -27,6 +28,7 @@ import type { CompiledRules } from '../processors/rules/types.ts';
 import { VirtualRunner } from '../runtime/processor/virtual-runner.ts';
 import type { Alert, InferenceCycle, Metric, Outcome, PortfolioMark } from '../schemas/index.ts';
 import { seriesKey } from '../topics/catalogue.ts';
+import { partitionOfKey, partitionsOf } from '../topics/partition-of.ts';
 import type { BacktestConfig } from './config.ts';
 import type { RebalanceResult } from './engine/index.ts';
 import type { BacktestAlert, BacktestPeriod } from './result.ts';
@@ -167,6 +169,7 @@ export function replay(
       else if (options.keepMetrics === true && o.kind === 'metric') metrics.push(o.metric);
     }
   };
+  const outcomePartitions = partitionsOf('outcomes');
   const byT = new Map(rebalances.map((r) => [r.t, r]));
   const strategy = backtestStrategy(config.id);
   const marks = equityMarks(config, periods);
@@ -182,8 +185,10 @@ export function replay(
     // At t + horizon: its outcomes, the equity mark and the period's PnL.
     runner.advanceTo(p.t + h);
     if (r !== undefined)
-      for (const o of rankingOutcomes(config, r))
-        runner.push('outcomes', o, { key: o.asset, timestamp: p.t + h });
+      for (const o of rankingOutcomes(config, r)) {
+        const partition = partitionOfKey(o.asset, outcomePartitions);
+        runner.push('outcomes', o, { key: o.asset, partition, timestamp: p.t + h });
+      }
     const mark = marks[i + 1]!;
     runner.push('portfolio.marks', mark, { key: mark.portfolio, timestamp: mark.ts });
     const pnl: Metric = {

@@ -25,6 +25,7 @@ import {
 import { DEFAULT_RULES_FILE, loadRules } from '../../processors/rules/index.ts';
 import { VirtualRunner } from '../../runtime/processor/index.ts';
 import type { InferenceCycle, Metric } from '../../schemas/index.ts';
+import { partitionOfKey, partitionsOf } from '../../topics/partition-of.ts';
 
 const rules = await loadRules(DEFAULT_RULES_FILE);
 const T0 = Date.parse('2025-01-01T00:00:00Z');
@@ -133,7 +134,8 @@ describe('the monitoring replay of the ranking processors', () => {
   it('gives what the ranking processors fed directly give, rolling means included', () => {
     const { metrics } = replay(rules, config, periods, rebalances, { keepMetrics: true });
     // The same cycles (the model's own scores: the combined score is their z-score, the same order),
-    // pushed at as_of, their outcomes at as_of + horizon, on a runner of the three processors alone.
+    // pushed at as_of, their outcomes at as_of + horizon on the partitions of their keys (as a producer
+    // publishes them), on a runner of the three processors alone.
     const options = compileRankingOptions({ ks: config.ks, relevance: config.relevance });
     const runner = new VirtualRunner(
       [
@@ -167,7 +169,7 @@ describe('the monitoring replay of the ranking processors', () => {
         runner.push(
           'outcomes',
           { asset: o.asset, as_of: o.asOf, horizon_ms: H, forward_return: o.forwardReturn },
-          { key: o.asset },
+          { key: o.asset, partition: partitionOfKey(o.asset, partitionsOf('outcomes')) },
         );
     }
     runner.advanceTo(inputs.cycles.at(-1)!.asOf + H + options.deadlineMs!);
