@@ -22,7 +22,8 @@ export type {
 } from './inputs.ts';
 export { mergeRebalances, turnover } from './merge.ts';
 export { backtestMetrics } from './metrics.ts';
-export { rebalance, type RebalanceResult, type ReplayRanking } from './rebalance.ts';
+export { rebalance, type RebalanceResult } from './rebalance.ts';
+export { replayRanking, type ReplayRanking } from './replay-outcomes.ts';
 export { rebalanceCycles, timeSlices } from './schedule.ts';
 export { SignalIndex } from './signals.ts';
 
