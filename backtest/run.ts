@@ -68,7 +68,7 @@ export async function assembleResult(
   manifest: BacktestManifest,
 ): Promise<BacktestResult> {
   const { periods, metrics } = mergeSlices(slices, config);
-  const alerts = await monitoringReplay(config, periods);
+  const alerts = await monitoringReplay(config, periods, slices.flat());
   return { manifest, periods, metrics, alerts };
 }
 

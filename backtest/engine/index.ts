@@ -23,6 +23,7 @@ export type {
 export { mergeRebalances, turnover } from './merge.ts';
 export { backtestMetrics } from './metrics.ts';
 export { rebalance, type RebalanceResult } from './rebalance.ts';
+export { replayRanking, type ReplayRanking } from './replay-outcomes.ts';
 export { rebalanceCycles, timeSlices } from './schedule.ts';
 export { SignalIndex } from './signals.ts';
 

@@ -10,6 +10,7 @@ import { byName } from '../../processors/ranking/relevance.ts';
 import { scoreCycle } from '../../processors/ranking/score-cycle.ts';
 import type { BacktestConfig } from '../config.ts';
 import type { HistoryCycle, HistoryOutcome } from './inputs.ts';
+import { replayRanking, type ReplayRanking } from './replay-outcomes.ts';
 import type { SignalIndex } from './signals.ts';
 
 /** What a rebalance gives before the sequential merge (costs, equity, drawdown). */
@@ -25,6 +26,8 @@ export interface RebalanceResult {
   readonly recallAtK: Readonly<Record<string, number | null>>;
   readonly ndcgAtK: Readonly<Record<string, number | null>>;
   readonly ic: number | null;
+  /** What the monitoring replay feeds the live ranking processors; only when the config has a rules file. */
+  readonly replay?: ReplayRanking;
 }
 
 /** The forward returns of the config's horizon by as_of; of several revisions, the one known last. */
@@ -228,5 +231,6 @@ export function rebalance(cycle: HistoryCycle, ctx: RebalanceContext): Rebalance
     recallAtK,
     ndcgAtK,
     ic,
+    ...(config.rulesFile === null ? {} : { replay: replayRanking(config, ranked, universe) }),
   };
 }
