@@ -88,7 +88,11 @@ const seconds = (start: bigint): number => Number(process.hrtime.bigint() - star
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { hours: { type: 'string', default: '8760' }, assets: { type: 'string', default: '500' } },
+    options: {
+      hours: { type: 'string', default: '8760' },
+      assets: { type: 'string', default: '500' },
+      'engine-only': { type: 'boolean', default: false },
+    },
   });
   const hours = Number(values.hours);
   const assets = Number(values.assets);
@@ -123,6 +127,10 @@ async function main(): Promise<void> {
   const rebalances = computeRebalances(oneSlice, whole);
   const { periods, metrics } = mergeSlices([rebalances], whole);
   const engineS = seconds(start);
+  if (values['engine-only']) {
+    process.stdout.write(`${JSON.stringify({ engineS, generateS, metrics }, null, 2)}\n`);
+    return;
+  }
 
   // The monitoring replay against the processors in a plain loop.
   // Three rounds, alternating, the fastest of each side kept (the first pays for the JIT).

@@ -9,7 +9,7 @@ import type { BacktestMetrics, BacktestPeriod } from '../result.ts';
 import type { BacktestInputs, HistoryCycle } from './inputs.ts';
 import { mergeRebalances } from './merge.ts';
 import { backtestMetrics } from './metrics.ts';
-import { RebalanceContext, outcomesByAsOf, rebalance, type RebalanceResult } from './rebalance.ts';
+import { RebalanceContext, rebalance, type RebalanceResult } from './rebalance.ts';
 import { rebalanceCycles, timeSlices } from './schedule.ts';
 import { SignalIndex } from './signals.ts';
 
@@ -43,7 +43,7 @@ export function computeRebalances(
   const ctx = new RebalanceContext(
     config,
     new SignalIndex(inputs.signals, signalNames(config)),
-    outcomesByAsOf(inputs.outcomes, config.horizonMs),
+    inputs.outcomes,
     inputs.cycles.flatMap((c) => c.predictions.map((p) => p.asset)),
   );
   return inputs.cycles.map((cycle) => {

@@ -6,7 +6,7 @@
  */
 import type { HistorySignal } from './inputs.ts';
 
-interface Series {
+export interface Series {
   /** Sorted by (eventTime, ingestedAt) ascending. */
   readonly eventTime: Float64Array;
   readonly ingestedAt: Float64Array;
@@ -47,22 +47,31 @@ export class SignalIndex {
     return this.#series.get(name)?.keys() ?? [];
   }
 
+  /** The rows of signal `name` for `asset`, or undefined. */
+  series(name: string, asset: string): Series | undefined {
+    return this.#series.get(name)?.get(asset);
+  }
+
   /** The value of signal `name` for `asset` at t (see the file's comment), or undefined. */
   valueAt(name: string, asset: string, t: number, maxAgeMs: number | null): number | undefined {
     const s = this.#series.get(name)?.get(asset);
-    if (s === undefined) return undefined;
-    // The last row with eventTime ≤ t.
-    let lo = 0;
-    let hi = s.eventTime.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (s.eventTime[mid]! <= t) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let i = lo - 1; i >= 0; i--) {
-      if (maxAgeMs !== null && t - s.eventTime[i]! > maxAgeMs) return undefined;
-      if (s.ingestedAt[i]! <= t) return s.value[i];
-    }
-    return undefined;
+    return s === undefined ? undefined : valueIn(s, t, maxAgeMs);
   }
+}
+
+/** The value of one asset's series at t (see the file's comment), or undefined. */
+export function valueIn(s: Series, t: number, maxAgeMs: number | null): number | undefined {
+  // The last row with eventTime ≤ t.
+  let lo = 0;
+  let hi = s.eventTime.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (s.eventTime[mid]! <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = lo - 1; i >= 0; i--) {
+    if (maxAgeMs !== null && t - s.eventTime[i]! > maxAgeMs) return undefined;
+    if (s.ingestedAt[i]! <= t) return s.value[i];
+  }
+  return undefined;
 }
