@@ -8,6 +8,7 @@
  */
 import type { RankingOptions } from '../../processors/ranking/options.ts';
 import { pearson } from '../../processors/ranking/ranking-metrics.ts';
+import { sortByKeyDescending } from './sort.ts';
 
 /** The figures of one K; null where the live definitions give null (or the cycle is unlabeled). */
 export interface KFigures {
@@ -47,7 +48,7 @@ export class RankingScorer {
   #scoring = 0;
   #universe: IdUniverse = { ids: new Int32Array(0), returns: new Float64Array(0) };
   #finite = true;
-  #order: number[] = [];
+  readonly #order: Int32Array;
   /** 1 / log2(i + 1) for i = 1..: the live nDCG's discounts, in the live expression. */
   readonly #discount: number[] = [];
 
@@ -59,6 +60,7 @@ export class RankingScorer {
     this.#place = new Int32Array(size);
     this.#yRank = new Float64Array(size);
     this.#byReturn = new Int32Array(size);
+    this.#order = new Int32Array(size);
   }
 
   #discountAt(rank: number): number {
@@ -114,10 +116,9 @@ export class RankingScorer {
       candidate[id] = scoring;
     }
     // The universe by return descending, name (id) ascending: the live top_k order.
-    const order = this.#order;
-    order.length = size;
-    for (let i = 0; i < size; i++) order[i] = universe.ids[i]!;
-    order.sort((a, b) => ret[b]! - ret[a]! || a - b);
+    const order = this.#order.subarray(0, size);
+    order.set(universe.ids);
+    sortByKeyDescending(order, size, ret);
     for (let i = 0; i < size; i++) place[order[i]!] = i;
     const perK = this.#perK(ranked, n, order, benchmark, gen);
     return { perK, ic: this.#ic(ranked, n, score, order, gen, scoring) };
@@ -126,7 +127,7 @@ export class RankingScorer {
   #perK(
     ranked: ArrayLike<number>,
     n: number,
-    order: readonly number[],
+    order: Int32Array,
     benchmark: number | undefined,
     gen: number,
   ): KFigures[] {
@@ -170,7 +171,7 @@ export class RankingScorer {
     ranked: ArrayLike<number>,
     n: number,
     score: Float64Array,
-    order: readonly number[],
+    order: Int32Array,
     gen: number,
     scoring: number,
   ): number | null {

@@ -12,6 +12,7 @@ import type { BacktestConfig } from '../config.ts';
 import type { HistoryCycle, HistoryOutcome } from './inputs.ts';
 import { RankingScorer, type IdUniverse, type RankingFigures } from './ranking.ts';
 import { valueIn, type Series, type SignalIndex } from './signals.ts';
+import { sortByKeyDescending } from './sort.ts';
 
 /** What a rebalance gives before the sequential merge (costs, equity, drawdown). */
 export interface RebalanceResult {
@@ -71,6 +72,9 @@ export class RebalanceContext {
   readonly combined: Float64Array;
   readonly value: Float64Array;
   readonly seen: Uint8Array;
+  /** The candidates, as met, then ranked; and the same by id. */
+  readonly candidates: Int32Array;
+  readonly sorted: Int32Array;
   /** Per factor, the generation (rebalance) in which an id has a value. */
   readonly valued: readonly Int32Array[];
   generation = 0;
@@ -116,6 +120,8 @@ export class RebalanceContext {
     this.combined = new Float64Array(this.names.length);
     this.value = new Float64Array(this.names.length);
     this.seen = new Uint8Array(this.names.length);
+    this.candidates = new Int32Array(this.names.length);
+    this.sorted = new Int32Array(this.names.length);
     this.valued = config.factors.map(() => new Int32Array(this.names.length));
   }
 
@@ -155,13 +161,14 @@ export function rebalance(cycle: HistoryCycle, ctx: RebalanceContext): Rebalance
   const { config, value, combined, seen, names } = ctx;
   const gen = ++ctx.generation;
   // Candidates: the predicted assets in the universe, and the assets with a signal factor known at t.
-  const candidates: number[] = [];
+  const all = ctx.candidates;
+  let n = 0;
   for (const p of cycle.predictions) {
     if (!ctx.inUniverse(p.asset)) continue;
     const id = ctx.ids.get(p.asset)!;
     if (seen[id] === 0) {
       seen[id] = 1;
-      candidates.push(id);
+      all[n++] = id;
     }
   }
   // Each signal factor's values at t (computed once: they decide candidacy, then the z-scores). The
@@ -181,13 +188,16 @@ export function rebalance(cycle: HistoryCycle, ctx: RebalanceContext): Rebalance
       values[i] = v;
       if (seen[id] === 0) {
         seen[id] = 1;
-        candidates.push(id);
+        all[n++] = id;
       }
     }
     return values;
   });
+  const candidates = all.subarray(0, n);
   for (const id of candidates) combined[id] = 0;
-  const sorted = Int32Array.from(candidates).sort();
+  const sorted = ctx.sorted.subarray(0, n);
+  sorted.set(candidates);
+  sorted.sort();
   config.factors.forEach((factor, f) => {
     const valued = ctx.valued[f]!;
     if (factor.kind === 'model_score') {
@@ -206,7 +216,12 @@ export function rebalance(cycle: HistoryCycle, ctx: RebalanceContext): Rebalance
   });
   for (const id of candidates) seen[id] = 0;
   // Ids are in name order: ties by name are ties by id.
-  candidates.sort((a, b) => combined[b]! - combined[a]! || a - b);
+  let nan = false;
+  for (const id of candidates) if (Number.isNaN(combined[id]!)) nan = true;
+  if (nan) {
+    // Not a total order: the order of Array.prototype.sort from the candidates' order, as always.
+    candidates.set(Array.from(candidates).sort((a, b) => combined[b]! - combined[a]! || a - b));
+  } else sortByKeyDescending(candidates, n, combined);
   const weights: Record<string, number> = {};
   const top = Math.min(config.k, candidates.length);
   if (config.weighting === 'equal') {
@@ -233,7 +248,7 @@ export function rebalance(cycle: HistoryCycle, ctx: RebalanceContext): Rebalance
   }
   const figures =
     scorer.score(candidates, candidates.length, combined, ctx.benchmark) ??
-    liveFigures(ctx, candidates, universe);
+    liveFigures(ctx, Array.from(candidates), universe);
   const precisionAtK: Record<string, number | null> = {};
   const recallAtK: Record<string, number | null> = {};
   const ndcgAtK: Record<string, number | null> = {};
