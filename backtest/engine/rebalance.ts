@@ -29,23 +29,52 @@ export interface RebalanceResult {
   readonly ic: number | null;
 }
 
-/**
- * The forward returns of the config's horizon by as_of, by asset, in the order assets were first met;
- * of several revisions, the one known last (the later row of equal ingestion times).
- */
-function latestOutcomes(
+/** The outcomes of the config's horizon grouped by as_of, in the order met. */
+function outcomesByAsOf(
   outcomes: readonly HistoryOutcome[],
   horizonMs: number,
-): Map<number, Map<string, HistoryOutcome>> {
-  const known = new Map<number, Map<string, HistoryOutcome>>();
+): Map<number, HistoryOutcome[]> {
+  const byAsOf = new Map<number, HistoryOutcome[]>();
   for (const o of outcomes) {
     if (o.horizonMs !== horizonMs) continue;
-    let byAsset = known.get(o.asOf);
-    if (byAsset === undefined) known.set(o.asOf, (byAsset = new Map<string, HistoryOutcome>()));
-    const held = byAsset.get(o.asset);
-    if (held === undefined || o.ingestedAt >= held.ingestedAt) byAsset.set(o.asset, o);
+    const list = byAsOf.get(o.asOf);
+    if (list === undefined) byAsOf.set(o.asOf, [o]);
+    else list.push(o);
   }
-  return known;
+  return byAsOf;
+}
+
+/**
+ * The universe of one as_of: the forward return of each asset with an outcome, assets in the order
+ * first met; of several revisions, the one known last (the later row of equal ingestion times).
+ */
+function universeOf(
+  rows: readonly HistoryOutcome[],
+  ids: ReadonlyMap<string, number>,
+  scratch: { readonly slot: Int32Array; readonly stamp: Int32Array; generation: number },
+): IdUniverse {
+  const gen = ++scratch.generation;
+  const { slot, stamp } = scratch;
+  const assetIds = new Int32Array(rows.length);
+  const returns = new Float64Array(rows.length);
+  const ingestedAt = new Float64Array(rows.length);
+  let n = 0;
+  for (const o of rows) {
+    const id = ids.get(o.asset)!;
+    if (stamp[id] !== gen) {
+      stamp[id] = gen;
+      slot[id] = n;
+      assetIds[n] = id;
+      returns[n] = o.forwardReturn;
+      ingestedAt[n++] = o.ingestedAt;
+    } else if (o.ingestedAt >= ingestedAt[slot[id]!]!) {
+      returns[slot[id]!] = o.forwardReturn;
+      ingestedAt[slot[id]!] = o.ingestedAt;
+    }
+  }
+  return n === rows.length
+    ? { ids: assetIds, returns }
+    : { ids: assetIds.slice(0, n), returns: returns.slice(0, n) };
 }
 
 const NO_OUTCOME: IdUniverse = { ids: new Int32Array(0), returns: new Float64Array(0) };
@@ -75,6 +104,8 @@ export class RebalanceContext {
   /** The candidates, as met, then ranked; and the same by id. */
   readonly candidates: Int32Array;
   readonly sorted: Int32Array;
+  /** The id of each prediction of the cycle (−1: not in the universe). */
+  predicted = new Int32Array(0);
   /** Per factor, the generation (rebalance) in which an id has a value. */
   readonly valued: readonly Int32Array[];
   generation = 0;
@@ -89,31 +120,25 @@ export class RebalanceContext {
     this.signals = signals;
     this.ranking = compileRankingOptions({ ks: config.ks, relevance: config.relevance });
     this.#universe = config.universe === null ? null : new Set(config.universe);
-    const known = latestOutcomes(outcomes, config.horizonMs);
+    const known = outcomesByAsOf(outcomes, config.horizonMs);
     const all = new Set<string>(predicted);
     const signalAssets = config.factors.map((f) =>
       f.kind === 'signal' ? [...(config.universe ?? signals.assets(`${f.source}.${f.signal}`))] : [],
     );
     for (const list of signalAssets) for (const a of list) all.add(a);
-    for (const byAsset of known.values()) for (const a of byAsset.keys()) all.add(a);
+    for (const rows of known.values()) for (const o of rows) all.add(o.asset);
     this.names = [...all].sort(byName);
     this.ids = new Map(this.names.map((a, i) => [a, i]));
     this.signalIds = signalAssets.map((list) => list.map((a) => this.ids.get(a)!));
     this.signalSeries = config.factors.map((f, i) =>
       f.kind === 'signal' ? signalAssets[i]!.map((a) => signals.series(`${f.source}.${f.signal}`, a)) : [],
     );
-    this.outcomes = new Map(
-      [...known].map(([asOf, byAsset]) => {
-        const ids = new Int32Array(byAsset.size);
-        const returns = new Float64Array(byAsset.size);
-        let i = 0;
-        for (const [asset, o] of byAsset) {
-          ids[i] = this.ids.get(asset)!;
-          returns[i++] = o.forwardReturn;
-        }
-        return [asOf, { ids, returns }];
-      }),
-    );
+    const scratch = {
+      slot: new Int32Array(this.names.length),
+      stamp: new Int32Array(this.names.length),
+      generation: 0,
+    };
+    this.outcomes = new Map([...known].map(([asOf, rows]) => [asOf, universeOf(rows, this.ids, scratch)]));
     const { relevance } = this.ranking;
     this.benchmark = relevance.mode === 'above_benchmark' ? this.ids.get(relevance.benchmark) : undefined;
     this.scorer = new RankingScorer(this.names.length, this.ranking);
@@ -162,10 +187,18 @@ export function rebalance(cycle: HistoryCycle, ctx: RebalanceContext): Rebalance
   const gen = ++ctx.generation;
   // Candidates: the predicted assets in the universe, and the assets with a signal factor known at t.
   const all = ctx.candidates;
+  const predictions = cycle.predictions;
+  if (ctx.predicted.length < predictions.length) ctx.predicted = new Int32Array(predictions.length);
+  const predicted = ctx.predicted;
   let n = 0;
-  for (const p of cycle.predictions) {
-    if (!ctx.inUniverse(p.asset)) continue;
-    const id = ctx.ids.get(p.asset)!;
+  for (let i = 0; i < predictions.length; i++) {
+    const asset = predictions[i]!.asset;
+    if (!ctx.inUniverse(asset)) {
+      predicted[i] = -1;
+      continue;
+    }
+    const id = ctx.ids.get(asset)!;
+    predicted[i] = id;
     if (seen[id] === 0) {
       seen[id] = 1;
       all[n++] = id;
@@ -201,10 +234,10 @@ export function rebalance(cycle: HistoryCycle, ctx: RebalanceContext): Rebalance
   config.factors.forEach((factor, f) => {
     const valued = ctx.valued[f]!;
     if (factor.kind === 'model_score') {
-      for (const p of cycle.predictions) {
-        const id = ctx.ids.get(p.asset);
-        if (id === undefined || !ctx.inUniverse(p.asset)) continue;
-        value[id] = p.score;
+      for (let i = 0; i < predictions.length; i++) {
+        const id = predicted[i]!;
+        if (id < 0) continue;
+        value[id] = predictions[i]!.score;
         valued[id] = gen;
       }
     } else {
