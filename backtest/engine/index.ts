@@ -31,6 +31,12 @@ export function signalNames(config: BacktestConfig): Set<string> {
   return new Set(config.factors.flatMap((f) => (f.kind === 'signal' ? [`${f.source}.${f.signal}`] : [])));
 }
 
+function predictedAssets(cycles: readonly HistoryCycle[]): Set<string> {
+  const assets = new Set<string>();
+  for (const c of cycles) for (const p of c.predictions) assets.add(p.asset);
+  return assets;
+}
+
 /**
  * The rebalances of the given (scheduled) cycles: `inputs.cycles` are rebalance cycles already (see
  * {@link sliceInputs}); outcomes and signals need only cover them. `onRebalance` is told after each one.
@@ -44,7 +50,7 @@ export function computeRebalances(
     config,
     new SignalIndex(inputs.signals, signalNames(config)),
     inputs.outcomes,
-    inputs.cycles.flatMap((c) => c.predictions.map((p) => p.asset)),
+    predictedAssets(inputs.cycles),
   );
   return inputs.cycles.map((cycle) => {
     const result = rebalance(cycle, ctx);

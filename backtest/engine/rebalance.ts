@@ -11,7 +11,7 @@ import { scoreCycle } from '../../processors/ranking/score-cycle.ts';
 import type { BacktestConfig } from '../config.ts';
 import type { HistoryCycle, HistoryOutcome } from './inputs.ts';
 import { RankingScorer, type IdUniverse, type RankingFigures } from './ranking.ts';
-import { valueIn, type Series, type SignalIndex } from './signals.ts';
+import { rowsUpTo, valueBefore, type Series, type SignalIndex } from './signals.ts';
 import { sortByKeyDescending } from './sort.ts';
 
 /** What a rebalance gives before the sequential merge (costs, equity, drawdown). */
@@ -104,6 +104,9 @@ export class RebalanceContext {
   /** The candidates, as met, then ranked; and the same by id. */
   readonly candidates: Int32Array;
   readonly sorted: Int32Array;
+  /** Per signal factor, per place in `signalIds`: how many rows had eventTime ≤ {@link lastT}. */
+  readonly signalCursor: readonly Int32Array[];
+  lastT = -Infinity;
   /** The id of each prediction of the cycle (−1: not in the universe). */
   predicted = new Int32Array(0);
   /** Per factor, the generation (rebalance) in which an id has a value. */
@@ -130,6 +133,7 @@ export class RebalanceContext {
     this.names = [...all].sort(byName);
     this.ids = new Map(this.names.map((a, i) => [a, i]));
     this.signalIds = signalAssets.map((list) => list.map((a) => this.ids.get(a)!));
+    this.signalCursor = signalAssets.map((list) => new Int32Array(list.length));
     this.signalSeries = config.factors.map((f, i) =>
       f.kind === 'signal' ? signalAssets[i]!.map((a) => signals.series(`${f.source}.${f.signal}`, a)) : [],
     );
@@ -211,10 +215,14 @@ export function rebalance(cycle: HistoryCycle, ctx: RebalanceContext): Rebalance
     const ids = ctx.signalIds[f]!;
     const series = ctx.signalSeries[f]!;
     const valued = ctx.valued[f]!;
+    const cursor = ctx.signalCursor[f]!;
     const values = new Float64Array(ids.length);
     for (let i = 0; i < ids.length; i++) {
       const s = series[i];
-      const v = s === undefined ? undefined : valueIn(s, t, factor.maxAgeMs);
+      if (s === undefined) continue;
+      // Rebalances come in time order: search on from the previous one's place.
+      cursor[i] = rowsUpTo(s, t, t >= ctx.lastT ? cursor[i]! : 0);
+      const v = valueBefore(s, cursor[i]!, t, factor.maxAgeMs);
       if (v === undefined) continue;
       const id = ids[i]!;
       valued[id] = gen;
@@ -227,6 +235,7 @@ export function rebalance(cycle: HistoryCycle, ctx: RebalanceContext): Rebalance
     return values;
   });
   const candidates = all.subarray(0, n);
+  ctx.lastT = t;
   for (const id of candidates) combined[id] = 0;
   const sorted = ctx.sorted.subarray(0, n);
   sorted.set(candidates);
