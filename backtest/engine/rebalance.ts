@@ -44,20 +44,30 @@ function outcomesByAsOf(
   return byAsOf;
 }
 
+/** Scratch for {@link universeOf}: by asset id, and by row (as long as the largest as_of's rows). */
+interface UniverseScratch {
+  readonly slot: Int32Array;
+  readonly stamp: Int32Array;
+  generation: number;
+  readonly ids: Int32Array;
+  readonly returns: Float64Array;
+  readonly ingestedAt: Float64Array;
+}
+
 /**
  * The universe of one as_of: the forward return of each asset with an outcome, assets in the order
- * first met; of several revisions, the one known last (the later row of equal ingestion times).
+ * first met; of several revisions, the one known last (the later row of equal ingestion times). Views
+ * of `scratch`, valid until the next call.
  */
 function universeOf(
   rows: readonly HistoryOutcome[],
   ids: ReadonlyMap<string, number>,
-  scratch: { readonly slot: Int32Array; readonly stamp: Int32Array; generation: number },
+  scratch: UniverseScratch,
 ): IdUniverse {
   const gen = ++scratch.generation;
-  const { slot, stamp } = scratch;
-  const assetIds = new Int32Array(rows.length);
-  const returns = new Float64Array(rows.length);
-  const ingestedAt = new Float64Array(rows.length);
+  const { slot, stamp, ingestedAt } = scratch;
+  const assetIds = scratch.ids;
+  const returns = scratch.returns;
   let n = 0;
   for (const o of rows) {
     const id = ids.get(o.asset)!;
@@ -72,9 +82,7 @@ function universeOf(
       ingestedAt[slot[id]!] = o.ingestedAt;
     }
   }
-  return n === rows.length
-    ? { ids: assetIds, returns }
-    : { ids: assetIds.slice(0, n), returns: returns.slice(0, n) };
+  return { ids: assetIds.subarray(0, n), returns: returns.subarray(0, n) };
 }
 
 const NO_OUTCOME: IdUniverse = { ids: new Int32Array(0), returns: new Float64Array(0) };
@@ -83,8 +91,9 @@ const NO_OUTCOME: IdUniverse = { ids: new Int32Array(0), returns: new Float64Arr
 export class RebalanceContext {
   readonly config: BacktestConfig;
   readonly signals: SignalIndex;
-  /** By as_of, the universe (every asset with an outcome) by id, in the order assets were first met. */
-  readonly outcomes: ReadonlyMap<number, IdUniverse>;
+  /** By as_of, the outcome rows of the config's horizon. */
+  readonly outcomes: ReadonlyMap<number, readonly HistoryOutcome[]>;
+  readonly #universeScratch: UniverseScratch;
   readonly ranking: RankingOptions;
   /** Every asset a rebalance may meet, in name order: an asset's id is its place here. */
   readonly names: readonly string[];
@@ -137,12 +146,17 @@ export class RebalanceContext {
     this.signalSeries = config.factors.map((f, i) =>
       f.kind === 'signal' ? signalAssets[i]!.map((a) => signals.series(`${f.source}.${f.signal}`, a)) : [],
     );
-    const scratch = {
+    let rows = 0;
+    for (const list of known.values()) rows = Math.max(rows, list.length);
+    this.outcomes = known;
+    this.#universeScratch = {
       slot: new Int32Array(this.names.length),
       stamp: new Int32Array(this.names.length),
       generation: 0,
+      ids: new Int32Array(rows),
+      returns: new Float64Array(rows),
+      ingestedAt: new Float64Array(rows),
     };
-    this.outcomes = new Map([...known].map(([asOf, rows]) => [asOf, universeOf(rows, this.ids, scratch)]));
     const { relevance } = this.ranking;
     this.benchmark = relevance.mode === 'above_benchmark' ? this.ids.get(relevance.benchmark) : undefined;
     this.scorer = new RankingScorer(this.names.length, this.ranking);
@@ -152,6 +166,12 @@ export class RebalanceContext {
     this.candidates = new Int32Array(this.names.length);
     this.sorted = new Int32Array(this.names.length);
     this.valued = config.factors.map(() => new Int32Array(this.names.length));
+  }
+
+  /** The universe at t (every asset with an outcome of as_of t), valid until the next call. */
+  universeAt(t: number): IdUniverse {
+    const rows = this.outcomes.get(t);
+    return rows === undefined ? NO_OUTCOME : universeOf(rows, this.ids, this.#universeScratch);
   }
 
   inUniverse(asset: string): boolean {
@@ -278,7 +298,7 @@ export function rebalance(cycle: HistoryCycle, ctx: RebalanceContext): Rebalance
       }
     }
   }
-  const universe = ctx.outcomes.get(t) ?? NO_OUTCOME;
+  const universe = ctx.universeAt(t);
   const { scorer } = ctx;
   scorer.load(universe);
   let grossReturn = 0;
