@@ -5,7 +5,7 @@
  * - the monitoring replay (drawdown + the default rules on the virtual runner) over its equity, against
  *   the processors called in a plain loop (target ≥ 0.8× that rate);
  * - four slices on two worker threads against one.
- * `npx --no-install node bench/backtest.ts [--hours 8760] [--assets 500]`; the figures as JSON on
+ * `npx --no-install node bench/backtest.ts [--hours 8760] [--assets 500] [--engine-only]`; the figures as JSON on
  * standard output and in bench/results/backtest-<ISO time>.json.
  */
 import { createHash } from 'node:crypto';

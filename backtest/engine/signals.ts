@@ -23,7 +23,9 @@ export class SignalIndex {
     const wanted = new Map<string, Map<string, Map<string, HistorySignal[]> | null>>();
     for (const row of rows) {
       let bySource = wanted.get(row.source);
-      if (bySource === undefined) wanted.set(row.source, (bySource = new Map()));
+      if (bySource === undefined) {
+        wanted.set(row.source, (bySource = new Map<string, Map<string, HistorySignal[]> | null>()));
+      }
       let byAsset = bySource.get(row.name);
       if (byAsset === undefined) {
         const name = `${row.source}.${row.name}`;
