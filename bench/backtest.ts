@@ -5,11 +5,12 @@
  * - the monitoring replay (drawdown + the default rules on the virtual runner) over its equity, against
  *   the processors called in a plain loop (target ≥ 0.8× that rate);
  * - four slices on two worker threads against one.
- * `npx --no-install node bench/backtest.ts [--hours 8760] [--assets 500]`; the figures as JSON on
+ * `npx --no-install node bench/backtest.ts [--hours 8760] [--assets 500] [--engine-only]`; the figures as JSON on
  * standard output and in bench/results/backtest-<ISO time>.json.
  */
+import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { availableParallelism, cpus } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { parseBacktestConfig, type BacktestConfig } from '../backtest/config.ts';
 import {
@@ -86,9 +87,36 @@ function inputs(hours: number, assets: number): BacktestInputs {
 
 const seconds = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e9;
 
+/**
+ * The reference for the engine's time: one plain pass over the same inputs (every prediction, outcome
+ * and signal read once), so the ratio engine ÷ reference compares runs on a shared machine.
+ */
+function readInputs(data: BacktestInputs): number {
+  let sum = 0;
+  for (const c of data.cycles) for (const p of c.predictions) sum += p.score + p.rank + p.asset.length;
+  for (const o of data.outcomes) sum += o.forwardReturn + o.asOf + o.asset.length;
+  for (const s of data.signals) sum += s.value + s.eventTime + s.asset.length;
+  return sum;
+}
+
+/** The fastest of three timed calls of `f`, in seconds. */
+function fastest(f: () => unknown): number {
+  let best = Infinity;
+  for (let i = 0; i < 3; i++) {
+    const start = process.hrtime.bigint();
+    f();
+    best = Math.min(best, seconds(start));
+  }
+  return best;
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { hours: { type: 'string', default: '8760' }, assets: { type: 'string', default: '500' } },
+    options: {
+      hours: { type: 'string', default: '8760' },
+      assets: { type: 'string', default: '500' },
+      'engine-only': { type: 'boolean', default: false },
+    },
   });
   const hours = Number(values.hours);
   const assets = Number(values.assets);
@@ -115,14 +143,34 @@ async function main(): Promise<void> {
   const data = inputs(hours, assets);
   const generateS = seconds(start);
 
-  // The engine, in this thread.
+  // The engine, in this thread, between two measures of the reference (the inputs read once).
+  const loadAtStart = loadavg();
   const whole = config('');
+  const referenceBefore = fastest(() => readInputs(data));
   start = process.hrtime.bigint();
   const schedule = rebalanceCycles(data.cycles, whole);
   const oneSlice = sliceInputs(data, whole, [whole.from, whole.to], schedule);
   const rebalances = computeRebalances(oneSlice, whole);
   const { periods, metrics } = mergeSlices([rebalances], whole);
   const engineS = seconds(start);
+  const referenceS = Math.min(
+    referenceBefore,
+    fastest(() => readInputs(data)),
+  );
+  const engine = {
+    seconds: engineS,
+    rebalancesPerSecond: periods.length / engineS,
+    targetSeconds: 10,
+    referenceSeconds: referenceS,
+    overReference: engineS / referenceS,
+    // The periods' figures (sha-256 of their JSON): equal between commits that change no figure.
+    periodsDigest: createHash('sha256').update(JSON.stringify(periods)).digest('hex'),
+    loadAverage: { atStart: loadAtStart, atEnd: loadavg() },
+  };
+  if (values['engine-only']) {
+    process.stdout.write(`${JSON.stringify({ engine, metrics }, null, 2)}\n`);
+    return;
+  }
 
   // The monitoring replay against the processors in a plain loop.
   // Three rounds, alternating, the fastest of each side kept (the first pays for the JIT).
@@ -200,7 +248,7 @@ async function main(): Promise<void> {
       node: process.version,
     },
     workload: { rebalances: periods.length, assets, factors: 3, k: 20, generateS },
-    engine: { seconds: engineS, rebalancesPerSecond: periods.length / engineS, targetSeconds: 10 },
+    engine,
     replay: {
       marks: marks.length,
       alerts: alerts.length,

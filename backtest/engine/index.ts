@@ -9,7 +9,7 @@ import type { BacktestMetrics, BacktestPeriod } from '../result.ts';
 import type { BacktestInputs, HistoryCycle } from './inputs.ts';
 import { mergeRebalances } from './merge.ts';
 import { backtestMetrics } from './metrics.ts';
-import { RebalanceContext, outcomesByAsOf, rebalance, type RebalanceResult } from './rebalance.ts';
+import { RebalanceContext, rebalance, type RebalanceResult } from './rebalance.ts';
 import { rebalanceCycles, timeSlices } from './schedule.ts';
 import { SignalIndex } from './signals.ts';
 
@@ -32,6 +32,12 @@ export function signalNames(config: BacktestConfig): Set<string> {
   return new Set(config.factors.flatMap((f) => (f.kind === 'signal' ? [`${f.source}.${f.signal}`] : [])));
 }
 
+function predictedAssets(cycles: readonly HistoryCycle[]): Set<string> {
+  const assets = new Set<string>();
+  for (const c of cycles) for (const p of c.predictions) assets.add(p.asset);
+  return assets;
+}
+
 /**
  * The rebalances of the given (scheduled) cycles: `inputs.cycles` are rebalance cycles already (see
  * {@link sliceInputs}); outcomes and signals need only cover them. `onRebalance` is told after each one.
@@ -44,8 +50,8 @@ export function computeRebalances(
   const ctx = new RebalanceContext(
     config,
     new SignalIndex(inputs.signals, signalNames(config)),
-    outcomesByAsOf(inputs.outcomes, config.horizonMs),
-    inputs.cycles.flatMap((c) => c.predictions.map((p) => p.asset)),
+    inputs.outcomes,
+    predictedAssets(inputs.cycles),
   );
   return inputs.cycles.map((cycle) => {
     const result = rebalance(cycle, ctx);

@@ -6,7 +6,7 @@
  */
 import type { HistorySignal } from './inputs.ts';
 
-interface Series {
+export interface Series {
   /** Sorted by (eventTime, ingestedAt) ascending. */
   readonly eventTime: Float64Array;
   readonly ingestedAt: Float64Array;
@@ -19,11 +19,21 @@ export class SignalIndex {
   /** Indexes the rows of the signals named `names` (`<source>.<name>`). */
   constructor(rows: readonly HistorySignal[], names: ReadonlySet<string>) {
     const grouped = new Map<string, Map<string, HistorySignal[]>>();
+    // By source, then name: no `<source>.<name>` string built per row.
+    const wanted = new Map<string, Map<string, Map<string, HistorySignal[]> | null>>();
     for (const row of rows) {
-      const name = `${row.source}.${row.name}`;
-      if (!names.has(name)) continue;
-      let byAsset = grouped.get(name);
-      if (byAsset === undefined) grouped.set(name, (byAsset = new Map<string, HistorySignal[]>()));
+      let bySource = wanted.get(row.source);
+      if (bySource === undefined) {
+        wanted.set(row.source, (bySource = new Map<string, Map<string, HistorySignal[]> | null>()));
+      }
+      let byAsset = bySource.get(row.name);
+      if (byAsset === undefined) {
+        const name = `${row.source}.${row.name}`;
+        byAsset = names.has(name) ? (grouped.get(name) ?? new Map<string, HistorySignal[]>()) : null;
+        if (byAsset !== null) grouped.set(name, byAsset);
+        bySource.set(row.name, byAsset);
+      }
+      if (byAsset === null) continue;
       let list = byAsset.get(row.asset);
       if (list === undefined) byAsset.set(row.asset, (list = []));
       list.push(row);
@@ -47,22 +57,42 @@ export class SignalIndex {
     return this.#series.get(name)?.keys() ?? [];
   }
 
+  /** The rows of signal `name` for `asset`, or undefined. */
+  series(name: string, asset: string): Series | undefined {
+    return this.#series.get(name)?.get(asset);
+  }
+
   /** The value of signal `name` for `asset` at t (see the file's comment), or undefined. */
   valueAt(name: string, asset: string, t: number, maxAgeMs: number | null): number | undefined {
     const s = this.#series.get(name)?.get(asset);
-    if (s === undefined) return undefined;
-    // The last row with eventTime ≤ t.
-    let lo = 0;
-    let hi = s.eventTime.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (s.eventTime[mid]! <= t) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let i = lo - 1; i >= 0; i--) {
-      if (maxAgeMs !== null && t - s.eventTime[i]! > maxAgeMs) return undefined;
-      if (s.ingestedAt[i]! <= t) return s.value[i];
-    }
-    return undefined;
+    return s === undefined ? undefined : valueIn(s, t, maxAgeMs);
   }
+}
+
+/** The value of one asset's series at t (see the file's comment), or undefined. */
+export function valueIn(s: Series, t: number, maxAgeMs: number | null): number | undefined {
+  return valueBefore(s, rowsUpTo(s, t, 0), t, maxAgeMs);
+}
+
+/** How many rows have eventTime ≤ t, searching from `from` (a count known to be ≤ the answer). */
+export function rowsUpTo(s: Series, t: number, from: number): number {
+  let lo = from;
+  let hi = s.eventTime.length;
+  // A few steps on first (the usual move between two rebalances), then a binary search.
+  for (let step = 0; step < 4 && lo < hi; step++, lo++) if (s.eventTime[lo]! > t) return lo;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (s.eventTime[mid]! <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The value at t given `upTo` = {@link rowsUpTo}(s, t). */
+export function valueBefore(s: Series, upTo: number, t: number, maxAgeMs: number | null): number | undefined {
+  for (let i = upTo - 1; i >= 0; i--) {
+    if (maxAgeMs !== null && t - s.eventTime[i]! > maxAgeMs) return undefined;
+    if (s.ingestedAt[i]! <= t) return s.value[i];
+  }
+  return undefined;
 }
