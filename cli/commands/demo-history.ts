@@ -4,7 +4,7 @@
  * the history processor writes the same rows on every run; and the backtest the demo runs over them.
  */
 import path from 'node:path';
-import type { InferenceCycle, Outcome, Signal } from '../../schemas/index.ts';
+import type { Environment, InferenceCycle, Outcome, Signal } from '../../schemas/index.ts';
 import { parseBacktestConfig, type BacktestConfig } from '../../backtest/config.ts';
 import type { BacktestMetrics } from '../../backtest/result.ts';
 
@@ -12,6 +12,7 @@ const HOUR = 3_600_000;
 const MINUTE = 60_000;
 export const DEMO_STRATEGY = 'demo-momentum';
 const ASSETS = ['ADA-USD', 'BTC-USD', 'DOT-USD', 'ETH-USD', 'LINK-USD', 'SOL-USD'] as const;
+/** Two days of hourly cycles, unless told. */
 const CYCLES = 48;
 /** Where the demo's backtest artifacts go, under the working directory (git-ignored). */
 export const DEMO_ARTIFACTS = path.join('.tradewatch', 'demo-artifacts');
@@ -33,14 +34,14 @@ function wobble(i: number, j: number, salt: number): number {
 const round = (v: number, digits: number) => Number(v.toFixed(digits));
 
 /**
- * The cycles (as_of every hour of the two days before `end`, known a minute later), the outcomes of
+ * The cycles (as_of every hour of the `cycles` hours before `end`, known a minute later), the outcomes of
  * every asset (known a minute after as_of + 1h) and one signal per asset and day. The model's score
  * and the forward return share a hidden edge, so the ranking is right more often than not.
  */
-export function demoHistory(end: number): HistoryMessage[] {
-  const start = end - CYCLES * HOUR;
+export function demoHistory(end: number, cycles = CYCLES, env: Environment = 'paper'): HistoryMessage[] {
+  const start = end - cycles * HOUR;
   const messages: HistoryMessage[] = [];
-  for (let i = 0; i < CYCLES; i++) {
+  for (let i = 0; i < cycles; i++) {
     const asOf = start + i * HOUR;
     const edges = ASSETS.map((_, a) => wobble(i, a, 1));
     const scored = ASSETS.map((asset, a) => ({
@@ -54,7 +55,7 @@ export function demoHistory(end: number): HistoryMessage[] {
       value: {
         cycle_id: `demo-${new Date(asOf).toISOString()}`,
         strategy: DEMO_STRATEGY,
-        env: 'paper',
+        env,
         model_version: 'demo-m1',
         weights_version: null,
         weights_updated_at: null,
@@ -82,7 +83,7 @@ export function demoHistory(end: number): HistoryMessage[] {
       });
     }
   }
-  for (let day = 0; day < CYCLES / 24; day++) {
+  for (let day = 0; day < Math.ceil(cycles / 24); day++) {
     const ts = start + day * 24 * HOUR - HOUR;
     for (const [a, asset] of ASSETS.entries()) {
       messages.push({
@@ -117,15 +118,15 @@ export function demoHistoryRows(messages: readonly HistoryMessage[]): Record<str
 }
 
 /** The demo's backtest: the model's score and the GitHub signal, the top 2 of 6, hourly, with costs. */
-export function demoBacktestConfig(end: number): BacktestConfig {
+export function demoBacktestConfig(end: number, cycles = CYCLES, env: Environment = 'paper'): BacktestConfig {
   const iso = (ms: number) => new Date(ms).toISOString();
   return parseBacktestConfig(
     [
       'version: 2',
       `id: ${DEMO_STRATEGY}`,
       `strategy: ${DEMO_STRATEGY}`,
-      'env: paper',
-      `from: ${iso(end - CYCLES * HOUR)}`,
+      `env: ${env}`,
+      `from: ${iso(end - cycles * HOUR)}`,
       `to: ${iso(end)}`,
       'horizon: 1h',
       'factors:',

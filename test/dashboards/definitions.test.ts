@@ -9,18 +9,18 @@ import {
   sampleByInterval,
   syncDashboardFiles,
 } from '../../dashboards/index.ts';
-import { TABLES } from '../../sinks/questdb/index.ts';
+import { BACKTEST_TABLES, TABLES } from '../../sinks/questdb/index.ts';
 import { loadGrafanaJson, queryPanels } from './grafana-json.ts';
 
 describe('the checked-in JSON', () => {
   test('is what the definitions generate (else: npm run dashboards:build)', async () => {
     const states = await syncDashboardFiles(await loadDashboards(), { write: false });
     expect(states.filter((s) => s.state !== 'unchanged')).toEqual([]);
-    expect(states).toHaveLength(6);
+    expect(states).toHaveLength(7);
   });
 
   test('every query goes to the QuestDB plugin and names its tables behind ${ns}', () => {
-    const known = new Set(TABLES.map((t) => t.name));
+    const known = new Set([...TABLES, ...BACKTEST_TABLES].map((t) => t.name));
     for (const { dashboard } of loadGrafanaJson()) {
       const sqls = [
         ...queryPanels(dashboard).flatMap(({ panel }) => panel.targets ?? []),
