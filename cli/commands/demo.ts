@@ -255,6 +255,8 @@ export function registerDemoCommand(program: Command, context: (c: Command) => C
         '\nThe stack keeps running for exploration:\n' +
           `  TOPIC_PREFIX=${prefix} npm run -s tradewatch -- consume alerts --from-beginning\n` +
           `  QuestDB console: ${ctx.config.questdb.httpUrl} (try: SELECT * FROM ${ns.table('drawdown')} WHERE portfolio = 'alpha-momentum')\n` +
+          `  npm run -s tradewatch -- backtest list --artifacts ${DEMO_ARTIFACTS}\n` +
+          `  npm run -s tradewatch -- dashboards render --dashboard backtests --var ns=${ns.tablePrefix} --out backtests.html\n` +
           `  TOPIC_PREFIX=${prefix} npm run tradewatch -- run    (the pipeline, until Ctrl-C)\n` +
           '  stop the stack with: npm run tradewatch -- stack down',
       );

@@ -54,7 +54,7 @@ export function backtests(): DashboardSpec {
     description:
       'Backtest runs and their summary metrics; per run, equity and drawdown, precision@K, rank IC and turnover over its periods (backtest/README.md).',
     tags: ['tradewatch'],
-    from: 'now-1y',
+    from: 'now-365d',
     variables: [NS, ENV, BACKTEST, VERSION],
     annotations: [ALERT_ANNOTATIONS],
     rows: [

@@ -4,6 +4,7 @@ import {
   ALL,
   QUESTDB_PLUGIN,
   applyConditionalAll,
+  dashboardRange,
   expandQuery,
   loadDashboards,
   sampleByInterval,
@@ -36,6 +37,15 @@ describe('the checked-in JSON', () => {
         }
       }
       expect(dashboard.templating.list.map((v) => v.name).slice(0, 2)).toEqual(['ns', 'env']);
+    }
+  });
+
+  test("every dashboard's default range is one `dashboards render` reads (now-<duration>)", async () => {
+    const now = Date.UTC(2026, 0, 5);
+    for (const spec of await loadDashboards()) {
+      const range = dashboardRange(spec, { now, run: () => Promise.reject(new Error('no query')) });
+      expect(range.to, spec.uid).toBe(now);
+      expect(range.from, spec.uid).toBeLessThan(now);
     }
   });
 
