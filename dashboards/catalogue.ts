@@ -1,5 +1,6 @@
 /** Every dashboard, in menu order. */
 import { DEFAULT_RULES_FILE, loadRules } from '../processors/rules/index.ts';
+import { backtests } from './definitions/backtests.ts';
 import { dataSources } from './definitions/data-sources.ts';
 import { overview } from './definitions/overview.ts';
 import { portfolios } from './definitions/portfolios.ts';
@@ -14,5 +15,13 @@ import type { DashboardSpec } from './model.ts';
  */
 export async function loadDashboards(rulesFile: string = DEFAULT_RULES_FILE): Promise<DashboardSpec[]> {
   const rules = await loadRules(rulesFile);
-  return [overview(), portfolios(rules), strategies(rules), ranking(rules), dataSources(), scheduler()];
+  return [
+    overview(),
+    portfolios(rules),
+    strategies(rules),
+    ranking(rules),
+    dataSources(),
+    scheduler(),
+    backtests(),
+  ];
 }

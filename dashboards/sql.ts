@@ -3,9 +3,10 @@
  * (checked against the table catalogue, so a panel cannot name a table tradewatch does not write) and
  * filters that vanish when a variable is set to All (the plugin's `$__conditionalAll`).
  */
-import { TABLES } from '../sinks/questdb/index.ts';
+import { BACKTEST_TABLES, TABLES } from '../sinks/questdb/index.ts';
 
-const KNOWN_TABLES = new Set(TABLES.map((t) => t.name));
+/** The pipeline's tables and the backtest results' (written by `backtest run`, not by the pipeline). */
+const KNOWN_TABLES = new Set([...TABLES, ...BACKTEST_TABLES].map((t) => t.name));
 
 /**
  * `${ns}<name>`: the physical table of the logical `name` in the dashboard's namespace (core/namespace.ts:
@@ -14,7 +15,7 @@ const KNOWN_TABLES = new Set(TABLES.map((t) => t.name));
 export function table(name: string): string {
   if (!KNOWN_TABLES.has(name)) {
     throw new Error(
-      `dashboards: table "${name}" is not in sinks/questdb/tables.ts (known: ${[...KNOWN_TABLES].join(', ')})`,
+      `dashboards: table "${name}" is not in sinks/questdb/tables.ts or backtest-tables.ts (known: ${[...KNOWN_TABLES].join(', ')})`,
     );
   }
   return `\${ns}${name}`;

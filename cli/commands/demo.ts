@@ -2,10 +2,12 @@
  * The demo: what a new user runs first. It starts the local stack, applies the topics under the demo's
  * own prefix (reset on every run, so it can be run again and again), runs the pipeline in this process,
  * feeds a scripted equity path — a climb, a crash and a recovery — for three portfolios, and shows the
- * alerts that fired and resolved and the rows now in QuestDB. The stack is left running.
+ * alerts that fired and resolved and the rows now in QuestDB; then a backtest over two days of a paper
+ * strategy's history (written by the history processor), with its report. The stack is left running.
  */
+import path from 'node:path';
 import type { Command } from 'commander';
-import type { PortfolioMark } from '../../schemas/index.ts';
+import type { InferenceCycle, Outcome, PortfolioMark, Signal } from '../../schemas/index.ts';
 import { TradewatchError } from '../../core/errors.ts';
 import { readToEnd } from '../../runtime/kafka/index.ts';
 import { PROCESSOR_NAMES } from '../../processors/index.ts';
@@ -17,6 +19,17 @@ import { table } from '../table.ts';
 import { namespace } from '../../core/namespace.ts';
 import { formatInUnit } from '../../core/units.ts';
 import { localStack } from './stack.ts';
+import { parseEndpoint } from '../../sinks/questdb/endpoint.ts';
+import { reportRenderer, runBacktestHere } from '../../backtest/run.ts';
+import {
+  DEMO_ARTIFACTS,
+  DEMO_STRATEGY,
+  demoBacktestConfig,
+  demoHistory,
+  demoHistoryRows,
+  metricsLine,
+  type HistoryMessage,
+} from './demo-history.ts';
 
 /** The demo's day: 2026-01-05, from 13:00 UTC. */
 export const DEMO_START = Date.UTC(2026, 0, 5, 13, 0, 0);
@@ -61,7 +74,7 @@ export function registerDemoCommand(program: Command, context: (c: Command) => C
     .command('demo')
     .description(
       'start the stack, run the pipeline, feed a scripted crash and recovery for three portfolios, ' +
-        'and show the alerts and the QuestDB rows',
+        'show the alerts and the QuestDB rows, and backtest a paper strategy’s history',
     )
     .action(async (_opts: unknown, command: Command) => {
       const ctx = context(command);
@@ -72,14 +85,14 @@ export function registerDemoCommand(program: Command, context: (c: Command) => C
 
       if (ctx.config.kafka.brokersGiven) {
         say(
-          `1/5 using the Kafka at ${ctx.config.kafka.brokers.join(',')} (KAFKA_BROKERS) and QuestDB at ${ctx.config.questdb.httpUrl}`,
+          `1/6 using the Kafka at ${ctx.config.kafka.brokers.join(',')} (KAFKA_BROKERS) and QuestDB at ${ctx.config.questdb.httpUrl}`,
         );
       } else {
-        say('1/5 starting the local stack (the first run downloads Kafka and QuestDB from Maven Central)…');
+        say('1/6 starting the local stack (the first run downloads Kafka and QuestDB from Maven Central)…');
         say(formatStatus(await localStack(ctx).up()));
       }
 
-      say(`\n2/5 creating the topics under the prefix "${prefix}" (reset on every demo run)…`);
+      say(`\n2/6 creating the topics under the prefix "${prefix}" (reset on every demo run)…`);
       const kafka = ctx.kafka();
       const admin = await kafka.admin();
       ctx.onClose(() => admin.close());
@@ -91,13 +104,16 @@ export function registerDemoCommand(program: Command, context: (c: Command) => C
       const applied = await applyTopics(admin, { prefix });
       say(`created ${applied.created.length} topics: ${applied.created.join(', ')}`);
 
-      say('\n3/5 starting the pipeline: drawdown (portfolio.marks → metrics) and rules (metrics → alerts)…');
-      // The demo's story is drawdown alerts: these two processors (`tradewatch run` starts them all).
+      say(
+        '\n3/6 starting the pipeline: drawdown (portfolio.marks → metrics), rules (metrics → alerts) and ' +
+          'history (cycles, outcomes, signals → the history tables a backtest reads)…',
+      );
+      // The demo's story is drawdown alerts and a backtest: these processors (`tradewatch run` starts them all).
       // Its own namespace too: the demo never writes (or the scheduler reads) a user's QuestDB tables.
       const own = ctx.config.namespace.name;
       const ns = namespace(own === '' ? 'demo' : `${own}_demo`);
       const running = await startPipeline(ctx, {
-        processors: ['drawdown', 'rules'],
+        processors: ['drawdown', 'rules', 'history'],
         topicPrefix: prefix,
         namespace: ns,
       });
@@ -106,7 +122,7 @@ export function registerDemoCommand(program: Command, context: (c: Command) => C
       const topic = findTopic('portfolio.marks');
       const marksTopic = physicalName(topic.name, prefix);
       say(
-        `\n4/5 producing ${marks.length} marks (one a minute for two hours, 3 portfolios) to ${marksTopic}…`,
+        `\n4/6 producing ${marks.length} marks (one a minute for two hours, 3 portfolios) to ${marksTopic}…`,
       );
       const registry = await ctx.registry();
       const codec = registry.codec('PortfolioMark');
@@ -115,7 +131,32 @@ export function registerDemoCommand(program: Command, context: (c: Command) => C
       await producer.send(
         marks.map((m) => ({ topic: marksTopic, key: m.portfolio, value: codec.encode(m) })),
       );
-      const [drawdown, rules] = running;
+      // The paper strategy's history, each record with the Kafka timestamp it became known at.
+      const history = demoHistory(DEMO_START);
+      const codecs = {
+        'inference.cycles': registry.codec('InferenceCycle'),
+        outcomes: registry.codec('Outcome'),
+        signals: registry.codec('Signal'),
+      };
+      const encodeHistory = (m: HistoryMessage): Buffer =>
+        m.topic === 'inference.cycles'
+          ? codecs[m.topic].encode(m.value as InferenceCycle)
+          : m.topic === 'outcomes'
+            ? codecs[m.topic].encode(m.value as Outcome)
+            : codecs[m.topic].encode(m.value as Signal);
+      say(
+        `   and ${history.length} history records (hourly cycles and outcomes of "${DEMO_STRATEGY}" over ` +
+          'the two days before, a daily GitHub signal) to inference.cycles, outcomes and signals…',
+      );
+      await producer.send(
+        history.map((m) => ({
+          topic: physicalName(m.topic, prefix),
+          key: m.key,
+          timestamp: m.timestamp,
+          value: encodeHistory(m),
+        })),
+      );
+      const [drawdown, rules, historyProcessor] = running;
       const expectedMetrics = marks.length * 4;
       await waitUntil('the pipeline to process every mark and metric point', 180_000, () => {
         const failed = running.find((r) => r.runner.stats().deadLettered > 0);
@@ -123,11 +164,12 @@ export function registerDemoCommand(program: Command, context: (c: Command) => C
           throw new TradewatchError('TW_INTERNAL', 'the demo marks were dead-lettered: see the log');
         return (
           (drawdown?.runner.stats().records ?? 0) >= marks.length &&
-          (rules?.runner.stats().records ?? 0) >= expectedMetrics
+          (rules?.runner.stats().records ?? 0) >= expectedMetrics &&
+          (historyProcessor?.runner.stats().records ?? 0) >= history.length
         );
       });
 
-      say('\n5/5 what happened');
+      say('\n5/6 what happened');
       const alertCodec = registry.codec('Alert');
       const alerts: ReturnType<typeof alertCodec.decode>[] = [];
       await readToEnd(kafka, admin, {
@@ -189,10 +231,32 @@ export function registerDemoCommand(program: Command, context: (c: Command) => C
           '(run the demo again: it rewrites the same rows, no duplicates)',
       );
 
+      say(`\n6/6 a backtest of "${DEMO_STRATEGY}" over its history in ${ns.table('history_cycles')}…`);
+      for (const [name, rows] of Object.entries(demoHistoryRows(history)))
+        await historyProcessor!.sink.waitForRows(name, undefined, rows, 60_000);
+      const config = demoBacktestConfig(DEMO_START);
+      const { result, artifact } = await runBacktestHere(config, {
+        // Known a day after the demo's day: the same rows, so the same artifact version, on every run.
+        history: {
+          endpoint: parseEndpoint(ctx.config.questdb.httpUrl),
+          namespace: ns,
+          knownAt: DEMO_START + 86_400_000,
+        },
+        artifactsDir: path.resolve(DEMO_ARTIFACTS),
+        threads: 1,
+        report: reportRenderer(),
+        questdb: { httpUrl: ctx.config.questdb.httpUrl, logger: ctx.logger, namespace: ns },
+      });
+      say(`backtest ${config.id} version ${result.manifest.version}: ${metricsLine(result.metrics)}`);
+      say(`report: ${path.join(artifact, 'report.html')}`);
+      say(`results in QuestDB: ${ns.table('backtest_runs')}, ${ns.table('backtest_periods')}`);
+
       say(
         '\nThe stack keeps running for exploration:\n' +
           `  TOPIC_PREFIX=${prefix} npm run -s tradewatch -- consume alerts --from-beginning\n` +
           `  QuestDB console: ${ctx.config.questdb.httpUrl} (try: SELECT * FROM ${ns.table('drawdown')} WHERE portfolio = 'alpha-momentum')\n` +
+          `  npm run -s tradewatch -- backtest list --artifacts ${DEMO_ARTIFACTS}\n` +
+          `  npm run -s tradewatch -- dashboards render --dashboard backtests --var ns=${ns.tablePrefix} --out backtests.html\n` +
           `  TOPIC_PREFIX=${prefix} npm run tradewatch -- run    (the pipeline, until Ctrl-C)\n` +
           '  stop the stack with: npm run tradewatch -- stack down',
       );

@@ -15,5 +15,6 @@ export {
   type ColumnType,
   type TableDefinition,
 } from './tables.ts';
+export { BACKTEST_TABLES } from './backtest-tables.ts';
 export type { RowProblem } from './row-check.ts';
 export type { QueryResult } from './exec.ts';

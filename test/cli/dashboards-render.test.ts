@@ -12,7 +12,15 @@ import { runCli } from '../helpers/cli.ts';
 import { seedNamespace, type Seeded } from '../dashboards/seed.ts';
 import { SEED_RANGE } from '../dashboards/seed-rows.ts';
 
-const NAMES = ['overview', 'portfolios', 'strategies', 'ranking', 'data-sources', 'scheduler'] as const;
+const NAMES = [
+  'overview',
+  'portfolios',
+  'strategies',
+  'ranking',
+  'data-sources',
+  'scheduler',
+  'backtests',
+] as const;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 let seeded: Seeded;

@@ -36,7 +36,7 @@ test('serves every dashboard on loopback, renders again on the interval, stops o
       'serve to say where it listens',
       () => {
         if (serve.child.exitCode !== null) throw new Error(`serve exited:\n${serve.stderr()}`);
-        return /serving 6 dashboard\(s\) at (http:\/\/127\.0\.0\.1:\d+)\//.exec(serve.stdout())?.[1];
+        return /serving 7 dashboard\(s\) at (http:\/\/127\.0\.0\.1:\d+)\//.exec(serve.stdout())?.[1];
       },
       { timeoutMs: 60_000 },
     );

@@ -1,10 +1,13 @@
 /** The README's main command, `tradewatch demo`, against the test services. */
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { namespace, resolveNamespace } from '../../core/namespace.ts';
 import { runCli } from '../helpers/cli.ts';
 import { questdbCount, questdbQuery } from '../helpers/questdb.ts';
 import { testKafka } from '../helpers/kafka.ts';
 import { uniqueName } from '../helpers/unique.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 import { removePrefix } from '../../topics/index.ts';
 import { PROCESSOR_NAMES } from '../../processors/index.ts';
 
@@ -28,6 +31,8 @@ describe('tradewatch demo', () => {
       const userRows = () => userTableRows(resolveNamespace(undefined, prefix).table('drawdown'));
       const plainRows = () => userTableRows('drawdown');
       const [userBefore, plainBefore] = [await userRows(), await plainRows()];
+      const versions: string[] = [];
+      const reports: string[] = [];
       try {
         for (const run of [1, 2]) {
           const result = await runCli(['demo'], { env, timeoutMs: 180_000 });
@@ -46,7 +51,31 @@ describe('tradewatch demo', () => {
           // A user's tables (this environment's, and the default environment's) are untouched.
           expect([await userRows(), await plainRows()]).toEqual([userBefore, plainBefore]);
           expect(result.stdout).toContain('stack down');
+
+          // The backtest of the demo's history: its metrics, its report, the same version each run.
+          const line = /^backtest demo-momentum version ([0-9a-f]{16}): (.*)$/m.exec(result.stdout);
+          expect(line, result.stdout).not.toBeNull();
+          versions.push(line![1]!);
+          expect(line![2]).toMatch(
+            /^periods 48, total return -?\d+\.\d\d%, Sharpe -?\d+\.\d\d, max drawdown \d+\.\d\d%, hit rate \d+\.\d\d%, precision@2 \d\.\d\d, rank IC -?\d\.\d\d$/,
+          );
+          const report = /^report: (.+)$/m.exec(result.stdout)?.[1] ?? '';
+          reports.push(report);
+          expect(report).toBe(
+            path.resolve(`.tradewatch/demo-artifacts/demo-momentum/${line![1]}/report.html`),
+          );
+          expect(existsSync(report)).toBe(true);
+          expect(readFileSync(report, 'utf8')).toContain(line![1]);
+          // The backtest's results are in the demo's namespace too.
+          const where = `id = 'demo-momentum' AND version = '${line![1]}'`;
+          await waitFor('the demo backtest in QuestDB', async () =>
+            (await questdbCount(`${ns.table('backtest_runs')} WHERE ${where}`)) === 1 &&
+            (await questdbCount(`${ns.table('backtest_periods')} WHERE ${where}`)) === 48
+              ? true
+              : undefined,
+          );
         }
+        expect(versions[1]).toBe(versions[0]);
       } finally {
         const admin = await testKafka().admin();
         await removePrefix(admin, demoPrefix, PROCESSOR_NAMES);
@@ -55,6 +84,8 @@ describe('tradewatch demo', () => {
           `SELECT table_name FROM tables() WHERE table_name LIKE '${ns.tablePrefix}%'`,
         );
         for (const [name] of tables) await questdbQuery(`DROP TABLE IF EXISTS "${String(name)}"`);
+        for (const report of new Set(reports))
+          if (report !== '') rmSync(path.dirname(report), { recursive: true, force: true });
       }
     },
   );

@@ -4,23 +4,24 @@ import {
   ALL,
   QUESTDB_PLUGIN,
   applyConditionalAll,
+  dashboardRange,
   expandQuery,
   loadDashboards,
   sampleByInterval,
   syncDashboardFiles,
 } from '../../dashboards/index.ts';
-import { TABLES } from '../../sinks/questdb/index.ts';
+import { BACKTEST_TABLES, TABLES } from '../../sinks/questdb/index.ts';
 import { loadGrafanaJson, queryPanels } from './grafana-json.ts';
 
 describe('the checked-in JSON', () => {
   test('is what the definitions generate (else: npm run dashboards:build)', async () => {
     const states = await syncDashboardFiles(await loadDashboards(), { write: false });
     expect(states.filter((s) => s.state !== 'unchanged')).toEqual([]);
-    expect(states).toHaveLength(6);
+    expect(states).toHaveLength(7);
   });
 
   test('every query goes to the QuestDB plugin and names its tables behind ${ns}', () => {
-    const known = new Set(TABLES.map((t) => t.name));
+    const known = new Set([...TABLES, ...BACKTEST_TABLES].map((t) => t.name));
     for (const { dashboard } of loadGrafanaJson()) {
       const sqls = [
         ...queryPanels(dashboard).flatMap(({ panel }) => panel.targets ?? []),
@@ -36,6 +37,15 @@ describe('the checked-in JSON', () => {
         }
       }
       expect(dashboard.templating.list.map((v) => v.name).slice(0, 2)).toEqual(['ns', 'env']);
+    }
+  });
+
+  test("every dashboard's default range is one `dashboards render` reads (now-<duration>)", async () => {
+    const now = Date.UTC(2026, 0, 5);
+    for (const spec of await loadDashboards()) {
+      const range = dashboardRange(spec, { now, run: () => Promise.reject(new Error('no query')) });
+      expect(range.to, spec.uid).toBe(now);
+      expect(range.from, spec.uid).toBeLessThan(now);
     }
   });
 

@@ -23,8 +23,9 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => release());
 
-test('there are the six dashboards, each with panels', () => {
+test('there are the seven dashboards, each with panels', () => {
   expect(dashboards.map((d) => d.dashboard.uid)).toEqual([
+    'tradewatch-backtests',
     'tradewatch-data-sources',
     'tradewatch-overview',
     'tradewatch-portfolios',
@@ -91,6 +92,25 @@ describe.each(dashboards)('$file', ({ dashboard }) => {
       expect(result.rows.length).toBe(seeded.counts.get('alerts'));
     }
   });
+});
+
+test('the Backtests dashboard shows the seeded backtest, run by the backtest code', async () => {
+  const backtests = dashboards.find((d) => d.dashboard.uid === 'tradewatch-backtests')!.dashboard;
+  const variables = await resolveVariables(backtests, seeded.ns.tablePrefix, SEED_RANGE, run);
+  expect(variables.get('backtest')?.value).toBe(seeded.backtest.id);
+  const panel = (title: string) => queryPanels(backtests).find((p) => p.panel.title === title)!.panel;
+  const rows = async (title: string) =>
+    (await run(panelSql(panel(title), panel(title).targets![0]!, variables, SEED_RANGE))).rows;
+  const runs = await rows('Runs');
+  expect(runs.map((r) => [r['id'], r['version'], r['periods'], r['env']])).toEqual([
+    [seeded.backtest.id, seeded.backtest.version, 24, 'prod'],
+  ]);
+  expect(typeof runs[0]!['sharpe']).toBe('number');
+  const equity = await rows('Equity');
+  expect(equity.length).toBeGreaterThan(1);
+  expect(equity.every((r) => r['version'] === seeded.backtest.version)).toBe(true);
+  const precision = await rows('Precision@K');
+  expect(new Set(precision.map((r) => r['k']))).toEqual(new Set(['1', '2', '3']));
 });
 
 describe('a broken panel fails', () => {

@@ -3,9 +3,12 @@
  * processors `tradewatch run` runs, wired as live: drawdown → rules, baseline reading its PnL points
  * back, freshness with its timers, the three precision@K stages → rules) over one scripted day,
  * 2026-01-05, plus the scheduler's rows: `job_runs` from its run events (scheduler/run-events.ts) and
- * the templates' tables, written as the templates write them.
+ * the templates' tables, written as the templates write them; and the history processor's rows of the
+ * demo's paper strategy over the day (seed.ts backtests them, for the Backtests dashboard).
  */
+import { demoHistory } from '../../cli/commands/demo-history.ts';
 import { createDrawdownProcessor } from '../../processors/drawdown/index.ts';
+import { createHistoryProcessor } from '../../processors/history/index.ts';
 import {
   createBaselineProcessor,
   loadBaselineOptions,
@@ -26,6 +29,9 @@ export const DAY0 = Date.UTC(2026, 0, 5);
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
+
+/** The demo strategy's history: hourly cycles of the day, backtested by seed.ts. */
+export const SEED_HISTORY = { end: DAY0 + DAY, cycles: 24, env: 'prod' } as const;
 
 /** The range every row falls in (a test's dashboard time range). */
 export const SEED_RANGE = { from: DAY0 - HOUR, to: DAY0 + DAY + 6 * HOUR };
@@ -194,6 +200,12 @@ export async function seedRows(suffix: string): Promise<SeedRows> {
   rows.push(...live.rows());
 
   rows.push(...schedulerRows(suffix, strategies, portfolios, ranking.rows.get('ranking_scores') ?? []));
+
+  // History (cycles, outcomes, signals with the Kafka timestamps they became known at) for a backtest.
+  const history = new VirtualRunner(createHistoryProcessor());
+  for (const m of demoHistory(SEED_HISTORY.end, SEED_HISTORY.cycles, SEED_HISTORY.env))
+    history.push(m.topic, m.value, { key: m.key, timestamp: m.timestamp });
+  rows.push(...history.rows());
   return { rows, strategies: strategies.map((s) => s.name), portfolios };
 }
 

@@ -1,18 +1,28 @@
 /**
  * Writes the seed rows (seed-rows.ts) through the QuestDB sink into a namespace of their own
- * (`dash<random>__<table>`), waits until QuestDB shows them, and drops the tables when the test ends.
+ * (`dash<random>__<table>`), waits until QuestDB shows them, backtests the history among them with
+ * `backtest run`'s code (its results in the namespace's `backtest_*` tables), and drops the tables when
+ * the test ends.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { runBacktestHere } from '../../backtest/run.ts';
+import { demoBacktestConfig } from '../../cli/commands/demo-history.ts';
+import { parseEndpoint } from '../../sinks/questdb/endpoint.ts';
 import { namespace, type Namespace } from '../../core/namespace.ts';
 import { silentLogger } from '../../core/logger.ts';
 import type { SinkRow } from '../../processors/contract.ts';
-import { QuestDbSink, TABLES } from '../../sinks/questdb/index.ts';
-import { seedRows, type SeedRows } from './seed-rows.ts';
+import { BACKTEST_TABLES, QuestDbSink, TABLES } from '../../sinks/questdb/index.ts';
+import { SEED_HISTORY, seedRows, type SeedRows } from './seed-rows.ts';
 
 export interface Seeded extends SeedRows {
   readonly ns: Namespace;
   /** Rows written per logical table. */
   readonly counts: ReadonlyMap<string, number>;
+  /** The backtest of the seeded history: its id and version (in the `backtest_*` tables). */
+  readonly backtest: { readonly id: string; readonly version: string };
 }
 
 /** Seeds a fresh namespace on QuestDB at `httpUrl`; `release` drops its tables (call it in afterAll). */
@@ -28,9 +38,12 @@ export async function seedNamespace(httpUrl: string): Promise<{
     logger: silentLogger(),
     tables: TABLES.map((t) => ({ ...t, name: ns.table(t.name) })),
   });
+  const artifacts = await mkdtemp(path.join(tmpdir(), 'tw-dash-bt-'));
   const release = async (): Promise<void> => {
     try {
-      for (const t of TABLES) await sink.query(`DROP TABLE IF EXISTS ${ns.table(t.name)}`);
+      for (const t of [...TABLES, ...BACKTEST_TABLES])
+        await sink.query(`DROP TABLE IF EXISTS ${ns.table(t.name)}`);
+      await rm(artifacts, { recursive: true, force: true });
     } finally {
       await sink.close();
     }
@@ -43,6 +56,18 @@ export async function seedNamespace(httpUrl: string): Promise<{
     await sink.flush();
     // Dedup may fold repeated (ts, keys): wait for at least one row and the WAL fully applied.
     for (const table of counts.keys()) await sink.waitForRows(ns.table(table), undefined, 1);
+    // Backtest results, by the code `backtest run` runs, over the seeded history.
+    const config = demoBacktestConfig(SEED_HISTORY.end, SEED_HISTORY.cycles, SEED_HISTORY.env);
+    const { result } = await runBacktestHere(config, {
+      history: { endpoint: parseEndpoint(httpUrl), namespace: ns, knownAt: SEED_HISTORY.end + 86_400_000 },
+      artifactsDir: artifacts,
+      threads: 1,
+      questdb: { httpUrl, logger: silentLogger(), namespace: ns },
+    });
+    if (result.metrics.periods !== SEED_HISTORY.cycles)
+      throw new Error(`the seed backtest has ${result.metrics.periods} periods, not ${SEED_HISTORY.cycles}`);
+    for (const t of BACKTEST_TABLES) await sink.waitForRows(ns.table(t.name), undefined, 1);
+    const backtest = { id: result.manifest.id, version: result.manifest.version };
     const write = async (rows: readonly SinkRow[]): Promise<void> => {
       sink.write(rows.map((row) => ({ ...row, table: ns.table(row.table) })));
       await sink.flush();
@@ -50,7 +75,7 @@ export async function seedNamespace(httpUrl: string): Promise<{
         await sink.waitForRows(ns.table(row.table), `ts = ${row.ts * 1000}::timestamp`, 1);
       }
     };
-    return { seeded: { ...seeded, ns, counts }, release, write };
+    return { seeded: { ...seeded, ns, counts, backtest }, release, write };
   } catch (e: unknown) {
     await release();
     throw e;
