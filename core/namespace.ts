@@ -38,7 +38,9 @@ export function namespaceOfPrefix(topicPrefix: string): string {
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '_')
     .replace(/^_+|_+$/g, '');
-  return /^[0-9]/.test(name) ? `n${name}` : name.slice(0, 40).replace(/_+$/, '');
+  // A namespace starts with a letter and has at most 40 characters.
+  const lettered = /^[0-9]/.test(name) ? `n${name}` : name;
+  return lettered.slice(0, 40).replace(/_+$/, '');
 }
 
 /**
