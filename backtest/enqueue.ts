@@ -6,8 +6,7 @@
  */
 import type { RecordPosition } from '../runtime/kafka/index.ts';
 import type { BacktestTask } from '../schemas/index.ts';
-import type { BacktestRequest } from './request.ts';
-import { backtestTasks } from './tasks.ts';
+import type { BacktestTaskSource } from './task-source.ts';
 
 /** What can send records atomically (the scheduler's outputs). */
 export interface AtomicRecordSender {
@@ -23,14 +22,17 @@ export interface EnqueueResult {
   readonly positions: readonly RecordPosition[];
 }
 
-/** Splits `request` and produces its tasks in one transaction. */
+/**
+ * Produces the tasks of `source` (a version 2 config's time slices, or a version 1 request's data
+ * slices) in one transaction: what `backtest enqueue` and the `backtest-fanout` template do.
+ */
 export async function enqueueBacktest(
   sender: AtomicRecordSender,
-  request: BacktestRequest,
+  source: BacktestTaskSource,
   requestedAt: number,
   requestedBy: string | null,
 ): Promise<EnqueueResult> {
-  const tasks = backtestTasks(request, requestedAt, requestedBy);
+  const tasks = source.tasks(requestedAt, requestedBy);
   const positions = await sender.recordsAtomically(
     'backtest.tasks',
     tasks as unknown as Record<string, unknown>[],

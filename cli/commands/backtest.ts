@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { loadBacktestTaskSource } from '../../backtest/index.ts';
+import { enqueueBacktest, loadBacktestTaskSource } from '../../backtest/index.ts';
 import { systemClock } from '../../core/clock.ts';
 import { SchedulerOutputs } from '../../scheduler/index.ts';
 import { physicalName } from '../../topics/index.ts';
@@ -44,11 +44,7 @@ export function registerBacktestCommands(program: Command, context: (c: Command)
         logger: ctx.logger,
       });
       ctx.onClose(() => outputs.close());
-      const tasks = request.tasks(systemClock.now(), null);
-      const positions = await outputs.recordsAtomically(
-        'backtest.tasks',
-        tasks as unknown as Record<string, unknown>[],
-      );
+      const { tasks, positions } = await enqueueBacktest(outputs, request, systemClock.now(), null);
       const admin = await ctx.kafka().admin();
       ctx.onClose(() => admin.close());
       await admin.waitUntilVisible(positions);

@@ -5,7 +5,7 @@
  * is read at each run, so editing it changes the next run.
  */
 import { z } from 'zod';
-import { loadBacktestTaskSource } from '../../backtest/index.ts';
+import { enqueueBacktest, loadBacktestTaskSource } from '../../backtest/index.ts';
 import type { JobTemplate } from './types.ts';
 
 const params = z.strictObject({
@@ -25,8 +25,7 @@ export const backtestFanout: JobTemplate<BacktestFanoutParams> = {
   params,
   async run(p, context) {
     const source = await loadBacktestTaskSource(p.request);
-    const tasks = source.tasks(context.now(), `job:${context.job.id}`);
-    await context.outputs.recordsAtomically('backtest.tasks', tasks as unknown as Record<string, unknown>[]);
+    const { tasks } = await enqueueBacktest(context.outputs, source, context.now(), `job:${context.job.id}`);
     return {
       backtest: source.id,
       version: source.version,
