@@ -43,7 +43,7 @@ const CONNECTORS_AT = '2026-01-05T13:00:00.000Z';
 describe('tradewatch demo', () => {
   it(
     'shows the alerts that fired and resolved, the rows in QuestDB, a backtest and a connector run, and can run again',
-    { timeout: 240_000 },
+    { timeout: 360_000 },
     async () => {
       const prefix = `${uniqueName('t-demo')}.`;
       const demoPrefix = `${prefix}demo.`;
@@ -136,6 +136,23 @@ describe('tradewatch demo', () => {
         expect(versions[1]).toBe(versions[0]);
         // The second run published the same signals, and QuestDB rewrote the same rows.
         expect(published[1]).toBe(published[0]);
+
+        // Without PostgreSQL only the connector step is skipped, with a notice saying what and how to
+        // fix it (the password is not shown); the rest of the demo is the same.
+        const without = await runCli(['demo'], {
+          env: { ...env, DATABASE_URL: 'postgres://demo:s3cret@127.0.0.1:1/postgres' },
+          timeoutMs: 180_000,
+        });
+        expect(without.stderr).toBe('');
+        expect(without.code).toBe(0);
+        expect(without.stdout).toContain(`alerts on ${demoPrefix}alerts (7):`);
+        expect(without.stdout).toContain(`backtest demo-momentum version ${versions[0]}: `);
+        expect(without.stdout).toMatch(
+          /^SKIPPED: could not .*: PostgreSQL at postgres:\/\/demo:\*+@127\.0\.0\.1:1\/postgres did not answer .*start it \(`docker compose up -d postgres`, or your own\) or point DATABASE_URL at one, and run the demo again; the other steps do not need it\.$/m,
+        );
+        expect(without.stdout).not.toContain('s3cret');
+        expect(without.stdout).not.toContain('signals in QuestDB');
+        expect(without.stdout).toContain('stack down');
       } finally {
         const admin = await testKafka().admin();
         await removePrefix(admin, demoPrefix, PROCESSOR_NAMES);
