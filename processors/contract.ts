@@ -133,6 +133,14 @@ export interface ProcessorInput {
   readonly primary?: boolean;
 }
 
+/** A key watched before its first record: the input topic and the Kafka key its records will carry. */
+export interface ExpectedKey {
+  /** Logical topic name (one of the processor's inputs). */
+  readonly topic: string;
+  /** The Kafka key its records will carry (so the partition they land in). */
+  readonly key: string;
+}
+
 /**
  * A stream processor.
  *
@@ -168,6 +176,16 @@ export interface Processor<In, State> {
    * must be later than now or null (otherwise it fires again on the next tick). May mutate `state`.
    */
   onTimer?(key: string, state: State, context: TimerContext): State;
+  /**
+   * Keys that must have a state before any record comes (sources declared in configuration, whose
+   * silence from the start is news): once the partition an expected key's records land in (murmur2 of
+   * the Kafka key, as producers pick it) is restored and caught up, the runtime creates the state
+   * with `expectedState` if the key has none, and commits it; its timer then runs as any key's. A
+   * processor with timers only. The virtual runner does not create them (a backtest replays records).
+   */
+  readonly expected?: readonly ExpectedKey[];
+  /** The state key and state of an expected key no record has created yet, at `now` (wall clock). */
+  expectedState?(expected: ExpectedKey, now: number): { readonly key: string; readonly state: State };
 }
 
 /** A processor over one of our record types. */

@@ -3,7 +3,9 @@
  * own prefix (reset on every run, so it can be run again and again), runs the pipeline in this process,
  * feeds a scripted equity path — a climb, a crash and a recovery — for three portfolios, and shows the
  * alerts that fired and resolved and the rows now in QuestDB; then a backtest over two days of a paper
- * strategy's history (written by the history processor), with its report. The stack is left running.
+ * strategy's history (written by the history processor), with its report; and a connector run against
+ * local stand-ins of the GitHub and CoinMetrics APIs, whose signals arrive in QuestDB (skipped, with a
+ * notice, when PostgreSQL does not answer). The stack is left running.
  */
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -19,6 +21,7 @@ import { table } from '../table.ts';
 import { namespace } from '../../core/namespace.ts';
 import { formatInUnit } from '../../core/units.ts';
 import { localStack } from './stack.ts';
+import { runDemoConnectors } from './demo-connectors.ts';
 import { parseEndpoint } from '../../sinks/questdb/endpoint.ts';
 import { reportRenderer, runBacktestHere } from '../../backtest/run.ts';
 import {
@@ -74,7 +77,8 @@ export function registerDemoCommand(program: Command, context: (c: Command) => C
     .command('demo')
     .description(
       'start the stack, run the pipeline, feed a scripted crash and recovery for three portfolios, ' +
-        'show the alerts and the QuestDB rows, and backtest a paper strategy’s history',
+        'show the alerts and the QuestDB rows, backtest a paper strategy’s history, and run the connectors ' +
+        'against local stand-ins of the GitHub and CoinMetrics APIs',
     )
     .action(async (_opts: unknown, command: Command) => {
       const ctx = context(command);
@@ -85,14 +89,14 @@ export function registerDemoCommand(program: Command, context: (c: Command) => C
 
       if (ctx.config.kafka.brokersGiven) {
         say(
-          `1/6 using the Kafka at ${ctx.config.kafka.brokers.join(',')} (KAFKA_BROKERS) and QuestDB at ${ctx.config.questdb.httpUrl}`,
+          `1/7 using the Kafka at ${ctx.config.kafka.brokers.join(',')} (KAFKA_BROKERS) and QuestDB at ${ctx.config.questdb.httpUrl}`,
         );
       } else {
-        say('1/6 starting the local stack (the first run downloads Kafka and QuestDB from Maven Central)…');
+        say('1/7 starting the local stack (the first run downloads Kafka and QuestDB from Maven Central)…');
         say(formatStatus(await localStack(ctx).up()));
       }
 
-      say(`\n2/6 creating the topics under the prefix "${prefix}" (reset on every demo run)…`);
+      say(`\n2/7 creating the topics under the prefix "${prefix}" (reset on every demo run)…`);
       const kafka = ctx.kafka();
       const admin = await kafka.admin();
       ctx.onClose(() => admin.close());
@@ -105,7 +109,7 @@ export function registerDemoCommand(program: Command, context: (c: Command) => C
       say(`created ${applied.created.length} topics: ${applied.created.join(', ')}`);
 
       say(
-        '\n3/6 starting the pipeline: drawdown (portfolio.marks → metrics), rules (metrics → alerts) and ' +
+        '\n3/7 starting the pipeline: drawdown (portfolio.marks → metrics), rules (metrics → alerts) and ' +
           'history (cycles, outcomes, signals → the history tables a backtest reads)…',
       );
       // The demo's story is drawdown alerts and a backtest: these processors (`tradewatch run` starts them all).
@@ -122,7 +126,7 @@ export function registerDemoCommand(program: Command, context: (c: Command) => C
       const topic = findTopic('portfolio.marks');
       const marksTopic = physicalName(topic.name, prefix);
       say(
-        `\n4/6 producing ${marks.length} marks (one a minute for two hours, 3 portfolios) to ${marksTopic}…`,
+        `\n4/7 producing ${marks.length} marks (one a minute for two hours, 3 portfolios) to ${marksTopic}…`,
       );
       const registry = await ctx.registry();
       const codec = registry.codec('PortfolioMark');
@@ -169,7 +173,7 @@ export function registerDemoCommand(program: Command, context: (c: Command) => C
         );
       });
 
-      say('\n5/6 what happened');
+      say('\n5/7 what happened');
       const alertCodec = registry.codec('Alert');
       const alerts: ReturnType<typeof alertCodec.decode>[] = [];
       await readToEnd(kafka, admin, {
@@ -231,7 +235,7 @@ export function registerDemoCommand(program: Command, context: (c: Command) => C
           '(run the demo again: it rewrites the same rows, no duplicates)',
       );
 
-      say(`\n6/6 a backtest of "${DEMO_STRATEGY}" over its history in ${ns.table('history_cycles')}…`);
+      say(`\n6/7 a backtest of "${DEMO_STRATEGY}" over its history in ${ns.table('history_cycles')}…`);
       for (const [name, rows] of Object.entries(demoHistoryRows(history)))
         await historyProcessor!.sink.waitForRows(name, undefined, rows, 60_000);
       const config = demoBacktestConfig(DEMO_START);
@@ -252,10 +256,29 @@ export function registerDemoCommand(program: Command, context: (c: Command) => C
       say(`results in QuestDB: ${ns.table('backtest_runs')}, ${ns.table('backtest_periods')}`);
 
       say(
+        '\n7/7 a connector run (as `tradewatch connectors run --once`) against local stand-ins of the GitHub ' +
+          'and CoinMetrics APIs…',
+      );
+      const connectors = await runDemoConnectors({
+        databaseUrl: ctx.config.postgres.url,
+        namespace: ns,
+        producer,
+        registry,
+        topicPrefix: prefix,
+        logger: ctx.logger,
+        now: DEMO_START,
+        sink: historyProcessor!.sink,
+        say,
+      });
+
+      say(
         '\nThe stack keeps running for exploration:\n' +
           `  TOPIC_PREFIX=${prefix} npm run -s tradewatch -- consume alerts --from-beginning\n` +
           `  QuestDB console: ${ctx.config.questdb.httpUrl} (try: SELECT * FROM ${ns.table('drawdown')} WHERE portfolio = 'alpha-momentum')\n` +
           `  npm run -s tradewatch -- backtest list --artifacts ${DEMO_ARTIFACTS}\n` +
+          (connectors.kind === 'ran'
+            ? `  the connectors' signals: SELECT * FROM ${ns.table('history_signals')} WHERE source IN ('github', 'coinmetrics')\n`
+            : '') +
           `  npm run -s tradewatch -- dashboards render --dashboard backtests --var ns=${ns.tablePrefix} --out backtests.html\n` +
           `  TOPIC_PREFIX=${prefix} npm run tradewatch -- run    (the pipeline, until Ctrl-C)\n` +
           '  stop the stack with: npm run tradewatch -- stack down',

@@ -94,6 +94,42 @@ export class ConnectorStore {
     return { cursor: row.cursor, lastEventAt: row.last_event_at?.getTime() ?? null };
   }
 
+  /** Every checkpoint of `connector`, by scope (in scope order). */
+  async checkpoints(connector: string): Promise<{ scope: string; checkpoint: Checkpoint }[]> {
+    const rows = await this.#pool.query<{ scope: string; cursor: string | null; last_event_at: Date | null }>(
+      'read the connector checkpoints',
+      'SELECT scope, cursor, last_event_at FROM tw_connector_checkpoints WHERE connector = $1 ORDER BY scope',
+      [connector],
+    );
+    return rows.map((r) => ({
+      scope: r.scope,
+      checkpoint: { cursor: r.cursor, lastEventAt: r.last_event_at?.getTime() ?? null },
+    }));
+  }
+
+  /**
+   * Forgets everything of `connector` (checkpoints, budget, runs, cached responses, shapes, values,
+   * renames), so that its next run starts as its first did. The demo resets its own connectors with it
+   * at every run; bodies stay (content-addressed, shared). One transaction.
+   */
+  async forget(connector: string): Promise<void> {
+    await this.#pool.transaction(`forget the state of connector ${connector}`, async (client) => {
+      // Children first: quarantined payloads refer to responses.
+      for (const table of [
+        'tw_connector_quarantine',
+        'tw_connector_commits',
+        'tw_connector_responses',
+        'tw_connector_checkpoints',
+        'tw_connector_requests',
+        'tw_connector_runs',
+        'tw_connector_fingerprints',
+        'tw_connector_values',
+        'tw_connector_renames',
+      ])
+        await client.query(`DELETE FROM ${table} WHERE connector = $1`, [connector]);
+    });
+  }
+
   async saveCheckpoint(connector: string, scope: string, checkpoint: Checkpoint, now: number): Promise<void> {
     await this.#pool.query(
       'save a connector checkpoint',

@@ -3,8 +3,11 @@
  * connectors.yaml is the source `connector-<name>` on `ingest.runs` (`tradewatch run --connectors`).
  * Each becomes an override of its exact key, ahead of the file's overrides (so a `*-daily` glob or
  * the topic's defaults do not apply to it); an override of that exact key in the file wins instead.
+ * Each is also expected (FreshnessOptions.expected): watched from the pipeline's start, so one that
+ * never sends goes stale too.
  */
 import { formatDuration } from '../../core/durations.ts';
+import type { Environment } from '../../schemas/index.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { checkSpec, settingsFor, type FreshnessOptions, type SourceTopicOptions } from './options.ts';
 
@@ -18,10 +21,12 @@ export interface DeclaredSource {
   readonly slackMs: number;
   /** Where it was declared, for messages (`connectors.yaml:3:5: connector github`). */
   readonly origin: string;
+  /** The env its records carry (a connector's: connectors.yaml's `env`). Default: the topic's env. */
+  readonly env?: Environment;
 }
 
 /**
- * `options` with `sources` added as exact-key overrides of their topics.
+ * `options` with `sources` added as exact-key overrides of their topics, and expected.
  * @throws ConfigError listing every source whose topic the options do not watch, or whose settings
  * are invalid with the topic's defaults (e.g. a `forget_after` shorter than its cadence + slack).
  */
@@ -69,5 +74,14 @@ export function withDeclaredSources(
   }
   if (problems.length > 0)
     throw new ConfigError(problems, 'the freshness sources declared by the connectors');
-  return { ...options, sources: options.sources.map((s) => topics.get(s.topic) ?? s) };
+  const expected = sources.map((s) => ({
+    topic: s.topic,
+    key: s.key,
+    ...(s.env === undefined ? {} : { env: s.env }),
+  }));
+  return {
+    ...options,
+    sources: options.sources.map((s) => topics.get(s.topic) ?? s),
+    expected: [...(options.expected ?? []), ...expected],
+  };
 }

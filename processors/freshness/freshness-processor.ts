@@ -33,6 +33,7 @@ import { envOf, eventTimeOf, isRetirement } from './record-kinds.ts';
 import { countRun } from './run-health.ts';
 import {
   advance,
+  expectedSince,
   firstSeen,
   nextTimerAt,
   observe,
@@ -114,6 +115,28 @@ export function createFreshnessProcessor(
       state.envs[env] = entry;
       return state;
     },
+    // Sources watched from the start: one that never sends goes stale too (options.expected).
+    ...(options.expected === undefined || options.expected.length === 0
+      ? {}
+      : {
+          expected: Object.freeze(options.expected.map((e) => Object.freeze({ topic: e.topic, key: e.key }))),
+          expectedState: (expected: { topic: string; key: string }, now: number) => {
+            const topic = topicOf(expected.topic);
+            const declared = options.expected?.find(
+              (e) => e.topic === expected.topic && e.key === expected.key,
+            );
+            const env = declared?.env ?? topic.env;
+            const state: FreshnessState = { topic: topic.topic, source: expected.key, envs: {} };
+            if (!isIgnored(topic, expected.key)) {
+              const settings = settingsFor(options, topic, expected.key);
+              state.envs[env] = {
+                freshness: expectedSince(now, settings, options.reportEveryMs),
+                health: null,
+              };
+            }
+            return { key: `${topic.topic}|${expected.key}`, state };
+          },
+        }),
     timer(state) {
       let earliest: number | null = null;
       for (const entry of Object.values(state.envs)) {

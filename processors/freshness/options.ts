@@ -84,6 +84,22 @@ export interface FreshnessOptions {
   readonly reportEveryMs: number | null;
   /** The source topics, at least one, each once. */
   readonly sources: readonly SourceTopicOptions[];
+  /**
+   * Sources watched from the pipeline's start, before their first record (the connectors of
+   * `tradewatch run --connectors`): one that never sends goes stale cadence + slack after the watch
+   * began. Default none: a source is watched from its first record.
+   */
+  readonly expected?: readonly ExpectedSource[];
+}
+
+/** A source watched before its first record. */
+export interface ExpectedSource {
+  /** A source topic of the options (`ingest.runs`). */
+  readonly topic: string;
+  /** Its Kafka key (`connector-github`). */
+  readonly key: string;
+  /** The env its records will carry. Default: the topic's env. */
+  readonly env?: Environment;
 }
 
 /** The defaults of what a file may leave out. */
@@ -141,6 +157,12 @@ export function checkFreshnessOptions(options: FreshnessOptions): string[] {
     problems.push(`reportEveryMs must be a positive integer of ms or null; got ${options.reportEveryMs}`);
   }
   if (options.sources.length === 0) problems.push('at least one source topic is needed');
+  for (const e of options.expected ?? []) {
+    if (!options.sources.some((s) => s.topic === e.topic))
+      problems.push(
+        `expected source ${e.key} of ${e.topic}: ${e.topic} is not a source topic of the options`,
+      );
+  }
   const seen = new Set<string>();
   for (const source of options.sources) {
     const where = `source topic ${source.topic}`;

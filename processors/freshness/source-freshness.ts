@@ -61,6 +61,34 @@ export function firstSeen(
 }
 
 /**
+ * A source watched before its first record (an expected source), from `now`: no record seen yet
+ * (`records` 0), so it goes stale at now + cadence + slack unless one comes. Nothing is emitted: the
+ * watch beginning is no news.
+ */
+export function expectedSince(
+  now: number,
+  settings: SourceSettings,
+  reportEveryMs: number | null,
+): SourceFreshness {
+  const f: SourceFreshness = {
+    first_seen: now,
+    last_seen: now,
+    last_event_ts: null,
+    records: 0,
+    cadence_ms: settings.cadenceMs,
+    slack_ms: settings.slackMs,
+    due_at: 0,
+    stale_since: null,
+    forget_at: null,
+    forgotten: false,
+    next_report_at: reportEveryMs === null ? null : nextSlot(now, reportEveryMs),
+    last_point_ts: now,
+  };
+  schedule(f, settings);
+  return f;
+}
+
+/**
  * A record of the source, seen at `seen`. A record not newer than the newest seen (out of order) is
  * counted and changes nothing else: it proves nothing about the time after the newest. A newer one first
  * plays the transitions due before it (a tick may not have fired them yet), then ends a stale or
@@ -74,8 +102,11 @@ export function observe(
   reportEveryMs: number | null,
   emit: TransitionSink,
 ): void {
+  const expectedOnly = f.records === 0;
   f.records += 1;
-  if (seen <= f.last_seen) return;
+  if (seen <= f.last_seen && !expectedOnly) return;
+  // The first record of an expected source, produced before the watch began, counts from then.
+  if (expectedOnly) seen = Math.max(seen, f.last_seen);
   advance(f, seen, false, settings, reportEveryMs, emit);
   if (f.stale_since !== null || f.forgotten) {
     const silenceMs = seen - f.last_seen;

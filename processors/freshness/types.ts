@@ -12,13 +12,13 @@
 
 /** The freshness of one source (a key of a topic, in one env). Times are epoch ms (wall clock). */
 export interface SourceFreshness {
-  /** When the source was first seen. */
+  /** When the source was first seen (an expected source: when the watch began, until its first record). */
   first_seen: number;
   /** When its newest record was seen (the largest seen time so far). */
   last_seen: number;
   /** The event time of the record seen last (null if it had none usable). */
   last_event_ts: number | null;
-  /** Records seen since `first_seen`. */
+  /** Records seen since `first_seen` (0: an expected source that has sent nothing yet). */
   records: number;
   /** The cadence and slack `due_at` was computed with (for rows and messages). */
   cadence_ms: number;

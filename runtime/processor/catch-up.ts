@@ -18,6 +18,8 @@ export class CatchUp<In, State> {
   readonly #positions = new Map<string, bigint>();
   /** Stores whose backlog is being looked up. */
   readonly #checks = new Set<string>();
+  /** The partition count of each input (physical topic), as the look-ups found it. */
+  readonly #partitions = new Map<string, number>();
 
   constructor(ctx: RunnerContext<In, State>, stores: PartitionStores<In, State>) {
     this.#ctx = ctx;
@@ -26,6 +28,11 @@ export class CatchUp<In, State> {
 
   isCaughtUp(id: string): boolean {
     return this.#caughtUp.has(id);
+  }
+
+  /** How many partitions `physical` has, once a look-up found out; undefined before. */
+  partitionCount(physical: string): number | undefined {
+    return this.#partitions.get(physical);
   }
 
   /** Whether the store's backlog is known or being looked up. */
@@ -54,6 +61,7 @@ export class CatchUp<In, State> {
         admin.offsets(input.physical),
         admin.groupOffsets(this.#ctx.groupId, [input.physical]),
       ]);
+      this.#partitions.set(input.physical, ends.length);
       for (const partition of partitions) {
         const id = storeId(input.physical, partition);
         if (!this.#stores.has(id)) continue;

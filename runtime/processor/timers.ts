@@ -1,7 +1,8 @@
 /**
- * A timer tick: fires the due timers of every ready, caught-up store. Per store, the new states and the
- * outputs are committed in one transaction; a store whose commit fails is rewound (restored), so its
- * timers fire again.
+ * A timer tick: creates the state of the processor's expected keys that have none yet, then fires the
+ * due timers, in every ready, caught-up store. Per store, the new states and the outputs are committed
+ * in one transaction; a store whose commit fails is rewound (restored), so its timers fire again and
+ * its expected keys are created again (at that tick's time: nothing was committed).
  */
 import type { CatchUp } from './catch-up.ts';
 import type { Committer } from './commit.ts';
@@ -9,6 +10,9 @@ import type { Pending, RunnerOutputs } from './outputs.ts';
 import type { PartitionStores } from './partition-stores.ts';
 import type { RunnerContext } from './runner-context.ts';
 import type { Output, SinkRow } from '../../processors/contract.ts';
+import { partitionOfKey } from '../../topics/partition-of.ts';
+import type { RunnerInput } from './changelogs.ts';
+import type { PartitionState } from './state-store.ts';
 
 /** The runner's parts a tick works with. */
 export interface TickParts<In, State> {
@@ -34,8 +38,9 @@ export async function tick<In, State>(
       if (!catchUp.isTracked(id)) catchUp.start(input, [store.partition]);
       continue;
     }
+    const expected = createExpected(ctx, input, store, catchUp.partitionCount(input.physical), now);
     const due = store.dueKeys(now);
-    if (due.length === 0) continue;
+    if (due.length === 0 && expected === 0) continue;
     const outgoing: Pending[] = [];
     const rows: SinkRow[] = [];
     for (const key of due) {
@@ -64,4 +69,34 @@ export async function tick<In, State>(
     await parts.committer.commit({ stores: [{ input, store }], outgoing, rows });
     ctx.counters.timersFired += due.length;
   }
+}
+
+/**
+ * Creates the state of each expected key of the processor whose records land in `store`'s partition
+ * and that has no state yet (never seen, or lost with nothing committed); returns how many.
+ */
+function createExpected<In, State>(
+  ctx: RunnerContext<In, State>,
+  input: RunnerInput,
+  store: PartitionState<State>,
+  partitions: number | undefined,
+  now: number,
+): number {
+  const { processor } = ctx.options;
+  if (processor.expected === undefined || processor.expectedState === undefined) return 0;
+  if (partitions === undefined || partitions === 0) return 0;
+  let created = 0;
+  for (const expected of processor.expected) {
+    if (expected.topic !== input.topic || partitionOfKey(expected.key, partitions) !== store.partition)
+      continue;
+    const { key, state } = processor.expectedState(expected, now);
+    if (store.get(key) !== undefined) continue;
+    store.set(key, state);
+    created += 1;
+    ctx.log.info(
+      { topic: input.physical, partition: store.partition, key: expected.key },
+      `watching ${expected.key} before its first record`,
+    );
+  }
+  return created;
 }

@@ -1,58 +1,17 @@
 /**
- * A CoinMetrics Community API v4 stand-in: `GET /timeseries/asset-metrics` with `assets`, `metrics`,
- * `start_time`, `end_time`, `page_size`, `paging_from=start` and `next_page_token`, answering
- * `{ data: [{ asset, time, <metric>: "<decimal string>" }], next_page_token, next_page_url }` as the
- * API documents. `rows` gives each asset's rows; `override` answers a request instead (rate limits,
- * errors, drift).
+ * The CoinMetrics Community API v4 stand-in of connectors/demo-server (what the demo runs against) for
+ * one test: `timeseries/asset-metrics` with its paging; `rows` gives each asset's rows; `override`
+ * answers a request instead (rate limits, errors, drift). Closed when the test ends.
  */
 import type { ServerResponse } from 'node:http';
-import { DAY_MS } from '../../core/durations.ts';
-import { json, providerServer, type Exchange } from './helpers.ts';
+import { startCoinMetricsServer, type Exchange, type Row } from '../../connectors/demo-server/index.ts';
+import { closedAtEnd } from './helpers.ts';
 
-export type Row = Record<string, string | number | null>;
-
-/** `days` daily rows of `asset` ending the day before `endDay` (epoch ms of a midnight). */
-export function dailyRows(asset: string, endDay: number, days: number, value: (i: number) => Row): Row[] {
-  return Array.from({ length: days }, (_, i) => ({
-    asset,
-    time: new Date(endDay - (days - i) * DAY_MS).toISOString().replace('.000Z', '.000000000Z'),
-    ...value(i),
-  }));
-}
+export { dailyRows, type Row } from '../../connectors/demo-server/index.ts';
 
 export async function coinMetricsServer(
   rows: (asset: string) => Row[],
   override?: (exchange: Exchange, res: ServerResponse, n: number) => boolean,
 ) {
-  return providerServer((exchange, res, n) => {
-    if (override?.(exchange, res, n) === true) return;
-    if (exchange.path !== '/v4/timeseries/asset-metrics')
-      return json(res, 404, { error: { type: 'not_found' } });
-    const q = exchange.query;
-    const start = Date.parse(q.get('start_time') ?? '1970-01-01T00:00:00Z');
-    const end = Date.parse(q.get('end_time') ?? '2100-01-01T00:00:00Z');
-    const size = Number(q.get('page_size') ?? '100');
-    const metrics = (q.get('metrics') ?? '').split(',');
-    const all = rows(q.get('assets') ?? '').filter((r) => {
-      const t = Date.parse(String(r['time']).replace(/(\.\d{3})\d+/, '$1'));
-      return t >= start && t <= end;
-    });
-    const offset = Number(q.get('next_page_token') ?? '0');
-    const page = all.slice(offset, offset + size).map((r) => {
-      const out: Row = { asset: r['asset'] ?? null, time: r['time'] ?? null };
-      for (const [k, v] of Object.entries(r))
-        if (metrics.includes(k) || !['asset', 'time'].includes(k)) out[k] = v;
-      return out;
-    });
-    const next = offset + size < all.length ? String(offset + size) : undefined;
-    json(res, 200, {
-      data: page,
-      ...(next === undefined
-        ? {}
-        : {
-            next_page_token: next,
-            next_page_url: `http://x/v4/timeseries/asset-metrics?next_page_token=${next}`,
-          }),
-    });
-  });
+  return closedAtEnd(await startCoinMetricsServer(rows, override));
 }

@@ -3,8 +3,20 @@
  * freshness file's `ingest.runs` source gets one override per connector at its configured cadence (a
  * quarter of it of slack, at least 5m), and a connector that stops running goes stale and alerts
  * through the shipped `source_stale` rule: the freshness and rules processors on the virtual runner.
+ * A connector that never runs is watched from the pipeline's start (its state created by the runtime
+ * before any record): the freshness processor on the real runner and Kafka, with a manual clock.
  */
-import { describe, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
+import { describe, expect, inject, it, onTestFinished } from 'vitest';
+import { createLogger, silentLogger } from '../../core/logger.ts';
+import { ProcessorRunner } from '../../runtime/processor/index.ts';
+import { SchemaRegistry, type Metric } from '../../schemas/index.ts';
+import { QuestDbSink } from '../../sinks/questdb/index.ts';
+import { physicalName } from '../../topics/index.ts';
+import { testKafka } from '../helpers/kafka.ts';
+import { E2E_NAMESPACE, pipelinePrefix } from '../helpers/pipeline.ts';
+import { readTopic } from '../helpers/topics.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 import { ManualClock } from '../../core/clock.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { CONNECTORS_FILE, connectorFreshnessSources } from '../../connectors/index.ts';
@@ -63,6 +75,7 @@ describe('connectors as freshness sources', () => {
         cadenceMs: 24 * HOUR,
         slackMs: 6 * HOUR,
         origin: 'connectors.yaml:2:5: connector coinmetrics',
+        env: 'prod',
       },
       {
         topic: 'ingest.runs',
@@ -70,6 +83,7 @@ describe('connectors as freshness sources', () => {
         cadenceMs: 15 * MINUTE,
         slackMs: 5 * MINUTE,
         origin: 'connectors.yaml:9:5: connector github',
+        env: 'prod',
       },
     ]);
   });
@@ -151,5 +165,104 @@ sources:
     expect(() => withDeclaredSources(forgetful, connectorFreshnessSources(CONNECTORS))).toThrow(
       /connectors\.yaml:2:5: connector coinmetrics: as the freshness source connector-coinmetrics of ingest\.runs \(cadence 1d, slack 6h\): forget_after 12h must be longer than cadence \+ slack \(30h\)/,
     );
+  });
+
+  it('watches a connector that never ran from the pipeline’s start: stale after its cadence + slack, durably', async () => {
+    const prefix = await pipelinePrefix('c-never');
+    const shipped = await loadFreshnessOptions(DEFAULT_FRESHNESS_FILE);
+    const processor = createFreshnessProcessor({
+      ...withDeclaredSources(shipped, connectorFreshnessSources(CONNECTORS)),
+      reportEveryMs: null,
+    });
+    const kafka = testKafka();
+    const registry = await SchemaRegistry.load();
+    const sink = await QuestDbSink.create({
+      httpUrl: inject('services').questdbHttpUrl,
+      logger: silentLogger(),
+      namespace: E2E_NAMESPACE,
+    });
+    onTestFinished(() => sink.close());
+    const clock = new ManualClock(T0);
+    // The runner says when it starts watching an expected key (after its partition caught up).
+    const watching: string[] = [];
+    const logger = createLogger({
+      level: 'info',
+      destination: new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          const line = JSON.parse(chunk.toString('utf8')) as { msg?: string; key?: string };
+          if (line.msg?.startsWith('watching ') === true) watching.push(String(line.key));
+          done();
+        },
+      }),
+    });
+    const start = async () => {
+      const runner = await ProcessorRunner.start({
+        processor,
+        kafka,
+        registry,
+        sink,
+        logger,
+        topicPrefix: prefix,
+        clock,
+        timerTickMs: 50,
+        sessionTimeoutMs: 6000,
+      });
+      onTestFinished(() => runner.close());
+      return runner;
+    };
+    const stalePoints = async (): Promise<Metric[]> =>
+      (await readTopic(physicalName('metrics', prefix), 'Metric')).filter(
+        (m) => m.name === 'source_stale' && m.labels['topic'] === 'ingest.runs',
+      );
+    const asOutputs = (points: readonly Metric[]): Output[] =>
+      points.map((metric) => ({ kind: 'metric', metric }));
+
+    const first = await start();
+    // No record on ingest.runs at all: the runtime creates both connectors' states, and commits them.
+    await waitFor('the expected sources watched', () => (watching.length >= 2 ? true : undefined));
+    expect(watching.sort()).toEqual(['connector-coinmetrics', 'connector-github']);
+    expect(await stalePoints()).toEqual([]);
+    // github (15m + 5m) goes stale 20 minutes after the watch began, stamped then; coinmetrics not yet.
+    clock.set(T0 + 25 * MINUTE);
+    const stale = await waitFor('github stale', async () => {
+      const points = await stalePoints();
+      return points.length >= 1 && points;
+    });
+    expect(stale.map((m) => [m.labels['source'], m.value, m.ts])).toEqual([
+      ['connector-github', 1, T0 + 20 * MINUTE],
+    ]);
+    expect(staleAlerts(asOutputs(stale))).toEqual(['firing connector-github']);
+    // Its first run resolves it.
+    const producer = await kafka.producer();
+    onTestFinished(() => producer.close());
+    await producer.send([
+      {
+        topic: physicalName('ingest.runs', prefix),
+        key: 'connector-github',
+        value: registry.codec('IngestRun').encode(ingestRun('connector-github', T0 + 25 * MINUTE)),
+        timestamp: T0 + 25 * MINUTE,
+      },
+    ]);
+    const resolved = await waitFor('github fresh again', async () => {
+      const points = await stalePoints();
+      return points.length >= 2 && points;
+    });
+    expect(staleAlerts(asOutputs(resolved))).toEqual([
+      'firing connector-github',
+      'resolved connector-github',
+    ]);
+    await first.close();
+
+    // A restart an hour later keeps when the watch began: coinmetrics (1d + 6h) is stale at T0 + 30h.
+    clock.set(T0 + HOUR);
+    await start();
+    // Restored, not created again: the watch still began at T0.
+    expect(watching).toHaveLength(2);
+    clock.set(T0 + 31 * HOUR);
+    const later = await waitFor('coinmetrics stale', async () => {
+      const points = (await stalePoints()).filter((m) => m.labels['source'] === 'connector-coinmetrics');
+      return points.length >= 1 && points;
+    });
+    expect(later.map((m) => [m.value, m.ts])).toEqual([[1, T0 + 30 * HOUR]]);
   });
 });

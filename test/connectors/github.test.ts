@@ -159,4 +159,26 @@ describe('GitHub connector', () => {
     expect(server.exchanges).toHaveLength(3);
     expect(await h.store.requestsInHour('github', h.clock.now())).toBe(3);
   });
+
+  it('forgets a connector: its next run starts as its first did (what the demo does at every run)', async () => {
+    const h = await harness('gh-forget');
+    const server = await gitHubServer({ 'uniswap/v3-core': repo });
+    const first = await h.run(config(server.url), { mode: 'run' }, TOKEN);
+    expect(await h.store.checkpoints('github')).toEqual([
+      { scope: 'uniswap/v3-core', checkpoint: { cursor: null, lastEventAt: MONDAY } },
+    ]);
+    await h.store.forget('github');
+    expect(await h.store.checkpoints('github')).toEqual([]);
+    expect(await h.store.requestsInHour('github', h.clock.now())).toBe(0);
+    expect(await h.store.lastRun('github')).toBeUndefined();
+    // Same clock, same week: without the reset this run would fetch nothing (see above).
+    const again = await h.run(config(server.url), { mode: 'run' }, TOKEN);
+    expect(again).toMatchObject({
+      status: 'success',
+      requests: first.requests,
+      notModified: 0,
+      rows: first.rows,
+    });
+    expect(again.drift).toEqual([]);
+  });
 });

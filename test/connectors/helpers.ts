@@ -1,13 +1,17 @@
 /**
- * Connector test helpers: a local HTTP server speaking a provider's contract (the test writes the
- * handler; every exchange is recorded), a connector store on a fresh Postgres schema, the three topics
+ * Connector test helpers: a local HTTP server speaking a provider's contract (connectors/demo-server:
+ * the test writes the handler or uses a provider's; every exchange is recorded), a connector store on a fresh Postgres schema, the three topics
  * a connector writes under a fresh prefix, and a runner wired to them with a manual clock whose
  * sleeps advance it (rate-limit waits are recorded, never slept).
  */
-import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { inject, onTestFinished } from 'vitest';
 import { ManualClock } from '../../core/clock.ts';
+import {
+  startProviderServer,
+  type Exchange,
+  type Handler,
+  type ProviderServer,
+} from '../../connectors/demo-server/index.ts';
 import { silentLogger } from '../../core/logger.ts';
 import {
   CONNECTORS_FILE,
@@ -26,47 +30,17 @@ import { readTopic } from '../helpers/topics.ts';
 import { uniqueName } from '../helpers/unique.ts';
 import { testSchema } from '../scheduler/helpers.ts';
 
-/** One request as the provider server saw it. */
-export interface Exchange {
-  readonly path: string;
-  readonly query: URLSearchParams;
-  readonly headers: IncomingHttpHeaders;
-}
+export { json, type Exchange, type Handler } from '../../connectors/demo-server/index.ts';
 
-export type Handler = (exchange: Exchange, res: ServerResponse, n: number) => void;
-
-/** A provider on 127.0.0.1 answering with `handler`; closed when the test ends. */
+/** A provider on 127.0.0.1 answering with `handler` (connectors/demo-server); closed when the test ends. */
 export async function providerServer(handler: Handler): Promise<{ url: string; exchanges: Exchange[] }> {
-  const exchanges: Exchange[] = [];
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://provider.test');
-    const exchange = { path: url.pathname, query: url.searchParams, headers: req.headers };
-    exchanges.push(exchange);
-    try {
-      handler(exchange, res, exchanges.length);
-    } catch (e: unknown) {
-      res.writeHead(599).end(String(e));
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  onTestFinished(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, exchanges };
+  return closedAtEnd(await startProviderServer(handler));
 }
 
-/** Sends `body` as JSON with `headers`. */
-export function json(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+/** `server`, closed when the test ends. */
+export function closedAtEnd(server: ProviderServer): ProviderServer {
+  onTestFinished(() => server.close());
+  return server;
 }
 
 /** The first connector of a connectors.yaml text. */

@@ -1,0 +1,147 @@
+/**
+ * The demo's providers: two GitHub repositories and two CoinMetrics assets with made-up, deterministic
+ * activity and supply (the same on every run, relative to the demo's `now`), and the connectors file
+ * that points the GitHub and CoinMetrics connectors at the local servers through `base_url`.
+ */
+import { DAY_MS, WEEK_MS } from '../../core/durations.ts';
+import { weekStart } from '../github/weekly-stats.ts';
+import { startCoinMetricsServer, dailyRows, type Row } from './coinmetrics-api.ts';
+import { startGitHubServer, type RepoData } from './github-api.ts';
+import type { ProviderServer } from './provider-server.ts';
+
+/** The demo's tracked repositories, by canonical asset. */
+export const DEMO_REPOS = { bitcoin: 'bitcoin/bitcoin', ethereum: 'ethereum/go-ethereum' } as const;
+/** The demo's CoinMetrics assets (provider id → canonical asset). */
+export const DEMO_COINMETRICS_ASSETS = { btc: 'bitcoin', eth: 'ethereum' } as const;
+/** Weeks of activity the GitHub stand-in has (the connector reads `history: 8w` of them). */
+const WEEKS = 10;
+/** Days of metrics the CoinMetrics stand-in has (the connector reads `history: 14d`). */
+const DAYS = 14;
+const LOGINS = ['ada', 'grace', 'linus', 'margaret', 'ken'] as const;
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** A repository's activity over the `WEEKS` weeks before the week of `now`. */
+function repoActivity(now: number, salt: number): RepoData {
+  const first = weekStart(now) - WEEKS * WEEK_MS;
+  const data: RepoData = { commits: [], issues: [], releases: [] };
+  for (let w = 0; w < WEEKS; w++) {
+    const start = first + w * WEEK_MS;
+    const count = 6 + ((w * 7 + salt * 3) % 9) + (w === WEEKS - 1 ? 12 : 0); // a busy last week
+    for (let c = 0; c < count; c++) {
+      data.commits.push({
+        sha: `${salt}w${w}c${c}`,
+        date: iso(start + (c % 5) * DAY_MS + c * 3_600_000),
+        login: LOGINS[(c + w + salt) % (2 + ((w + salt) % 4))]!,
+      });
+    }
+    const opened = 1 + ((w + salt) % 3);
+    for (let i = 0; i < opened; i++) {
+      const created = start + (i + 1) * DAY_MS;
+      data.issues.push({
+        number: w * 10 + i + 1,
+        created_at: iso(created),
+        // Most are closed within days; every third stays open.
+        closed_at: i === 2 ? null : iso(created + (2 + ((w + i + salt) % 4)) * DAY_MS),
+      });
+    }
+    // A pull request, which the issues API lists too and the connector must not count.
+    data.issues.push({
+      number: w * 10 + 9,
+      created_at: iso(start + DAY_MS),
+      closed_at: iso(start + 2 * DAY_MS),
+      pull_request: true,
+    });
+    if ((w + salt) % 3 === 0)
+      data.releases.push({ tag: `v${w + 1}.0`, published_at: iso(start + 4 * DAY_MS) });
+  }
+  data.releases.push({ tag: 'next-draft', published_at: null, draft: true });
+  data.releases.reverse(); // newest first, as GitHub lists them
+  return data;
+}
+
+/** The CoinMetrics rows of a demo asset: supply and market cap as decimal strings, daily. */
+function assetRows(id: string, now: number): Row[] {
+  const midnight = Math.floor(now / DAY_MS) * DAY_MS;
+  const [supply, price] = id === 'btc' ? [19_950_000, 94_000] : [120_700_000, 3_300];
+  return dailyRows(id, midnight, DAYS, (i) => ({
+    SplyCur: (supply + i * (id === 'btc' ? 450 : 2_700)).toFixed(8),
+    CapMrktCurUSD: ((supply + i * 450) * (price * (1 + 0.01 * Math.sin(i)))).toFixed(6),
+  }));
+}
+
+/** The demo's two providers, running on loopback ports until closed. */
+export interface DemoProviders {
+  readonly github: ProviderServer;
+  readonly coinmetrics: ProviderServer;
+  /** The connectors file pointing at them (parse it with CONNECTORS_FILE). */
+  readonly yaml: string;
+  close(): Promise<void>;
+}
+
+/** Starts the GitHub and CoinMetrics stand-ins with the demo's data as of `now`. */
+export async function startDemoProviders(now: number): Promise<DemoProviders> {
+  const repos = Object.fromEntries(
+    Object.values(DEMO_REPOS).map((repo, i) => [repo, repoActivity(now, i + 1)]),
+  );
+  const github = await startGitHubServer(repos, { now: () => now });
+  let coinmetrics: ProviderServer;
+  try {
+    coinmetrics = await startCoinMetricsServer((id) =>
+      id in DEMO_COINMETRICS_ASSETS ? assetRows(id, now) : [],
+    );
+  } catch (e: unknown) {
+    await github.close();
+    throw e;
+  }
+  return {
+    github,
+    coinmetrics,
+    yaml: demoConnectorsYaml(github.url, coinmetrics.url),
+    close: async () => {
+      await Promise.all([github.close(), coinmetrics.close()]);
+    },
+  };
+}
+
+/** The demo's connectors file: GitHub and CoinMetrics at the given API roots. */
+export function demoConnectorsYaml(githubUrl: string, coinmetricsUrl: string): string {
+  const repos = Object.entries(DEMO_REPOS)
+    .map(([asset, repo]) => `      - { asset: ${asset}, repos: [${repo}] }`)
+    .join('\n');
+  const assets = Object.entries(DEMO_COINMETRICS_ASSETS)
+    .map(([id, asset]) => `      - { asset: ${asset}, id: ${id} }`)
+    .join('\n');
+  return [
+    '# generated by `tradewatch demo`: its connectors, pointed at local stand-ins of the providers',
+    'version: 1',
+    'env: paper',
+    'connectors:',
+    '  - name: github',
+    '    type: github',
+    `    base_url: ${githubUrl}`,
+    '    cadence: 1d',
+    '    budget_per_hour: 100',
+    '    history: 8w',
+    '    page_size: 20',
+    '    assets:',
+    repos,
+    '    expectations:',
+    "      - { signal: '*_week', check: non_negative }",
+    '  - name: coinmetrics',
+    '    type: coinmetrics',
+    `    base_url: ${coinmetricsUrl}/v4`,
+    '    cadence: 1d',
+    '    budget_per_hour: 100',
+    '    rate_per_minute: 100',
+    '    history: 14d',
+    '    page_size: 100',
+    '    metrics: [SplyCur, CapMrktCurUSD]',
+    '    assets:',
+    assets,
+    '    expectations:',
+    '      - { signal: sply_cur, check: positive }',
+    '      - { signal: sply_cur, check: change, max_change: 0.01 }',
+    '',
+  ].join('\n');
+}
