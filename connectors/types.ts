@@ -75,6 +75,12 @@ export interface RunContext {
 
 export interface Connector {
   readonly name: string;
+  /**
+   * Per endpoint, the payload fields (shape paths, e.g. `$.next_page_token`) the provider sends on some
+   * pages and not on others, such as paging cursors absent from the last page: their coming and going
+   * is not schema drift (a changed type still is).
+   */
+  readonly optionalFields?: Readonly<Record<string, readonly string[]>>;
   /** Fetches what is new (or the backfill window) and commits it scope by scope. */
   run(context: RunContext): Promise<void>;
   /**

@@ -23,6 +23,8 @@ export function createCoinMetricsConnector(config: ConnectorConfig, apiKey: stri
   const assetOf = new Map(config.assets.map((a) => [a.id ?? '', a.asset]));
   return {
     name: config.name,
+    // The last page comes without them.
+    optionalFields: { [ENDPOINT]: ['$.next_page_token', '$.next_page_url'] },
     async run(context: RunContext): Promise<void> {
       for (const asset of config.assets) {
         const id = asset.id ?? '';

@@ -95,7 +95,7 @@ export async function runConnector(
     ...(deps.fetch === undefined ? {} : { fetch: deps.fetch }),
   });
   const checker = new ExpectationChecker(config.expectations);
-  const drift = new DriftWatch(store, config.name);
+  const drift = new DriftWatch(store, config.name, connector.optionalFields);
   const driftEvents: DriftEvent[] = [];
   const endpointsSeen = new Set<string>();
   const metrics: Metric[] = [];

@@ -1,7 +1,8 @@
 /**
  * Schema drift of one connector: each payload's shape against the shape last seen on its endpoint
  * (kept in Postgres). The stored shape is the union of what was seen, so optional fields do not flap;
- * a field counts as missing only when its parent came with items (an empty page misses nothing).
+ * a field counts as missing only when its parent came with items (an empty page misses nothing), and
+ * the connector's optional fields of an endpoint (paging cursors) are never added or missing.
  */
 import { describeDrift, driftBetween, fingerprintOf, shapeOf, type Shape } from '../quality/index.ts';
 import type { ConnectorStore } from '../store/index.ts';
@@ -20,10 +21,16 @@ export class DriftWatch {
   readonly #connector: string;
   readonly #seen = new Map<string, Shape>();
   readonly #pending = new Map<string, string>();
+  readonly #optional: Readonly<Record<string, readonly string[]>>;
 
-  constructor(store: ConnectorStore, connector: string) {
+  constructor(
+    store: ConnectorStore,
+    connector: string,
+    optionalFields: Readonly<Record<string, readonly string[]>> = {},
+  ) {
     this.#store = store;
     this.#connector = connector;
+    this.#optional = optionalFields;
   }
 
   /** The drift `payload` shows on its endpoint, or undefined (also for a payload that is not JSON). */
@@ -52,7 +59,15 @@ export class DriftWatch {
       return undefined;
     }
     const raw = driftBetween(before, shape);
-    const drift = { ...raw, missing: raw.missing.filter((path) => parentOf(path) in shape) };
+    const optional = new Set(this.#optional[payload.endpoint] ?? []);
+    const drift = {
+      ...raw,
+      added: raw.added.filter((path) => !optional.has(path)),
+      // An array's items (`x[]`) may be none; a field is missing only when its parent came.
+      missing: raw.missing.filter(
+        (path) => !path.endsWith('[]') && parentOf(path) in shape && !optional.has(path),
+      ),
+    };
     const merged: Shape = { ...before };
     for (const [path, type] of Object.entries(shape))
       if (type !== 'null' || !(path in merged)) merged[path] = type;

@@ -37,6 +37,8 @@ describe('CoinMetrics connector', () => {
     expect(summary).toMatchObject({ status: 'success', rows: 14, commits: 3, requests: 3, error: null });
     expect(server.exchanges.map((e) => e.query.get('next_page_token'))).toEqual([null, '3', '6']);
     expect(server.exchanges[0]!.query.get('paging_from')).toBe('start');
+    // The last page comes without next_page_token/next_page_url: that is paging, not schema drift.
+    expect(summary.drift).toEqual([]);
     const signals = await h.signals();
     expect(signals).toHaveLength(14);
     const supply = signals.filter((s) => s.name === 'sply_cur').sort((a, b) => a.ts - b.ts);
@@ -75,6 +77,15 @@ describe('CoinMetrics connector', () => {
     const next = await h.run(config(server.url));
     expect(next.rows).toBe(0);
     expect(server.exchanges[3]!.query.get('start_time')).toBe(new Date(MIDNIGHT - DAY_MS + 1).toISOString());
+    expect(next.drift).toEqual([]);
+
+    // Pages again (a backfill): the first page's paging fields are not new fields either.
+    const backfill = await h.run(config(server.url), {
+      mode: 'backfill',
+      window: { fromMs: MIDNIGHT - 10 * DAY_MS, toMs: MIDNIGHT },
+    });
+    expect(backfill).toMatchObject({ status: 'success', requests: 3, drift: [] });
+    expect((await h.metrics()).filter((m) => m.name === 'schema_drift' && m.value > 0)).toEqual([]);
   });
 
   it('waits as the rate-limit headers and Retry-After say, and retries a 5xx burst', async () => {
