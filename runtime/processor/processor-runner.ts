@@ -125,6 +125,11 @@ export class ProcessorRunner<In, State> {
       await ensureChangelog(this.#admin, input, how);
     }
     await this.#parts.committer.start();
+    if (o.progress) {
+      // Before joining the group: it must hear of the first assignment.
+      this.#progress = new ProgressReporter(this.#ctx, o.progress);
+      this.#progress.start();
+    }
     this.#fenceProducer = await o.kafka.producer();
     this.#consumer = await o.kafka.consumer({
       groupId,
@@ -149,10 +154,6 @@ export class ProcessorRunner<In, State> {
           );
       }, o.timerTickMs);
       this.#ticker.unref();
-    }
-    if (o.progress) {
-      this.#progress = new ProgressReporter(this.#ctx, o.progress);
-      this.#progress.start();
     }
     const changelogs = inputs.map((i) => i.changelog);
     log.info(

@@ -73,6 +73,7 @@ export class ProgressReporter<In, State> {
   /** Whether the last report failed (for one warning per outage). */
   #failing = false;
   #reports = 0;
+  #closed = false;
 
   constructor(ctx: RunnerContext<In, State>, options: ProgressOptions) {
     this.#ctx = ctx;
@@ -103,6 +104,7 @@ export class ProgressReporter<In, State> {
     try {
       if (!this.#sinkDown) {
         const rows = await this.#rows();
+        if (this.#closed) return;
         if (rows.length > 0) this.#options.sink.write(rows);
       }
       this.#sinkDown = true;
@@ -112,7 +114,7 @@ export class ProgressReporter<In, State> {
       if (this.#failing) log.info('progress reports are written again');
       this.#failing = false;
     } catch (error: unknown) {
-      if (!this.#failing) {
+      if (!this.#failing && !this.#closed) {
         log.warn(
           { err: toError(error) },
           'progress report not written (processing and commits go on); trying again every interval',
@@ -122,11 +124,15 @@ export class ProgressReporter<In, State> {
     }
   }
 
-  /** Stops the timer and waits for a report in hand. */
-  async close(): Promise<void> {
+  /**
+   * Stops the timer. A report in hand is not waited for (a QuestDB that does not answer must not hold a
+   * shutdown): it ends on its own, and the sink's owner closes the sink.
+   */
+  close(): Promise<void> {
+    this.#closed = true;
     if (this.#timer !== undefined) clearInterval(this.#timer);
     this.#timer = undefined;
-    await this.#inHand;
+    return Promise.resolve();
   }
 
   async #rows(): Promise<SinkRow[]> {
