@@ -67,7 +67,7 @@ export class ProgressReporter<In, State> {
   /** Owned partitions per physical input topic, from the last assignment. */
   #owned = new Map<string, readonly number[]>();
   #timer: NodeJS.Timeout | undefined;
-  #inHand: Promise<void> | undefined;
+  #busy = false;
   /** Whether the last flush failed: no new rows until one succeeds. */
   #sinkDown = false;
   /** Whether the last report failed (for one warning per outage). */
@@ -83,7 +83,10 @@ export class ProgressReporter<In, State> {
   /** Starts the timer. */
   start(): void {
     this.#timer = setInterval(() => {
-      this.#inHand ??= this.report().finally(() => (this.#inHand = undefined));
+      // One report at a time: a slow QuestDB skips ticks rather than piling reports up.
+      if (this.#busy) return;
+      this.#busy = true;
+      void this.report().finally(() => (this.#busy = false));
     }, this.#options.intervalMs);
     this.#timer.unref();
   }
