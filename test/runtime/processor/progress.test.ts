@@ -1,8 +1,9 @@
 /**
  * Progress reports on the real Kafka and QuestDB: a runner writes `processor_progress` rows for the
  * partition it owns (the group's committed offset, the end, the lag, the last commit); while the
- * reports' QuestDB does not answer (a proxy that swallows every request), the batches are still
- * processed, written and committed, and once it answers again the reports catch up.
+ * batches' QuestDB is down, commits are held and the reports show the lag growing; while the reports'
+ * QuestDB does not answer (a proxy that swallows every request), the batches are still processed,
+ * written and committed, and once it answers again the reports catch up.
  */
 import { describe, expect, inject, it, onTestFinished } from 'vitest';
 import { silentLogger } from '../../../core/logger.ts';
@@ -21,7 +22,7 @@ import { waitFor } from '../../helpers/wait-for.ts';
 const T0 = Date.UTC(2026, 11, 1, 12, 0, 0);
 
 describe('progress reports', { timeout: 180_000 }, () => {
-  it('are written per owned partition, and a QuestDB that does not answer them holds no commit', async () => {
+  it('are written per owned partition, show the lag while commits are held, and hold no commit when QuestDB does not answer them', async () => {
     const prefix = await pipelinePrefix('progress');
     const ns = namespace(uniqueName('prog').replace(/-/g, '_'));
     const httpUrl = inject('services').questdbHttpUrl;
@@ -33,6 +34,16 @@ describe('progress reports', { timeout: 180_000 }, () => {
       for (const t of TABLES) await sink.query(`DROP TABLE IF EXISTS ${ns.table(t.name)}`);
       await sink.close();
     });
+    // The batches' QuestDB, behind a proxy of its own.
+    const batchProxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port) });
+    onTestFinished(() => batchProxy.stop());
+    const batchSink = await QuestDbSink.create({
+      httpUrl: batchProxy.url(),
+      logger: silentLogger(),
+      namespace: ns,
+      closeTimeoutMs: 1000,
+    });
+    onTestFinished(() => batchSink.close().catch(() => undefined));
     const progressSink = await QuestDbSink.create({
       httpUrl: proxy.url(),
       logger: silentLogger(),
@@ -51,10 +62,12 @@ describe('progress reports', { timeout: 180_000 }, () => {
       processor: createDrawdownProcessor(),
       kafka,
       registry,
-      sink,
+      sink: batchSink,
       logger: silentLogger(),
       topicPrefix: prefix,
       sessionTimeoutMs: 6000,
+      sinkRetryInitialMs: 50,
+      sinkRetryMaxMs: 200,
       instanceId: 'progress-test',
       progress: { sink: progressSink, intervalMs: 100 },
     });
@@ -110,16 +123,33 @@ describe('progress reports', { timeout: 180_000 }, () => {
     expect(row!['last_commit_at']).not.toBeNull();
     expect(Number(row!['commit_age_ms'])).toBeGreaterThanOrEqual(0);
 
+    // The batches' QuestDB is down: commits are held, and the reports show the lag.
+    await batchProxy.stop();
+    await produce(3);
+    const [behind] = await waitFor('a progress row 3 records behind', async () => {
+      const rows = (await progress(3)).filter((r) => r['end_offset'] === 6);
+      return rows.length > 0 ? rows : undefined;
+    });
+    expect(behind).toMatchObject({ committed_offset: 3, end_offset: 6, lag: 3 });
+    expect((await committed())?.offset).toBe('3');
+    await batchProxy.resume();
+    await waitFor('the held marks to be committed', async () =>
+      (await committed())?.offset === '6' ? true : undefined,
+    );
+    await waitFor('a progress row caught up at 6', async () =>
+      (await progress(6)).some((r) => r['lag'] === 0) ? true : undefined,
+    );
+
     // The reports' QuestDB now takes every request and answers none.
     await proxy.stop();
     proxy.mode = 'blackhole';
     await proxy.resume();
-    await produce(3);
+    await produce(6);
     await waitFor('the next marks to be committed while the reports hang', async () =>
-      (await committed())?.offset === '6' ? true : undefined,
+      (await committed())?.offset === '9' ? true : undefined,
     );
-    await sink.waitForRows('drawdown', `portfolio = '${portfolio}'`, 6);
-    expect(await progress(6)).toEqual([]);
+    await sink.waitForRows('drawdown', `portfolio = '${portfolio}'`, 9);
+    expect(await progress(9)).toEqual([]);
     await expect(Promise.race([runner.failed, Promise.resolve('running')])).resolves.toBe('running');
 
     // It answers again: the reports catch up.
@@ -127,13 +157,13 @@ describe('progress reports', { timeout: 180_000 }, () => {
     proxy.mode = 'forward';
     await proxy.resume();
     const [after] = await waitFor(
-      'a progress row at offset 6',
+      'a progress row at offset 9',
       async () => {
-        const rows = await progress(6);
+        const rows = await progress(9);
         return rows.length > 0 ? rows : undefined;
       },
       { timeoutMs: 30_000 },
     );
-    expect(after).toMatchObject({ end_offset: 6, lag: 0 });
+    expect(after).toMatchObject({ end_offset: 9, lag: 0 });
   });
 });
