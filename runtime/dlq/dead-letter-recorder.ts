@@ -15,12 +15,13 @@ import { systemClock, type Clock } from '../../core/clock.ts';
 import { isRetriableError, retry } from '../../core/retry.ts';
 import type { Logger } from '../../core/logger.ts';
 import { DEAD_LETTER_HEADERS, physicalName, processorGroup } from '../../topics/index.ts';
+import { DEAD_LETTERS } from '../../processors/catalogue.ts';
 import type { BatchContext, IncomingRecord, KafkaClient, KafkaConsumer } from '../kafka/index.ts';
 import { startOrClose } from '../lifecycle.ts';
 import type { RowSink, SinkRow } from '../../processors/contract.ts';
 
-/** Its name among the processors, and its consumer group's last part. */
-export const DEAD_LETTER_RECORDER = 'dead-letters';
+/** Its name among the processors (processors/catalogue.ts), and its consumer group's last part. */
+export const DEAD_LETTER_RECORDER = DEAD_LETTERS;
 
 export interface DeadLetterRecorderOptions {
   readonly kafka: KafkaClient;
