@@ -1,9 +1,17 @@
 /**
  * Starts processors as the `run` command and the demo do: one runner and one QuestDB sink per
- * processor, all released through the context (runners first, then sinks) when the command ends.
+ * processor, one more sink shared by their progress reports (TW_PROGRESS_INTERVAL_MS), and the
+ * dead-letter recorder when `dead-letters` is among them; all released through the context (runners
+ * first, then sinks) when the command ends.
  */
 import { ProcessorRunner } from '../runtime/processor/index.ts';
-import { createProcessors, type ProcessorName, type ProcessorSettings } from '../processors/index.ts';
+import { DeadLetterRecorder } from '../runtime/dlq/index.ts';
+import {
+  DEAD_LETTERS,
+  createProcessors,
+  type ProcessorName,
+  type ProcessorSettings,
+} from '../processors/index.ts';
 import { claimInstanceId } from '../runtime/instance-id.ts';
 import { QuestDbSink } from '../sinks/questdb/index.ts';
 import type { CliContext } from './context.ts';
@@ -26,10 +34,13 @@ export interface RunningProcessor {
   readonly sink: QuestDbSink;
 }
 
-export async function startPipeline(
-  ctx: CliContext,
-  settings: PipelineSettings,
-): Promise<RunningProcessor[]> {
+/** The processors' runners, in the order named (without `dead-letters`), and what ends the pipeline. */
+export type RunningPipeline = RunningProcessor[] & {
+  /** Rejects when a runner or the dead-letter recorder can no longer make progress. */
+  readonly failed: Promise<never>;
+};
+
+export async function startPipeline(ctx: CliContext, settings: PipelineSettings): Promise<RunningPipeline> {
   const processors = await createProcessors(settings.processors, {
     heartbeatIntervalMs: ctx.config.heartbeatIntervalMs,
     ...settings,
@@ -43,15 +54,26 @@ export async function startPipeline(
     ctx.onClose(() => Promise.resolve(claimed.release()));
     instanceId = claimed.id;
   }
-  const running: RunningProcessor[] = [];
-  for (const processor of processors) {
-    // One sink per runner: each flushes exactly the rows of the batch it is about to commit.
+  const namespace = settings.namespace ?? ctx.config.namespace;
+  const sinkFor = async () => {
     const sink = await QuestDbSink.create({
       httpUrl: ctx.config.questdb.httpUrl,
       logger: ctx.logger,
-      namespace: settings.namespace ?? ctx.config.namespace,
+      namespace,
     });
     ctx.onClose(() => sink.close());
+    return sink;
+  };
+  // The progress reports' own sink: their writes never share a flush with a batch's rows.
+  const progress =
+    ctx.config.progressIntervalMs > 0 && processors.length > 0
+      ? { sink: await sinkFor(), intervalMs: ctx.config.progressIntervalMs }
+      : null;
+  const running: RunningProcessor[] = [];
+  const failures: Promise<never>[] = [];
+  for (const processor of processors) {
+    // One sink per runner: each flushes exactly the rows of the batch it is about to commit.
+    const sink = await sinkFor();
     const runner = await ProcessorRunner.start({
       processor,
       kafka: ctx.kafka(),
@@ -63,12 +85,27 @@ export async function startPipeline(
       timerTickMs: ctx.config.timerTickMs,
       commitIntervalMs: ctx.config.commitIntervalMs,
       instanceId,
+      progress,
     });
     ctx.onClose(() => runner.close());
     running.push({ runner, sink });
+    failures.push(runner.failed);
+  }
+  if (settings.processors.includes(DEAD_LETTERS)) {
+    const recorder = await DeadLetterRecorder.start({
+      kafka: ctx.kafka(),
+      sink: await sinkFor(),
+      logger: ctx.logger,
+      topicPrefix: prefix,
+      sessionTimeoutMs: ctx.config.kafka.sessionTimeoutMs,
+    });
+    ctx.onClose(() => recorder.close());
+    failures.push(recorder.failed);
   }
   if (settings.heartbeat !== false) {
     await startHeartbeat(ctx, { kind: 'run', instance: instanceId, topicPrefix: prefix });
   }
-  return running;
+  const failed = Promise.race(failures);
+  failed.catch(() => undefined);
+  return Object.assign(running, { failed });
 }

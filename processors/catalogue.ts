@@ -1,5 +1,8 @@
 /**
- * Every processor `tradewatch run` can start, by name, with what each needs to be built.
+ * Every processor `tradewatch run` can start, by name, with what each needs to be built. One of them,
+ * `dead-letters`, is not a pure processor but the runtime's dead-letter recorder
+ * (runtime/dlq/dead-letter-recorder.ts): it reads the side outputs' headers, which no processor sees.
+ * It is named here so that `run --processors`, `status` and `offsets reset` treat it as the others.
  */
 import type { Processor } from './contract.ts';
 import { DEFAULT_BASELINE_FILE, createBaselineProcessor, loadBaselineOptions } from './baseline/index.ts';
@@ -19,7 +22,11 @@ import {
   loadRankingOptions,
 } from './ranking/index.ts';
 import { createHistoryProcessor } from './history/index.ts';
+import { createMetricPointsProcessor } from './metric-points/index.ts';
 import { DEFAULT_RULES_FILE, createRulesProcessor, loadRuleFiles } from './rules/index.ts';
+
+/** The dead-letter recorder's name among the processors (its consumer group `tradewatch.dead-letters`). */
+export const DEAD_LETTERS = 'dead-letters';
 
 export const PROCESSOR_NAMES = [
   'drawdown',
@@ -30,6 +37,8 @@ export const PROCESSOR_NAMES = [
   'ranking-rolling',
   'rules',
   'history',
+  'metric-points',
+  DEAD_LETTERS,
 ] as const;
 export type ProcessorName = (typeof PROCESSOR_NAMES)[number];
 
@@ -51,7 +60,10 @@ export interface ProcessorSettings {
 /** A processor of any input and state type, as the runtime runs it. */
 export type AnyProcessor = Processor<unknown, unknown>;
 
-/** Builds the named processors (validating their configuration files in full, up front). */
+/**
+ * Builds the named processors (validating their configuration files in full, up front); `dead-letters`
+ * is no processor and is skipped (the caller starts the recorder).
+ */
 export async function createProcessors(
   names: readonly ProcessorName[],
   settings: ProcessorSettings = {},
@@ -116,6 +128,11 @@ export async function createProcessors(
         break;
       case 'history':
         built.push(any(createHistoryProcessor()));
+        break;
+      case 'metric-points':
+        built.push(any(createMetricPointsProcessor()));
+        break;
+      case DEAD_LETTERS:
         break;
     }
   }

@@ -1,4 +1,5 @@
 export {
+  DEAD_LETTERS,
   PROCESSOR_NAMES,
   createProcessors,
   type AnyProcessor,

@@ -120,6 +120,11 @@ export const VARIABLES = {
     doc: 'How long a processor gathers the batches it handles into one commit (one transaction; each touched key’s state written once to its changelog) while it is behind; a batch that reaches its partition’s end commits at once. 0 (the default) commits every batch. Kafka Streams uses 100 under exactly-once.',
     shownDefault: '0',
   },
+  TW_PROGRESS_INTERVAL_MS: {
+    schema: z.coerce.number().int().nonnegative().default(15_000),
+    doc: 'How often each processor of `tradewatch run` writes its progress (committed offset, end, lag and last commit per input partition it owns) to the `processor_progress` table, off the commit path. 0: never.',
+    shownDefault: '15000',
+  },
   TW_TIMER_TICK_MS: {
     schema: positiveMs.default(1000),
     doc: 'How often a processor with wall-clock timers (freshness, ranking deadlines) looks for due timers.',
@@ -214,6 +219,8 @@ export interface Config {
   readonly commitIntervalMs: number;
   /** How often `tradewatch run` produces its heartbeat. */
   readonly heartbeatIntervalMs: number;
+  /** TW_PROGRESS_INTERVAL_MS: how often processors write their progress rows; 0: never. */
+  readonly progressIntervalMs: number;
   /** TW_NOTIFY_MAX_AGE_MS. */
   readonly notifyMaxAgeMs: number;
   readonly stack: StackConfig;
@@ -316,6 +323,7 @@ export function loadConfig(
     timerTickMs: v.TW_TIMER_TICK_MS,
     commitIntervalMs: v.TW_COMMIT_INTERVAL_MS,
     heartbeatIntervalMs: v.TW_HEARTBEAT_INTERVAL_MS,
+    progressIntervalMs: v.TW_PROGRESS_INTERVAL_MS,
     notifyMaxAgeMs: v.TW_NOTIFY_MAX_AGE_MS,
     stack: {
       dir: v.TW_STACK_DIR,

@@ -79,7 +79,7 @@ export function registerRunCommand(program: Command, context: (c: Command) => Cl
           ctx.signal.addEventListener('abort', () => resolve(), { once: true }),
         );
         // Runs until a signal, or until a runner can no longer make progress (then exit 1).
-        await Promise.race([stopped, ...running.map((r) => r.runner.failed)]);
+        await Promise.race([stopped, running.failed]);
         ctx.logger.info('stopping: finishing the batches in hand, flushing, committing');
       },
     );

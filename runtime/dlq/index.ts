@@ -10,3 +10,9 @@ export {
   type Replay,
 } from './dead-letter-log.ts';
 export { planReplay, replayDeadLetters, replayRecords, type ReplayPlan } from './replay.ts';
+export {
+  DEAD_LETTER_RECORDER,
+  DeadLetterRecorder,
+  deadLetterRow,
+  type DeadLetterRecorderOptions,
+} from './dead-letter-recorder.ts';

@@ -36,6 +36,7 @@ import { Committer } from './commit.ts';
 import { CommitUnits } from './commit-unit.ts';
 import { RunnerOutputs } from './outputs.ts';
 import { PartitionStores, storeId } from './partition-stores.ts';
+import { ProgressReporter } from './progress.ts';
 import { handleRecord } from './record-handler.ts';
 import { newCounters, type RunnerContext, type RunnerStats } from './runner-context.ts';
 import { compileRunnerOptions, type RunnerOptions } from './runner-options.ts';
@@ -59,6 +60,8 @@ export class ProcessorRunner<In, State> {
   /** Serializes batches and timer ticks: one transaction at a time on the one producer. */
   readonly #serial = new SerialQueue();
   #ticker: NodeJS.Timeout | undefined;
+  /** Progress reports, when asked for (RunnerOptions.progress): off the batches' path. */
+  #progress: ProgressReporter<In, State> | undefined;
 
   private constructor(options: RunnerOptions<In, State>) {
     const o = compileRunnerOptions(options);
@@ -122,6 +125,11 @@ export class ProcessorRunner<In, State> {
       await ensureChangelog(this.#admin, input, how);
     }
     await this.#parts.committer.start();
+    if (o.progress) {
+      // Before joining the group: it must hear of the first assignment.
+      this.#progress = new ProgressReporter(this.#ctx, o.progress);
+      this.#progress.start();
+    }
     this.#fenceProducer = await o.kafka.producer();
     this.#consumer = await o.kafka.consumer({
       groupId,
@@ -162,6 +170,7 @@ export class ProcessorRunner<In, State> {
     if (this.#ticker) clearInterval(this.#ticker);
     try {
       await closeInOrder(this.#ctx.log, [
+        ['stop the progress reports', this.#progress && (() => this.#progress!.close())],
         // While still in the group: what was handled is committed rather than read again by the next owner.
         [
           'commit the batches handled',
@@ -187,6 +196,7 @@ export class ProcessorRunner<In, State> {
     const mine = (input: RunnerInput) => assigned.find((a) => a.topic === input.physical)?.partitions ?? [];
     const { inputs, log, options } = this.#ctx;
     const { stores, catchUp } = this.#parts;
+    this.#progress?.assigned(assigned);
     const keep = new Set(inputs.flatMap((input) => mine(input).map((p) => storeId(input.physical, p))));
     this.#units.drop(keep);
     stores.retain(keep);

@@ -10,6 +10,7 @@ import type { KafkaClient } from '../kafka/index.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { SchemaRegistry } from '../../schemas/index.ts';
 import type { Processor, RowSink } from '../../processors/contract.ts';
+import type { ProgressOptions } from './progress.ts';
 
 /** Options of a {@link ProcessorRunner}. */
 export interface RunnerOptions<In, State> {
@@ -50,6 +51,12 @@ export interface RunnerOptions<In, State> {
    * nothing while behind and held back live outputs (see the README's Performance section).
    */
   readonly commitIntervalMs?: number;
+  /**
+   * Progress reports (`processor_progress` rows: committed offset, end, lag and last commit per owned
+   * input partition) every `intervalMs` to a sink of their own, off the batches' path (progress.ts).
+   * Default null: none.
+   */
+  readonly progress?: ProgressOptions | null;
 }
 
 /** The options with every default applied, frozen. */
@@ -65,6 +72,7 @@ export const RUNNER_DEFAULTS = Object.freeze({
   timerTickMs: 1000,
   replicationFactor: 1,
   commitIntervalMs: 0,
+  progress: null,
 });
 
 /** Applies the defaults and checks the processor's inputs and the values; throws TW_CONFIG_INVALID. */
@@ -93,6 +101,12 @@ export function compileRunnerOptions<In, State>(
   if (!(Number.isSafeInteger(compiled.commitIntervalMs) && compiled.commitIntervalMs >= 0)) {
     problems.push(
       `commitIntervalMs must be 0 or a positive integer of milliseconds; got ${String(compiled.commitIntervalMs)}`,
+    );
+  }
+  const progressMs = compiled.progress?.intervalMs;
+  if (progressMs !== undefined && !(Number.isSafeInteger(progressMs) && progressMs > 0)) {
+    problems.push(
+      `progress.intervalMs must be a positive integer of milliseconds; got ${String(progressMs)}`,
     );
   }
   if (!(Number.isSafeInteger(compiled.replicationFactor) && compiled.replicationFactor > 0)) {

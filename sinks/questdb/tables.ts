@@ -12,6 +12,7 @@
  *   every other column is given in `SinkRow.columns`.
  */
 import { HISTORY_TABLES } from './history-tables.ts';
+import { TELEMETRY_TABLES } from './telemetry-tables.ts';
 
 /** The column types a table may declare (besides the designated timestamp). */
 export const COLUMN_TYPES = ['SYMBOL', 'DOUBLE', 'LONG', 'INT', 'BOOLEAN', 'VARCHAR', 'TIMESTAMP'] as const;
@@ -363,6 +364,8 @@ export const TABLES: readonly TableDefinition[] = [
   },
   // history tables, point in time (processors/history; read by backtest/history.ts)
   ...HISTORY_TABLES,
+  // the pipeline's own telemetry (dead letters, processors' progress)
+  ...TELEMETRY_TABLES,
 ];
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;

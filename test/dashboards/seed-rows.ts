@@ -3,12 +3,16 @@
  * processors `tradewatch run` runs, wired as live: drawdown → rules, baseline reading its PnL points
  * back, freshness with its timers, the three precision@K stages → rules) over one scripted day,
  * 2026-01-05, plus the scheduler's rows: `job_runs` from its run events (scheduler/run-events.ts) and
- * the templates' tables, written as the templates write them; and the history processor's rows of the
- * demo's paper strategy over the day (seed.ts backtests them, for the Backtests dashboard).
+ * the templates' tables, written as the templates write them; the history processor's rows of the
+ * demo's paper strategy over the day (seed.ts backtests them, for the Backtests dashboard); and the
+ * metric-points processor's rows of the drawdown points and of the connectors' data-quality points,
+ * named and labelled as connectors/run/connector-runner.ts publishes them. seed.ts adds the
+ * telemetry a live runner writes (dead letters, late records, progress).
  */
 import { demoHistory } from '../../cli/commands/demo-history.ts';
 import { createDrawdownProcessor } from '../../processors/drawdown/index.ts';
 import { createHistoryProcessor } from '../../processors/history/index.ts';
+import { createMetricPointsProcessor } from '../../processors/metric-points/index.ts';
 import {
   createBaselineProcessor,
   loadBaselineOptions,
@@ -174,7 +178,11 @@ export async function seedRows(suffix: string): Promise<SeedRows> {
 
   // Portfolios: drawdown → rules.
   const portfolios = [`alpha-pf-${suffix}`, `gamma-pf-${suffix}`];
-  const drawdown = new VirtualRunner([createDrawdownProcessor(), createRulesProcessor(rules)]);
+  const drawdown = new VirtualRunner([
+    createDrawdownProcessor(),
+    createRulesProcessor(rules),
+    createMetricPointsProcessor(),
+  ]);
   drawdown.feedAll('portfolio.marks', crashAndRecovery(portfolios[0]!, 'prod', PATH_START));
   drawdown.feedAll('portfolio.marks', crashAndStay(portfolios[1]!, 'paper', PATH_START));
   rows.push(...drawdown.rows());
@@ -206,7 +214,49 @@ export async function seedRows(suffix: string): Promise<SeedRows> {
   for (const m of demoHistory(SEED_HISTORY.end, SEED_HISTORY.cycles, SEED_HISTORY.env))
     history.push(m.topic, m.value, { key: m.key, timestamp: m.timestamp });
   rows.push(...history.rows());
+
+  // The connectors' data-quality points, through the metric-points processor into `metrics`.
+  const points = new VirtualRunner(createMetricPointsProcessor());
+  for (const metric of connectorMetrics(suffix)) points.push('metrics', metric, { timestamp: metric.ts });
+  rows.push(...points.rows());
   return { rows, strategies: strategies.map((s) => s.name), portfolios };
+}
+
+/** Four runs of two connectors over the day, their points as the connector runner publishes them. */
+function connectorMetrics(suffix: string): Metric[] {
+  const points: Metric[] = [];
+  for (const [c, connector] of [`github-${suffix}`, `coinmetrics-${suffix}`].entries()) {
+    const labels = { connector, env: 'prod' };
+    for (let run = 0; run < 4; run++) {
+      const ts = DAY0 + (2 + 6 * run) * HOUR + c * MINUTE;
+      const drift = c === 0 && run === 2 ? 2 : 0;
+      points.push({
+        name: 'schema_drift',
+        labels: {
+          ...labels,
+          endpoint: c === 0 ? 'repos/commits' : 'timeseries/asset-metrics',
+          fields: drift ? 'author.login,stats' : '',
+        },
+        value: drift,
+        ts,
+      });
+      const broken = run === 1 ? 3 + c : 0;
+      const check = { ...labels, signal: c === 0 ? 'commits_week' : 'sply_cur', check: 'not_null' };
+      points.push({ name: 'expectation_violations', labels: check, value: broken, ts });
+      points.push({ name: 'expectation_failed', labels: check, value: broken > 3 ? 1 : 0, ts });
+      points.push({ name: 'connector_rows', labels, value: 40 + run, ts });
+      points.push({ name: 'connector_requests', labels, value: 5, ts });
+      points.push({
+        name: 'connector_quarantined_payloads',
+        labels,
+        value: run === 3 && c === 1 ? 1 : 0,
+        ts,
+      });
+      if (run > 0) points.push({ name: 'connector_volume_zscore', labels, value: 0.5 * run - c, ts });
+      points.push({ name: 'connector_data_age_ms', labels, value: (20 + 5 * run) * MINUTE * (c + 1), ts });
+    }
+  }
+  return points;
 }
 
 function schedulerRows(

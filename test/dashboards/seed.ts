@@ -1,6 +1,8 @@
 /**
  * Writes the seed rows (seed-rows.ts) through the QuestDB sink into a namespace of their own
- * (`dash<random>__<table>`), waits until QuestDB shows them, backtests the history among them with
+ * (`dash<random>__<table>`), waits until QuestDB shows them, has a live drawdown runner and the
+ * dead-letter recorder write their telemetry there (test/helpers/telemetry.ts: a dead letter, a late
+ * record, progress reports, at 20:00 of the seeded day), backtests the history among them with
  * `backtest run`'s code (its results in the namespace's `backtest_*` tables), and drops the tables when
  * the test ends.
  */
@@ -15,7 +17,8 @@ import { namespace, type Namespace } from '../../core/namespace.ts';
 import { silentLogger } from '../../core/logger.ts';
 import type { SinkRow } from '../../processors/contract.ts';
 import { BACKTEST_TABLES, QuestDbSink, TABLES } from '../../sinks/questdb/index.ts';
-import { SEED_HISTORY, seedRows, type SeedRows } from './seed-rows.ts';
+import { makeTelemetry } from '../helpers/telemetry.ts';
+import { DAY0, SEED_HISTORY, seedRows, type SeedRows } from './seed-rows.ts';
 
 export interface Seeded extends SeedRows {
   readonly ns: Namespace;
@@ -56,6 +59,8 @@ export async function seedNamespace(httpUrl: string): Promise<{
     await sink.flush();
     // Dedup may fold repeated (ts, keys): wait for at least one row and the WAL fully applied.
     for (const table of counts.keys()) await sink.waitForRows(ns.table(table), undefined, 1);
+    // The telemetry of a live runner and the dead-letter recorder, on the test Kafka.
+    await makeTelemetry(httpUrl, ns, DAY0 + 20 * 3_600_000);
     // Backtest results, by the code `backtest run` runs, over the seeded history.
     const config = demoBacktestConfig(SEED_HISTORY.end, SEED_HISTORY.cycles, SEED_HISTORY.env);
     const { result } = await runBacktestHere(config, {
