@@ -25,6 +25,8 @@ import {
   DEFAULT_DRAWDOWN_OPTIONS,
   type DrawdownState,
 } from '../processors/drawdown/index.ts';
+import { retainedCount, settledCount } from '../processors/drawdown/env-window.ts';
+import { isLegacyEnvWindow } from '../processors/drawdown/legacy-state.ts';
 import { inMemorySource, isRejection, type ProcessContext } from '../processors/contract.ts';
 import { encodeState } from '../runtime/processor/index.ts';
 import { systemClock } from '../core/clock.ts';
@@ -85,13 +87,27 @@ const withStates = heapUsed();
 let encodedBytes = 0;
 let encodedMax = 0;
 let jsonBytes = 0;
+let retained = 0;
+let steps = 0;
 for (const state of states.values()) {
+  for (const env of Object.values(state.envs)) {
+    if (isLegacyEnvWindow(env)) continue;
+    retained += retainedCount(env);
+    steps += settledCount(env);
+  }
   const n = encodeState(state).length;
   encodedBytes += n;
   encodedMax = Math.max(encodedMax, n);
   jsonBytes += JSON.stringify(state).length;
 }
+// The same states as a restore from the changelog builds them (arrays of their exact length).
+let restored: DrawdownState[] | undefined = [...states.values()].map(
+  (state) => JSON.parse(JSON.stringify(state)) as DrawdownState,
+);
 states = undefined;
+const withRestored = heapUsed();
+progress(`${num(restored.length)} states restored from their JSON`);
+restored = undefined;
 const withoutStates = heapUsed();
 
 // Every key got one mark every SPACING_MS: the window (newest − windowMs, newest] holds this many.
@@ -106,8 +122,15 @@ const result = {
   windowMarksPerKey: windowMarks,
   processMicrosPerMark: round((processMs * 1000) / (portfolios * marksPerKey), 3),
   heapBytesPerKey: Math.round(heapPerKey),
+  /** The states alone, as restored (JSON.parse: no spare array capacity, no Map entry or key). */
+  restoredHeapBytesPerKey: Math.round((withRestored - withoutStates) / portfolios),
   windowContentsBytesPerKey: windowMarks * 16,
   heapBeyondWindowBytesPerKey: Math.round(heapPerKey - windowMarks * 16),
+  /** Marks kept as they are (the grace period's) and settled steps, per key (mean). */
+  retainedMarksPerKey: round(retained / portfolios, 1),
+  settledStepsPerKey: round(steps / portfolios, 1),
+  /** Heap per key beyond the 16 bytes of each mark the state keeps as it is. */
+  heapBeyondRetainedMarksBytesPerKey: Math.round(heapPerKey - (retained / portfolios) * 16),
   encodedBytesPerKey: { mean: Math.round(encodedBytes / portfolios), max: encodedMax },
   jsonBytesPerKey: Math.round(jsonBytes / portfolios),
   peerEncodedBytesPerKey: 320,
