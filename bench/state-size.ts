@@ -28,7 +28,7 @@ import {
 import { retainedCount, settledCount } from '../processors/drawdown/env-window.ts';
 import { isLegacyEnvWindow } from '../processors/drawdown/legacy-state.ts';
 import { inMemorySource, isRejection, type ProcessContext } from '../processors/contract.ts';
-import { encodeState } from '../runtime/processor/index.ts';
+import { decodeState, encodeState } from '../runtime/processor/index.ts';
 import { systemClock } from '../core/clock.ts';
 import { silentLogger } from '../core/logger.ts';
 import { markHistory, portfolioNames } from './marks.ts';
@@ -66,8 +66,10 @@ progress(
 );
 
 const before = heapUsed();
-let states: Map<string, DrawdownState> | undefined = new Map();
-const newest = new Map<string, number>();
+// What the heap holds between measurements (dropped by deleting the member).
+const held: { states?: Map<string, DrawdownState>; restored?: DrawdownState[] } = {};
+const states = new Map<string, DrawdownState>();
+held.states = states;
 const start = performance.now();
 for (const mark of markHistory({
   marks: portfolios * marksPerKey,
@@ -79,7 +81,6 @@ for (const mark of markHistory({
   const next = processor.process(mark, state, context);
   if (isRejection(next)) throw new Error(`bench/state-size: a bench mark was rejected: ${next.reject}`);
   states.set(mark.portfolio, next);
-  newest.set(mark.portfolio, mark.ts);
 }
 const processMs = performance.now() - start;
 const withStates = heapUsed();
@@ -100,14 +101,14 @@ for (const state of states.values()) {
   encodedMax = Math.max(encodedMax, n);
   jsonBytes += JSON.stringify(state).length;
 }
-// The same states as a restore from the changelog builds them (arrays of their exact length).
-let restored: DrawdownState[] | undefined = [...states.values()].map(
-  (state) => JSON.parse(JSON.stringify(state)) as DrawdownState,
-);
-states = undefined;
-const withRestored = heapUsed();
-progress(`${num(restored.length)} states restored from their JSON`);
-restored = undefined;
+// The same states as a restore from the changelog builds them (decoded from their encoding).
+const beforeRestore = heapUsed();
+held.restored = [...states.values()].map((state) => decodeState(encodeState(state)) as DrawdownState);
+const restoredPerKey = (heapUsed() - beforeRestore) / portfolios;
+progress(`${num(held.restored.length)} states restored from their changelog encoding`);
+delete held.restored;
+states.clear();
+delete held.states;
 const withoutStates = heapUsed();
 
 // Every key got one mark every SPACING_MS: the window (newest − windowMs, newest] holds this many.
@@ -122,8 +123,8 @@ const result = {
   windowMarksPerKey: windowMarks,
   processMicrosPerMark: round((processMs * 1000) / (portfolios * marksPerKey), 3),
   heapBytesPerKey: Math.round(heapPerKey),
-  /** The states alone, as restored (JSON.parse: no spare array capacity, no Map entry or key). */
-  restoredHeapBytesPerKey: Math.round((withRestored - withoutStates) / portfolios),
+  /** The states alone, as a restore from the changelog builds them (no Map entry or key). */
+  restoredHeapBytesPerKey: Math.round(restoredPerKey),
   windowContentsBytesPerKey: windowMarks * 16,
   heapBeyondWindowBytesPerKey: Math.round(heapPerKey - windowMarks * 16),
   /** Marks kept as they are (the grace period's) and settled steps, per key (mean). */

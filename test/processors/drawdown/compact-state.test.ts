@@ -116,7 +116,7 @@ function compare(o: WalkOptions & { restartEvery: number }): {
   const stream = randomWalks(o);
   const options = { windowMs: o.windowMs, graceMs: o.graceMs };
   const compact = new StreamRunner(createDrawdownProcessor(options));
-  const legacy = new StreamRunner(createLegacyDrawdownProcessor(options) as never);
+  const legacy = new StreamRunner(createLegacyDrawdownProcessor(options));
   let hints = 0;
   let hintsDropped = 0;
   let accepted = 0;
@@ -187,7 +187,7 @@ describe('the compact drawdown state against the processor it replaced', () => {
       mark(t0 + 10 * MINUTE - 1, 95), // late by 1 ms
     ];
     const compact = new StreamRunner(createDrawdownProcessor(options)).run(stream);
-    const legacy = new StreamRunner(createLegacyDrawdownProcessor(options) as never).run(stream);
+    const legacy = new StreamRunner(createLegacyDrawdownProcessor(options)).run(stream);
     compact.forEach((result, i) => expectSame(result, legacy[i]!, `#${i}`));
     expect(isRejection(compact[7]!)).toBe(true);
     const row = (compact[5] as { outputs: Output[] }).outputs.find(
@@ -220,11 +220,11 @@ describe('a state written by the previous version', () => {
     const o = { seed: 21, count: 3000, windowMs: HOUR, graceMs: 5 * MINUTE, spacingMs: 10_000, tick: 0.01 };
     const stream = randomWalks(o);
     const options = { windowMs: o.windowMs, graceMs: o.graceMs };
-    const legacy = new StreamRunner(createLegacyDrawdownProcessor(options) as never);
+    const legacy = new StreamRunner(createLegacyDrawdownProcessor(options));
     const expected = legacy.run(stream);
     for (const cut of [1, 50, 777, 2999]) {
       for (const format of ['binary', 'json'] as const) {
-        const before = new StreamRunner(createLegacyDrawdownProcessor(options) as never);
+        const before = new StreamRunner(createLegacyDrawdownProcessor(options));
         before.run(stream.slice(0, cut));
         const after = new StreamRunner(createDrawdownProcessor(options));
         for (const [key, state] of before.states) {
@@ -240,7 +240,7 @@ describe('a state written by the previous version', () => {
 
   it('converts an environment at its next mark and leaves the state as it was on a rejection', () => {
     const options = { windowMs: HOUR, graceMs: 5 * MINUTE };
-    const legacy = new StreamRunner(createLegacyDrawdownProcessor(options) as never);
+    const legacy = new StreamRunner(createLegacyDrawdownProcessor(options));
     const t0 = Date.UTC(2024, 0, 15, 10);
     legacy.run([
       { portfolio: 'p', env: 'prod', ts: t0, equity: 100, cash: null },
