@@ -8,7 +8,7 @@ import {
   settleMark,
   type SettledMarks,
 } from './settled-marks.ts';
-import { sameUtcDay } from './utc-day.ts';
+import { sameUtcDay, utcDayStart } from './utc-day.ts';
 
 /**
  * The drawdown state of one (portfolio, env), compact: what the figures of every mark that can still be
@@ -154,17 +154,22 @@ function settleOlderThan(state: EnvWindowState, limit: number, options: Compiled
 
 /**
  * The figures of the grace-period mark at `index` against the marks with ts <= its ts: the settled
- * summary of its window, then the grace period's marks in ts order (their daily prefix folded from `day`).
+ * summary of its window and the day prefix of the newest settled mark (if of the same day), then the
+ * grace period's marks in ts order, each a fold from 0 as a scan from the window's or the day's start
+ * would (a first value v gives peak v and drawdown 1 − v / v = 0).
  */
 function figuresAt(state: EnvWindowState, index: number, options: CompiledDrawdownOptions): DrawdownFigures {
   const { ts, equity, day } = state;
-  const windowStart = (ts[index] as number) - options.windowMs; // the window is (windowStart, ts]
+  const markTs = ts[index] as number;
+  const windowStart = markTs - options.windowMs; // the window is (windowStart, markTs]
+  const dayStart = utcDayStart(markTs); // the day is [dayStart, markTs]
   const settled = settledSummaryAfter(state.settled, windowStart);
   let peakWindow = settled?.max ?? 0;
   let maxDrawdownWindow = settled?.maxDrawdown ?? 0;
-  let dayTs = day.length === 0 ? undefined : (day[0] as number);
-  let peakDaily = day[1] ?? 0;
-  let maxDrawdownDaily = day[2] ?? 0;
+  // The newest settled mark's daily prefix, if it is of the mark's day (it is older than the mark).
+  const sameDay = day.length !== 0 && (day[0] as number) >= dayStart;
+  let peakDaily = sameDay ? (day[1] as number) : 0;
+  let maxDrawdownDaily = sameDay ? (day[2] as number) : 0;
   for (let i = 0; i <= index; i += 1) {
     const t = ts[i] as number;
     const value = equity[i] as number;
@@ -173,14 +178,11 @@ function figuresAt(state: EnvWindowState, index: number, options: CompiledDrawdo
       const drawdown = 1 - value / peakWindow;
       if (drawdown > maxDrawdownWindow) maxDrawdownWindow = drawdown;
     }
-    if (dayTs === undefined || !sameUtcDay(dayTs, t)) {
-      peakDaily = value;
-      maxDrawdownDaily = 0;
-    } else {
-      peakDaily = Math.max(peakDaily, value);
-      maxDrawdownDaily = Math.max(maxDrawdownDaily, 1 - value / peakDaily);
+    if (t >= dayStart) {
+      if (value > peakDaily) peakDaily = value;
+      const drawdown = 1 - value / peakDaily;
+      if (drawdown > maxDrawdownDaily) maxDrawdownDaily = drawdown;
     }
-    dayTs = t;
   }
   const value = equity[index] as number;
   return {
