@@ -2,6 +2,7 @@ import type { Processor } from '../contract.ts';
 import type { PortfolioMark } from '../../schemas/index.ts';
 import { emptyEnvWindow, observeMark } from './env-window.ts';
 import { LATE_REJECTION_PREFIX } from './late.ts';
+import { fromLegacyEnvWindow, isLegacyEnvWindow } from './legacy-state.ts';
 import { compileDrawdownOptions, type DrawdownOptions } from './options.ts';
 import { emitDrawdownOutputs } from './outputs.ts';
 import type { DrawdownState } from './types.ts';
@@ -35,7 +36,15 @@ export function createDrawdownProcessor(
     process(mark, state, context) {
       const invalid = validateMark(mark);
       if (invalid !== undefined) return invalid;
-      const envState = state.envs[mark.env] ?? emptyEnvWindow();
+      const restored = state.envs[mark.env];
+      // A state written by an earlier version is converted at the environment's next mark (a copy:
+      // a rejected mark leaves the state as it was).
+      const envState =
+        restored === undefined
+          ? emptyEnvWindow()
+          : isLegacyEnvWindow(restored)
+            ? fromLegacyEnvWindow(restored, compiled)
+            : restored;
       const observation = observeMark(envState, mark.ts, mark.equity, compiled);
       if (observation.kind === 'late') {
         return {

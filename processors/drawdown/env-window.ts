@@ -1,51 +1,40 @@
 import type { CompiledDrawdownOptions } from './options.ts';
 import {
-  emptySlidingMaxDrawdown,
-  expireSlidingMaxDrawdown,
-  pushSlidingMaxDrawdown,
-  slidingMaxDrawdownSummary,
-  type SlidingMaxDrawdown,
-} from './sliding-max-drawdown.ts';
-import {
-  emptyTrailingMax,
-  expireTrailingMax,
-  pushTrailingMax,
-  trailingMaxValue,
-  type TrailingMax,
-} from './trailing-max.ts';
-import { sameUtcDay } from './utc-day.ts';
+  emptySettledMarks,
+  expireSettledMarks,
+  isSettledStep,
+  settledStepCount,
+  settledSummaryAfter,
+  settleMark,
+  type SettledMarks,
+} from './settled-marks.ts';
+import { sameUtcDay, utcDayStart } from './utc-day.ts';
 
 /**
- * The drawdown state of one (portfolio, env): the marks it may still need and the trailing-window
- * aggregates of the current window.
+ * The drawdown state of one (portfolio, env), compact: what the figures of every mark that can still be
+ * accepted need, and no more.
  *
- * - `marks` keeps every mark in `(newest − windowMs − graceMs, newest]`, sorted by ts, one per ts, each
- *   with its daily prefix (peak and max drawdown since 00:00 UTC, itself included). That is enough to
- *   compute the figures of any mark that can still arrive (one within the grace period sees the marks in
- *   `(ts − windowMs, ts]`) and to fold it in.
- * - `peak` (monotonic deque) and `maxDrawdown` (two-stack aggregation) cover `(newest − windowMs, newest]`
- *   and give the trailing figures of an in-order mark in amortized O(1).
- * - A mark within the grace period but older than the newest (or a restatement of a mark's equity)
- *   is inserted in `marks`, the daily prefixes after it are recomputed (only marks within the grace
- *   period follow it) and the two window aggregates are rebuilt from `marks`: O(marks in the window),
- *   acceptable because late marks are rare. Its own figures are computed by a scan of the marks with
- *   ts <= its ts, which gives bit-for-bit the values the aggregates would have given.
+ * - `ts`/`equity`: the marks of the grace period, `[newest − graceMs, newest]`, ts ascending, one per
+ *   ts. A mark can still arrive among them (out of order) or restate one of them, so they are kept as
+ *   they are. Their daily figures are folded from `day` when needed.
+ * - `day`: the daily prefix of the newest mark older than those (settled): `[ts, peak since 00:00 UTC,
+ *   max drawdown since 00:00 UTC]`, each including that mark; empty before the first settled mark.
+ * - `settled`: of the settled marks a window that can still come may reach (ts > newest − graceMs −
+ *   windowMs), only the steps of their maximum and max drawdown (`settled-marks.ts`).
+ *
+ * A mark's figures: the settled summary of its window's span, then a scan of the grace period's marks up
+ * to its own (O(marks in the grace period)); a mark in order settles the marks that left the grace
+ * period (O(steps) each). Every figure is bit-for-bit what a scan of all the marks in ts order gives.
  */
 export interface EnvWindowState {
-  /** Retained marks from index `head`, ts ascending and unique. */
-  marks: RetainedMark[];
-  /** Index of the oldest retained mark; earlier entries are dropped (compacted once an eighth is dead). */
-  head: number;
-  /** The newest mark dropped from `marks`: its daily prefix continues into the retained marks. */
-  dropped: RetainedMark | null;
-  /** Trailing maximum of the equity over the window of the newest mark. */
-  peak: TrailingMax;
-  /** Trailing max drawdown of the equity over the window of the newest mark. */
-  maxDrawdown: SlidingMaxDrawdown;
+  /** ts of the marks of the grace period, ascending and unique; never empty once created. */
+  ts: number[];
+  /** Their equities. */
+  equity: number[];
+  /** `[ts, dayPeak, dayMaxDrawdown]` of the newest settled mark, or empty. */
+  day: number[];
+  settled: SettledMarks;
 }
-
-/** `[ts, equity, peak since 00:00 UTC, max drawdown since 00:00 UTC]`, the daily figures including this mark. */
-export type RetainedMark = [ts: number, equity: number, dayPeak: number, dayMaxDrawdown: number];
 
 /** The figures of one mark, as fractions of equity (0.05 = 5%) and equities in the portfolio's currency. */
 export interface DrawdownFigures {
@@ -72,19 +61,13 @@ export type Observation =
       readonly kind: 'late';
       readonly newestTs: number;
       readonly lateByMs: number;
-      /** Whether a retained mark has the same ts and equity (a replay of a mark already folded in). */
+      /** Whether the state still knows a mark with the same ts and equity (a replay of one folded in). */
       readonly duplicate: boolean;
     };
 
 /** The state of an (portfolio, env) before its first mark. */
 export function emptyEnvWindow(): EnvWindowState {
-  return {
-    marks: [],
-    head: 0,
-    dropped: null,
-    peak: emptyTrailingMax(),
-    maxDrawdown: emptySlidingMaxDrawdown(),
-  };
+  return { ts: [], equity: [], day: [], settled: emptySettledMarks() };
 }
 
 /**
@@ -97,144 +80,129 @@ export function observeMark(
   equity: number,
   options: CompiledDrawdownOptions,
 ): Observation {
-  const last = state.marks[state.marks.length - 1];
-  if (last === undefined || ts > last[0]) {
-    return { kind: 'accepted', figures: append(state, ts, equity, options), duplicate: false };
+  const newest = newestTs(state);
+  if (newest === undefined || ts > newest) {
+    state.ts.push(ts);
+    state.equity.push(equity);
+    settleOlderThan(state, ts - options.graceMs, options);
+    return { kind: 'accepted', figures: figuresAt(state, state.ts.length - 1, options), duplicate: false };
   }
-  const newestTs = last[0];
-  const index = lowerBound(state, ts);
-  const same = state.marks[index];
-  const duplicate = same !== undefined && same[0] === ts && same[1] === equity;
-  const lateByMs = newestTs - ts;
-  if (lateByMs > options.graceMs) return { kind: 'late', newestTs, lateByMs, duplicate };
+  const lateByMs = newest - ts;
+  if (lateByMs > options.graceMs) {
+    // Older than every mark of the grace period: only a settled step can be the same mark.
+    return { kind: 'late', newestTs: newest, lateByMs, duplicate: isSettledStep(state.settled, ts, equity) };
+  }
+  const index = lowerBound(state.ts, ts);
+  const same = state.ts[index] === ts;
+  const duplicate = same && state.equity[index] === equity;
   if (!duplicate) {
     // A restatement (same ts, new equity) replaces the mark, like the sink's upsert on (portfolio, env, ts).
-    if (same !== undefined && same[0] === ts) state.marks[index] = [ts, equity, 0, 0];
-    else state.marks.splice(index, 0, [ts, equity, 0, 0]);
-    recomputeDailyFrom(state, index);
-    if (ts > newestTs - options.windowMs) rebuildWindow(state, newestTs, options);
+    if (same) state.equity[index] = equity;
+    else {
+      state.ts.splice(index, 0, ts);
+      state.equity.splice(index, 0, equity);
+    }
   }
   return { kind: 'accepted', figures: figuresAt(state, index, options), duplicate };
 }
 
 /** The newest mark's ts, or undefined before the first mark. */
 export function newestTs(state: EnvWindowState): number | undefined {
-  return state.marks[state.marks.length - 1]?.[0];
+  return state.ts[state.ts.length - 1];
 }
 
-/** How many marks the state retains. */
+/** How many marks the state keeps as they are (those of the grace period). */
 export function retainedCount(state: EnvWindowState): number {
-  return state.marks.length - state.head;
+  return state.ts.length;
 }
 
-/** The in-order path: amortized O(1). */
-function append(
-  state: EnvWindowState,
-  ts: number,
-  equity: number,
-  options: CompiledDrawdownOptions,
-): DrawdownFigures {
-  const mark: RetainedMark = [ts, equity, 0, 0];
-  setDailyPrefix(mark, state.marks[state.marks.length - 1] ?? state.dropped);
-  state.marks.push(mark);
-
-  const cutoff = ts - options.windowMs;
-  pushTrailingMax(state.peak, ts, equity);
-  expireTrailingMax(state.peak, cutoff);
-  pushSlidingMaxDrawdown(state.maxDrawdown, ts, equity);
-  expireSlidingMaxDrawdown(state.maxDrawdown, cutoff);
-  dropOlderThan(state, cutoff - options.graceMs);
-
-  // Both aggregates hold at least this mark.
-  const peakWindow = trailingMaxValue(state.peak) as number;
-  const maxDrawdownWindow = (slidingMaxDrawdownSummary(state.maxDrawdown) as { maxDrawdown: number })
-    .maxDrawdown;
-  return figures(mark, peakWindow, maxDrawdownWindow);
+/** How many settled steps the state keeps. */
+export function settledCount(state: EnvWindowState): number {
+  return settledStepCount(state.settled);
 }
 
-/** The figures of the retained mark at `index` against the marks with ts <= its ts, by a scan. */
+/**
+ * Settles the marks with ts < `limit` (they left the grace period: none can arrive before them any more)
+ * and forgets the settled steps no window that can still come reaches.
+ */
+function settleOlderThan(state: EnvWindowState, limit: number, options: CompiledDrawdownOptions): void {
+  const { ts, equity, day } = state;
+  let n = 0;
+  while (n < ts.length && (ts[n] as number) < limit) {
+    const t = ts[n] as number;
+    const value = equity[n] as number;
+    let peak = value;
+    let maxDrawdown = 0;
+    if (day.length !== 0 && sameUtcDay(day[0] as number, t)) {
+      peak = Math.max(day[1] as number, value);
+      maxDrawdown = Math.max(day[2] as number, 1 - value / peak);
+    }
+    day[0] = t;
+    day[1] = peak;
+    day[2] = maxDrawdown;
+    settleMark(state.settled, t, value);
+    n += 1;
+  }
+  if (n > 0) {
+    ts.splice(0, n);
+    equity.splice(0, n);
+  }
+  // A mark can still arrive at `limit` (exactly graceMs behind the newest); its window starts after
+  // `limit − windowMs`.
+  expireSettledMarks(state.settled, limit - options.windowMs);
+}
+
+/**
+ * The figures of the grace-period mark at `index` against the marks with ts <= its ts: the settled
+ * summary of its window and the day prefix of the newest settled mark (if of the same day), then the
+ * grace period's marks in ts order, each a fold from 0 as a scan from the window's or the day's start
+ * would (a first value v gives peak v and drawdown 1 − v / v = 0).
+ */
 function figuresAt(state: EnvWindowState, index: number, options: CompiledDrawdownOptions): DrawdownFigures {
-  const mark = state.marks[index] as RetainedMark;
-  const [ts] = mark;
-  let peakWindow = 0;
-  let maxDrawdownWindow = 0;
-  for (let i = lowerBound(state, ts - options.windowMs + 1); i <= index; i += 1) {
-    const value = (state.marks[i] as RetainedMark)[1];
-    if (value > peakWindow) peakWindow = value;
-    const drawdown = 1 - value / peakWindow;
-    if (drawdown > maxDrawdownWindow) maxDrawdownWindow = drawdown;
+  const { ts, equity, day } = state;
+  const markTs = ts[index] as number;
+  const windowStart = markTs - options.windowMs; // the window is (windowStart, markTs]
+  const dayStart = utcDayStart(markTs); // the day is [dayStart, markTs]
+  const settled = settledSummaryAfter(state.settled, windowStart);
+  let peakWindow = settled?.max ?? 0;
+  let maxDrawdownWindow = settled?.maxDrawdown ?? 0;
+  // The newest settled mark's daily prefix, if it is of the mark's day (it is older than the mark).
+  const sameDay = day.length !== 0 && (day[0] as number) >= dayStart;
+  let peakDaily = sameDay ? (day[1] as number) : 0;
+  let maxDrawdownDaily = sameDay ? (day[2] as number) : 0;
+  for (let i = 0; i <= index; i += 1) {
+    const t = ts[i] as number;
+    const value = equity[i] as number;
+    if (t > windowStart) {
+      if (value > peakWindow) peakWindow = value;
+      const drawdown = 1 - value / peakWindow;
+      if (drawdown > maxDrawdownWindow) maxDrawdownWindow = drawdown;
+    }
+    if (t >= dayStart) {
+      if (value > peakDaily) peakDaily = value;
+      const drawdown = 1 - value / peakDaily;
+      if (drawdown > maxDrawdownDaily) maxDrawdownDaily = drawdown;
+    }
   }
-  return figures(mark, peakWindow, maxDrawdownWindow);
+  const value = equity[index] as number;
+  return {
+    peakWindow,
+    drawdownWindow: 1 - value / peakWindow,
+    maxDrawdownWindow,
+    peakDaily,
+    drawdownDaily: 1 - value / peakDaily,
+    maxDrawdownDaily,
+  };
 }
 
-/** Sets a mark's daily prefix from the mark before it (retained or dropped), if on the same UTC day. */
-function setDailyPrefix(mark: RetainedMark, previous: RetainedMark | null): void {
-  const equity = mark[1];
-  if (previous === null || !sameUtcDay(previous[0], mark[0])) {
-    mark[2] = equity;
-    mark[3] = 0;
-    return;
-  }
-  const peak = Math.max(previous[2], equity);
-  mark[2] = peak;
-  mark[3] = Math.max(previous[3], 1 - equity / peak);
-}
-
-function recomputeDailyFrom(state: EnvWindowState, index: number): void {
-  for (let i = index; i < state.marks.length; i += 1) {
-    const previous = i > state.head ? (state.marks[i - 1] as RetainedMark) : state.dropped;
-    setDailyPrefix(state.marks[i] as RetainedMark, previous);
-  }
-}
-
-/** Rebuilds both window aggregates from the retained marks in `(newestTs − windowMs, newestTs]`. */
-function rebuildWindow(state: EnvWindowState, newest: number, options: CompiledDrawdownOptions): void {
-  state.peak = emptyTrailingMax();
-  state.maxDrawdown = emptySlidingMaxDrawdown();
-  for (let i = lowerBound(state, newest - options.windowMs + 1); i < state.marks.length; i += 1) {
-    const [ts, equity] = state.marks[i] as RetainedMark;
-    pushTrailingMax(state.peak, ts, equity);
-    pushSlidingMaxDrawdown(state.maxDrawdown, ts, equity);
-  }
-}
-
-/** Drops the marks with ts <= cutoff, keeping the last one dropped for its daily prefix. */
-function dropOlderThan(state: EnvWindowState, cutoff: number): void {
-  const { marks } = state;
-  let head = state.head;
-  while (head < marks.length - 1 && (marks[head] as RetainedMark)[0] <= cutoff) {
-    state.dropped = marks[head] as RetainedMark;
-    head += 1;
-  }
-  // Compacting once an eighth is dead keeps the serialized state small at O(1) amortized cost.
-  if (head > 0 && (head === marks.length || (head >= 16 && head * 8 >= marks.length))) {
-    marks.splice(0, head);
-    head = 0;
-  }
-  state.head = head;
-}
-
-/** Index of the first retained mark with ts >= `ts` (marks.length if none). */
-function lowerBound(state: EnvWindowState, ts: number): number {
-  let low = state.head;
-  let high = state.marks.length;
+/** Index of the first ts >= `ts` (ts.length if none). */
+function lowerBound(sorted: readonly number[], ts: number): number {
+  let low = 0;
+  let high = sorted.length;
   while (low < high) {
     const mid = (low + high) >>> 1;
-    if ((state.marks[mid] as RetainedMark)[0] < ts) low = mid + 1;
+    if ((sorted[mid] as number) < ts) low = mid + 1;
     else high = mid;
   }
   return low;
-}
-
-/** A mark's figures from its window's peak and max drawdown and its own daily prefix. */
-function figures(mark: RetainedMark, peakWindow: number, maxDrawdownWindow: number): DrawdownFigures {
-  const [, equity, peakDaily, maxDrawdownDaily] = mark;
-  return {
-    peakWindow,
-    drawdownWindow: 1 - equity / peakWindow,
-    maxDrawdownWindow,
-    peakDaily,
-    drawdownDaily: 1 - equity / peakDaily,
-    maxDrawdownDaily,
-  };
 }

@@ -1,13 +1,16 @@
 import type { Environment } from '../../schemas/index.ts';
 import type { EnvWindowState } from './env-window.ts';
+import type { LegacyEnvWindowState } from './legacy-state.ts';
 
 /**
  * The state of one portfolio (the Kafka key of portfolio.marks, so a portfolio's state lives in its
  * partition): one window state per environment, created at the environment's first valid mark. Plain
- * JSON: it is written to the changelog after every batch and restored as parsed.
+ * JSON-safe data: the runtime writes it to the changelog (state-codec.ts) once per touched key and commit.
+ * An environment restored from a changelog written before the compact state is in the earlier format
+ * until its next mark converts it (legacy-state.ts).
  */
 export interface DrawdownState {
-  envs: Partial<Record<Environment, EnvWindowState>>;
+  envs: Partial<Record<Environment, EnvWindowState | LegacyEnvWindowState>>;
 }
 
 /** Names of the metric points emitted for each accepted mark (labels: portfolio, env). */
