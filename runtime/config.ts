@@ -11,6 +11,12 @@ import { DEFAULT_NAMESPACE, resolveNamespace, type Namespace } from '../core/nam
 
 const port = z.coerce.number().int().min(1).max(65535);
 const positiveMs = z.coerce.number().int().positive();
+/**
+ * The longest TW_COMMIT_INTERVAL_MS. At 20 s a pipeline was seen to fail its first commit, fenced by the
+ * broker ("old epoch"); the producer's transaction timeout is 15 s (runtime/kafka/kafkajs-client.ts), and
+ * Kafka Streams keeps its interval (100 ms) far below its own.
+ */
+export const MAX_COMMIT_INTERVAL_MS = 10_000;
 const url = (protocols: readonly string[]) =>
   z.string().refine(
     (v) => {
@@ -117,7 +123,7 @@ export const VARIABLES = {
   },
   TW_COMMIT_INTERVAL_MS: {
     schema: z.coerce.number().int().nonnegative().default(0),
-    doc: 'How long a processor gathers the batches it handles into one commit (one transaction; each touched key’s state written once to its changelog) while it is behind; a batch that reaches its partition’s end commits at once. 0 (the default) commits every batch. Kafka Streams uses 100 under exactly-once.',
+    doc: 'How long a processor gathers the batches it handles into one commit (one transaction; each touched key’s state written once to its changelog) while it is behind; a batch that reaches its partition’s end commits at once. 0 (the default) commits every batch; at most 10000 (longer ones can outlast the producer’s 15 s transaction timeout). Kafka Streams uses 100 under exactly-once.',
     shownDefault: '0',
   },
   TW_PROGRESS_INTERVAL_MS: {
@@ -279,6 +285,11 @@ export function loadConfig(
         problems.push(`KAFKA_BROKERS: "${broker}" is not host:port (e.g. 127.0.0.1:9092)`);
       }
     }
+  }
+  if (v.TW_COMMIT_INTERVAL_MS > MAX_COMMIT_INTERVAL_MS) {
+    problems.push(
+      `TW_COMMIT_INTERVAL_MS=${v.TW_COMMIT_INTERVAL_MS} is too long: over ${MAX_COMMIT_INTERVAL_MS} ms a commit can outlast the producer's 15 s transaction timeout and be fenced by Kafka; use at most ${MAX_COMMIT_INTERVAL_MS} (Kafka Streams uses 100)`,
+    );
   }
   if (v.TW_SCHEDULER_LEASE_MS < 2 * v.TW_SCHEDULER_POLL_MS) {
     problems.push(

@@ -43,6 +43,13 @@ describe('configuration', () => {
     expect((error as ConfigError).code).toBe('TW_CONFIG_INVALID');
   });
 
+  it('refuses a commit interval that could outlast the transaction timeout', () => {
+    expect(loadConfig({}, { TW_COMMIT_INTERVAL_MS: '10000' }).commitIntervalMs).toBe(10_000);
+    expect(() => loadConfig({}, { TW_COMMIT_INTERVAL_MS: '20000' })).toThrow(
+      /TW_COMMIT_INTERVAL_MS=20000 is too long: .*use at most 10000/,
+    );
+  });
+
   it('never shows a password from a connection string in its errors', () => {
     let message = '';
     try {
