@@ -256,8 +256,9 @@ describe('the pipeline', { timeout: 240_000 }, () => {
 
   it('catches up on a backlog whose state changes exceed the broker’s 1 MiB batch limit', async () => {
     const prefix = await pipelinePrefix('backlog');
-    // 240 portfolios × 300 marks 10 s apart: every state keeps ~300 marks (~29 KB of JSON) and a batch
-    // of one partition touches ~40 of them: well over 1 MiB of changelog per batch.
+    // 240 portfolios × 300 marks 10 s apart, a backlog read in large batches: each batch's outputs (four
+    // metric records per mark, and the changelog of the ~40 portfolios of a partition) are well over
+    // 1 MiB, so the commit must split them into requests the broker takes.
     const start = Date.UTC(2026, 0, 6, 9, 0, 0);
     const marks: PortfolioMark[] = [];
     const portfolios = Array.from({ length: 240 }, (_, i) => unique(`bl${i}`));
