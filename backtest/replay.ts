@@ -14,7 +14,7 @@
  */
 import { ManualClock } from '../core/clock.ts';
 import { createBaselineProcessor } from '../processors/baseline/index.ts';
-import type { Output } from '../processors/contract.ts';
+import type { Output, Processor } from '../processors/contract.ts';
 import { createDrawdownProcessor } from '../processors/drawdown/index.ts';
 import {
   compileRankingOptions,
@@ -120,6 +120,36 @@ export async function monitoringReplay(
   return replayAlerts(await loadRules(config.rulesFile), config, periods, rebalances);
 }
 
+/** The live processors a replay runs, wired by their topics (see the module comment). */
+export function replayProcessors(
+  rules: CompiledRules,
+  config: Pick<ReplayConfig, 'ks' | 'relevance'>,
+): Processor<unknown, unknown>[] {
+  const ranking = compileRankingOptions({ ks: config.ks, relevance: config.relevance });
+  return [
+    createDrawdownProcessor(),
+    createRankingRepartitionProcessor(ranking),
+    createRankingProcessor(ranking),
+    createRankingRollingProcessor(ranking),
+    createBaselineProcessor(),
+    createRulesProcessor(rules),
+  ] as Processor<unknown, unknown>[];
+}
+
+/** The period's PnL as the baseline reads it: `strategy_realized_pnl` at t + horizon. */
+export function periodPnl(
+  config: Pick<ReplayConfig, 'id' | 'env' | 'horizonMs'>,
+  period: BacktestPeriod,
+  previousEquity: number,
+): Metric {
+  return {
+    name: 'strategy_realized_pnl',
+    labels: { strategy: backtestStrategy(config.id), env: config.env },
+    value: period.equity - previousEquity,
+    ts: period.t + config.horizonMs,
+  };
+}
+
 /** The replay with its rules already loaded. */
 export function replayAlerts(
   rules: CompiledRules,
@@ -152,17 +182,11 @@ export function replay(
   if (periods.length === 0) return { alerts, metrics };
   const ranking = compileRankingOptions({ ks: config.ks, relevance: config.relevance });
   const h = config.horizonMs;
-  const runner = new VirtualRunner(
-    [
-      createDrawdownProcessor(),
-      createRankingRepartitionProcessor(ranking),
-      createRankingProcessor(ranking),
-      createRankingRollingProcessor(ranking),
-      createBaselineProcessor(),
-      createRulesProcessor(rules),
-    ],
-    { clock: new ManualClock(periods[0]!.t), roundTrip: false, wire: true },
-  );
+  const runner = new VirtualRunner(replayProcessors(rules, config), {
+    clock: new ManualClock(periods[0]!.t),
+    roundTrip: false,
+    wire: true,
+  });
   const collect = (outputs: Output[]): void => {
     for (const o of outputs) {
       if (o.kind === 'alert') alerts.push(backtestAlert(o.alert));
@@ -191,12 +215,7 @@ export function replay(
       }
     const mark = marks[i + 1]!;
     runner.push('portfolio.marks', mark, { key: mark.portfolio, timestamp: mark.ts });
-    const pnl: Metric = {
-      name: 'strategy_realized_pnl',
-      labels: { strategy, env: config.env },
-      value: p.equity - previous,
-      ts: p.t + h,
-    };
+    const pnl = periodPnl(config, p, previous);
     previous = p.equity;
     runner.push('metrics', pnl, { key: seriesKey(pnl.name, pnl.labels), timestamp: pnl.ts });
     collect(runner.take());

@@ -407,7 +407,8 @@ export class VirtualRunner<In = unknown, State = unknown> {
     const lateStart = this.late.length;
     const reasonsStart = this.#lateReasons.length;
     this.#record = record;
-    const state = store.get(key) ?? processor.initialState(key, record, source);
+    const slot = store.slot(key);
+    const state = slot?.state ?? processor.initialState(key, record, source);
     const result = processor.process(record, state, this.#context);
     if (isRejection(result)) {
       this.outputs.length = start;
@@ -417,7 +418,9 @@ export class VirtualRunner<In = unknown, State = unknown> {
       (result.reject.startsWith(LATE_PREFIX) ? this.late : this.deadLetters).push(aside);
       return result.reject;
     }
-    store.set(key, this.#roundTrip ? copy(result) : result);
+    const next = this.#roundTrip ? copy(result) : result;
+    if (slot === undefined) store.insert(key, next);
+    else store.update(slot, next);
     if (this.#wire) this.#routeFrom(start);
     return null;
   }
