@@ -368,7 +368,7 @@ describe('GitHub connector', () => {
       expect(commitsWeek.filter((s) => s.labels['repo'] === r).map((s) => s.value)).toEqual(COUNTS);
   });
 
-  it('forgets a connector: its next run starts as its first did (what the demo does at every run)', async () => {
+  it('forget: a forgotten connector’s next run starts as its first did (what the demo does at every run)', async () => {
     const h = await harness('gh-forget');
     const server = await gitHubServer({ 'uniswap/v3-core': repo });
     const first = await h.run(config(server.url), { mode: 'run' }, TOKEN);

@@ -303,7 +303,7 @@ describe('Token Terminal connector', () => {
     for (const p of PROJECTS) expect(revenue(signals, p)).toHaveLength(5);
   });
 
-  it('names the status and the fix when the key is refused, without the key', async () => {
+  it('refused key: names the status and the fix, without the key', async () => {
     const h = await harness('tt-401');
     const server = await tokenTerminalServer(values, { key: KEY });
     const summary = await h.run(config(server.url, UNISWAP), { mode: 'run' }, 'wrong-key');
