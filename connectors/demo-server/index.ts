@@ -14,6 +14,11 @@ export {
 export { startGitHubServer, type GitHubServerOptions, type RepoData } from './github-api.ts';
 export { dailyRows, startCoinMetricsServer, type Row } from './coinmetrics-api.ts';
 export {
+  startTokenTerminalServer,
+  type ProjectMetric,
+  type TokenTerminalServerOptions,
+} from './tokenterminal-api.ts';
+export {
   DEMO_COINMETRICS_ASSETS,
   DEMO_REPOS,
   demoConnectorsYaml,

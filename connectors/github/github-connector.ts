@@ -4,8 +4,12 @@
  * Monday, so the URLs and their ETags stay the same all week) and the releases, every page through
  * octokit's pagination. Requests go through the run's ConnectorHttp fetch: the hourly budget, a
  * conditional request when a cached page has an ETag (a 304 costs no GitHub rate limit and serves the
- * cached body), and every response stored. Rate limits (`x-ratelimit-*`, secondary limits with
- * `Retry-After`) are the throttling plugin's; 5xx and network errors the retry plugin's.
+ * cached body), and every response stored. Rate limits: the connector's fetch waits (on the run's
+ * clock) while a spent `x-ratelimit-remaining` runs to its reset or a `Retry-After` lasts, and the
+ * throttling plugin retries what GitHub refused (403/429 rate limits, secondary limits); 5xx and
+ * network errors are the retry plugin's. A renamed or transferred repository answers 301 to its id
+ * (`/repositories/{id}/...`): followed, and recorded as a rename (`tw_connector_renames`, reported by
+ * `tradewatch assets check`); its signals keep the configured name.
  * Normalization: weekly-stats.ts.
  */
 import { retry } from '@octokit/plugin-retry';
@@ -18,11 +22,14 @@ import { weekStart, weeklySignals } from './weekly-stats.ts';
 
 const GitHub = Octokit.plugin(throttling, retry);
 
-/** `/repos/{owner}/{repo}/commits` for any commits URL of the API at `baseUrl`. */
+/**
+ * `/repos/{owner}/{repo}/commits` for any commits URL of the API at `baseUrl`, also when GitHub
+ * redirected a renamed or transferred repository to its id (`/repositories/{id}/commits`).
+ */
 function endpointOf(baseUrl: string): (url: string) => string {
   return (url) => {
     const path = new URL(url).pathname.slice(new URL(baseUrl).pathname.replace(/\/$/, '').length);
-    return path.replace(/^\/repos\/[^/]+\/[^/]+/, '/repos/{owner}/{repo}');
+    return path.replace(/^\/(?:repos\/[^/]+\/[^/]+|repositories\/\d+)/, '/repos/{owner}/{repo}');
   };
 }
 

@@ -132,80 +132,119 @@ export class ConnectorHttp {
   }
 
   /**
-   * A `fetch` for a client library with its own retry and throttling (octokit's plugins): budget,
-   * conditional requests, 304 served from the cache and storage as above, while every status is
-   * returned to the library as a Response for it to handle. `endpointOf` names the endpoint of a URL.
+   * A `fetch` for a client library with its own retry and throttling (octokit's plugins): our rate-limit
+   * waits (a spent `x-ratelimit-remaining` until its reset, `Retry-After`), budget, conditional
+   * requests, 304 served from the cache, redirects followed here with a permanent one recorded as a
+   * rename (a renamed or transferred GitHub repository answers 301), and storage as above, while every
+   * other status is returned to the library as a Response for it to handle. `endpointOf` names the
+   * endpoint of a URL.
    */
   fetchFor(
     endpointOf: (url: string) => string,
     onResult?: (endpoint: string, result: HttpResult) => void,
   ): typeof fetch {
     return async (input, init) => {
-      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-      const endpoint = endpointOf(url);
-      try {
-        await this.#takeBudget(endpoint);
-      } catch (e: unknown) {
-        if (!(e instanceof TradewatchError && e.code === 'TW_CONNECTOR_BUDGET_SPENT')) throw e;
-        // Our budget speaks the provider's rate-limit contract, so the library waits or gives up as it
-        // would for the provider's own limit (an error thrown here would be retried as a network error).
-        const nextHour = Math.floor(this.#o.clock.now() / HOUR_MS + 1) * HOUR_MS;
-        return new Response(JSON.stringify({ message: `API rate limit exceeded: ${e.message}` }), {
-          status: 403,
-          headers: {
-            'content-type': 'application/json',
-            'x-ratelimit-remaining': '0',
-            'x-ratelimit-reset': String(nextHour / 1000),
-          },
-        });
-      }
-      const cached = await this.#o.store.cachedResponse(this.#o.connector, redactUrl(url));
+      let url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+      let redirectedFrom: string | null = null;
       const headers = new Headers(init?.headers);
-      if (cached?.etag) headers.set('if-none-match', cached.etag);
-      let response: Response;
-      try {
-        response = await this.#fetch(url, { ...init, headers });
-      } catch (e: unknown) {
-        throw new TradewatchError(
-          'TW_CONNECTOR_UNAVAILABLE',
-          `${this.#o.connector}: GET ${redactUrl(url)} failed: ${toError(e).message}`,
-          { cause: e, details: { connector: this.#o.connector, endpoint, url: redactUrl(url) } },
+      for (let hops = 0; ; hops += 1) {
+        const endpoint = endpointOf(url);
+        try {
+          await this.#waitForProvider(endpoint);
+          await this.#takeBudget(endpoint);
+        } catch (e: unknown) {
+          if (!(e instanceof TradewatchError && e.code === 'TW_CONNECTOR_BUDGET_SPENT')) throw e;
+          return this.#spent(e);
+        }
+        const cached = await this.#o.store.cachedResponse(this.#o.connector, redactUrl(url));
+        if (cached?.etag) headers.set('if-none-match', cached.etag);
+        else headers.delete('if-none-match');
+        let response: Response;
+        try {
+          response = await this.#fetch(url, { ...init, headers, redirect: 'manual' });
+        } catch (e: unknown) {
+          throw new TradewatchError(
+            'TW_CONNECTOR_UNAVAILABLE',
+            `${this.#o.connector}: GET ${redactUrl(url)} failed: ${toError(e).message}`,
+            { cause: e, details: { connector: this.#o.connector, endpoint, url: redactUrl(url) } },
+          );
+        }
+        this.#noteLimits(response.headers);
+        const location = response.headers.get('location');
+        if (REDIRECTS.has(response.status) && location !== null && hops < MAX_REDIRECTS) {
+          await response.arrayBuffer();
+          const next = new URL(location, url).href;
+          await this.#redirected(endpoint, url, next, response.status);
+          // As fetch does: credentials never follow a redirect to another origin.
+          if (new URL(next).origin !== new URL(url).origin) headers.delete('authorization');
+          redirectedFrom ??= redactUrl(url);
+          url = next;
+          continue;
+        }
+        if (response.status === 304 && cached !== undefined) {
+          await response.arrayBuffer();
+          const served = {
+            ...(await this.#serveCached(endpoint, url, cached, redirectedFrom)),
+            redirectedFrom,
+          };
+          onResult?.(endpoint, served);
+          return new Response(new Uint8Array(served.body), { status: 200, headers: served.headers });
+        }
+        const body = Buffer.from(await response.arrayBuffer());
+        const fetchedAt = this.#o.clock.now();
+        const responseId = await this.#store(endpoint, url, response, body, redirectedFrom, fetchedAt);
+        if (response.ok) {
+          onResult?.(endpoint, {
+            status: response.status,
+            body,
+            headers: keptHeaders(response.headers),
+            responseId,
+            fromCache: false,
+            url: redactUrl(url),
+            redirectedFrom,
+            fetchedAt,
+          });
+        }
+        return new Response(
+          response.status === 204 || response.status === 304 ? null : new Uint8Array(body),
+          { status: response.status, statusText: response.statusText, headers: response.headers },
         );
       }
-      if (response.status === 304 && cached !== undefined) {
-        const served = await this.#serveCached(endpoint, url, cached);
-        onResult?.(endpoint, served);
-        return new Response(new Uint8Array(served.body), { status: 200, headers: served.headers });
-      }
-      const body = Buffer.from(await response.arrayBuffer());
-      const fetchedAt = this.#o.clock.now();
-      const redirectedFrom = response.redirected ? redactUrl(url) : null;
-      const responseId = await this.#store(
-        endpoint,
-        response.url || url,
-        response,
-        body,
-        redirectedFrom,
-        fetchedAt,
-      );
-      if (response.ok) {
-        onResult?.(endpoint, {
-          status: response.status,
-          body,
-          headers: keptHeaders(response.headers),
-          responseId,
-          fromCache: false,
-          url: redactUrl(response.url || url),
-          redirectedFrom,
-          fetchedAt,
-        });
-      }
-      return new Response(response.status === 204 || response.status === 304 ? null : new Uint8Array(body), {
-        status: response.status,
-        statusText: response.statusText,
-        headers: response.headers,
-      });
     };
+  }
+
+  /**
+   * A spent budget, or a provider wait longer than max_wait, as the provider's own rate-limit answer, so
+   * the library waits or gives up as it would for the provider's limit (an error thrown here would be
+   * retried as a network error).
+   */
+  #spent(e: TradewatchError): Response {
+    const waitMs = e.details['waitMs'];
+    const until =
+      typeof waitMs === 'number'
+        ? this.#o.clock.now() + waitMs
+        : Math.floor(this.#o.clock.now() / HOUR_MS + 1) * HOUR_MS;
+    return new Response(JSON.stringify({ message: `API rate limit exceeded: ${e.message}` }), {
+      status: 403,
+      headers: {
+        'content-type': 'application/json',
+        'x-ratelimit-remaining': '0',
+        'x-ratelimit-reset': String(Math.ceil(until / 1000)),
+      },
+    });
+  }
+
+  /** A redirect from `url` to `next`: a permanent one (301, 308) is recorded as a rename, logged once. */
+  async #redirected(endpoint: string, url: string, next: string, status: number): Promise<void> {
+    if (!PERMANENT_REDIRECTS.has(status)) return;
+    const from = redactUrl(url);
+    const to = redactUrl(next);
+    if (await this.#o.store.recordRename(this.#o.connector, from, to, this.#o.clock.now())) {
+      this.#o.logger.warn(
+        { endpoint, from, to, status },
+        'provider moved a resource for good (renamed); following and recorded',
+      );
+    }
   }
 
   async #follow(
@@ -242,20 +281,7 @@ export class ConnectorHttp {
       if (hops >= MAX_REDIRECTS)
         throw this.#rejected(request, shownUrl, response.status, 'too many redirects');
       const next = new URL(location, url).href;
-      if (PERMANENT_REDIRECTS.has(response.status)) {
-        const fresh = await this.#o.store.recordRename(
-          this.#o.connector,
-          shownUrl,
-          redactUrl(next),
-          this.#o.clock.now(),
-        );
-        if (fresh) {
-          this.#o.logger.warn(
-            { endpoint: request.endpoint, from: shownUrl, to: redactUrl(next), status: response.status },
-            'provider moved a resource for good (renamed); following and recorded',
-          );
-        }
-      }
+      await this.#redirected(request.endpoint, url, next, response.status);
       return this.#follow(request, next, redirectedFrom ?? shownUrl, hops + 1);
     }
     if (response.status === 304 && cached !== undefined) {
