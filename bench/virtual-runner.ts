@@ -52,14 +52,13 @@ export interface ChainEvent {
 }
 
 /**
- * Runs `records` through `processor` in a plain loop (its first input, partition 0); `tally` gets the
- * outputs every 10,000 records and at the end. Returns the time and the final states.
+ * `processor` in a plain loop over `records` (its first input, partition 0), a chunk at a time: state in
+ * a Map, one context, the chunk's outputs collected (`step` starts a new collection and returns it).
  */
-export function plainLoop<In, State>(
+function plainSteps<In, State>(
   processor: Processor<In, State>,
   records: readonly In[],
-  tally: (outputs: Output[]) => void,
-): { ms: number; states: Map<string, State>; rejected: number } {
+): { step: (from: number, to: number) => Output[]; states: Map<string, State>; rejected(): number } {
   const states = new Map<string, State>();
   let collected: Output[] = [];
   const source = inMemorySource(processor.inputs[0]!);
@@ -70,24 +69,41 @@ export function plainLoop<In, State>(
     emit: (output: Output) => void collected.push(output),
   };
   let rejected = 0;
-  const started = performance.now();
-  for (let i = 0; i < records.length; i += 1) {
-    const record = records[i]!;
-    const key = processor.key(record, source);
-    const result = processor.process(
-      record,
-      states.get(key) ?? processor.initialState(key, record, source),
-      context,
-    );
-    if (isRejection(result)) rejected += 1;
-    else states.set(key, result);
-    if (i % TALLY_EVERY === TALLY_EVERY - 1) {
-      tally(collected);
+  return {
+    states,
+    rejected: () => rejected,
+    step: (from, to) => {
       collected = [];
-    }
-  }
-  tally(collected);
-  return { ms: performance.now() - started, states, rejected };
+      for (let i = from; i < to; i += 1) {
+        const record = records[i]!;
+        const key = processor.key(record, source);
+        const result = processor.process(
+          record,
+          states.get(key) ?? processor.initialState(key, record, source),
+          context,
+        );
+        if (isRejection(result)) rejected += 1;
+        else states.set(key, result);
+      }
+      return collected;
+    },
+  };
+}
+
+/**
+ * Runs `records` through `processor` in a plain loop (its first input, partition 0); `tally` gets the
+ * outputs every 10,000 records. Returns the time and the final states.
+ */
+export function plainLoop<In, State>(
+  processor: Processor<In, State>,
+  records: readonly In[],
+  tally: (outputs: Output[]) => void,
+): { ms: number; states: Map<string, State>; rejected: number } {
+  const plain = plainSteps(processor, records);
+  const started = performance.now();
+  for (let from = 0; from < records.length; from += TALLY_EVERY)
+    tally(plain.step(from, Math.min(records.length, from + TALLY_EVERY)));
+  return { ms: performance.now() - started, states: plain.states, rejected: plain.rejected() };
 }
 
 /** A record sent to hand-wired processors: the partition of its key unless given, the clock's now unless timed. */
@@ -288,31 +304,7 @@ export function compareDrawdown<In, State>(
 ): Comparison {
   return compare(
     marks.length,
-    () => {
-      const processor = create();
-      const states = new Map<string, State>();
-      const source = inMemorySource(processor.inputs[0]!);
-      let collected: Output[] = [];
-      const context = {
-        clock: new ManualClock(0),
-        logger: silentLogger(),
-        source,
-        emit: (output: Output) => void collected.push(output),
-      };
-      return (from, to) => {
-        collected = [];
-        for (let i = from; i < to; i += 1) {
-          const record = marks[i]!;
-          const key = processor.key(record, source);
-          const result = processor.process(
-            record,
-            states.get(key) ?? processor.initialState(key, record, source),
-            context,
-          );
-          if (!isRejection(result)) states.set(key, result);
-        }
-      };
-    },
+    () => plainSteps(create(), marks).step,
     () => {
       const processor = create();
       const runner = new VirtualRunner(processor, { roundTrip: false });

@@ -41,21 +41,7 @@ export function firstSeen(
   reportEveryMs: number | null,
   emit: TransitionSink,
 ): SourceFreshness {
-  const f: SourceFreshness = {
-    first_seen: seen,
-    last_seen: seen,
-    last_event_ts: eventTs,
-    records: 1,
-    cadence_ms: settings.cadenceMs,
-    slack_ms: settings.slackMs,
-    due_at: 0,
-    stale_since: null,
-    forget_at: null,
-    forgotten: false,
-    next_report_at: reportEveryMs === null ? null : nextSlot(seen, reportEveryMs),
-    last_point_ts: seen,
-  };
-  schedule(f, settings);
+  const f = watched(seen, eventTs, 1, settings, reportEveryMs);
   emit(f, { event: 'first_seen', ts: seen, stalenessMs: 0, silenceMs: null });
   return f;
 }
@@ -70,19 +56,30 @@ export function expectedSince(
   settings: SourceSettings,
   reportEveryMs: number | null,
 ): SourceFreshness {
+  return watched(now, null, 0, settings, reportEveryMs);
+}
+
+/** A source's freshness as its watch begins at `since`, scheduled. */
+function watched(
+  since: number,
+  eventTs: number | null,
+  records: number,
+  settings: SourceSettings,
+  reportEveryMs: number | null,
+): SourceFreshness {
   const f: SourceFreshness = {
-    first_seen: now,
-    last_seen: now,
-    last_event_ts: null,
-    records: 0,
+    first_seen: since,
+    last_seen: since,
+    last_event_ts: eventTs,
+    records,
     cadence_ms: settings.cadenceMs,
     slack_ms: settings.slackMs,
     due_at: 0,
     stale_since: null,
     forget_at: null,
     forgotten: false,
-    next_report_at: reportEveryMs === null ? null : nextSlot(now, reportEveryMs),
-    last_point_ts: now,
+    next_report_at: reportEveryMs === null ? null : nextSlot(since, reportEveryMs),
+    last_point_ts: since,
   };
   schedule(f, settings);
   return f;
