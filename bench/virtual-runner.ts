@@ -37,8 +37,10 @@ export interface Comparison {
   /** CPU time, the median of ROUNDS runs. */
   readonly plainMs: number;
   readonly virtualMs: number;
-  /** virtual ÷ plain. */
+  /** virtual ÷ plain: the median of the rounds' ratios. */
   readonly ratio: number;
+  /** Each round's ratio, in order (how much one round varies). */
+  readonly rounds: number[];
 }
 
 type AnyProcessor = Processor<unknown, unknown>;
@@ -278,7 +280,7 @@ function compare(records: number, plain: () => Stepper, virtual: () => Stepper):
     for (let from = 0, chunk = 0; from < records; from += TALLY_EVERY, chunk += 1) {
       const to = Math.min(records, from + TALLY_EVERY);
       for (let turn = 0; turn < 2; turn += 1) {
-        const side = (turn + chunk + r) % 2;
+        const side = (turn + chunk + r + 2) % 2; // r starts at -1
         const started = cpuMs();
         sides[side]!(from, to);
         spent[side]! += cpuMs() - started;
@@ -294,6 +296,7 @@ function compare(records: number, plain: () => Stepper, virtual: () => Stepper):
     plainMs: round(median(plainMs), 1),
     virtualMs: round(median(virtualMs), 1),
     ratio: round(median(ratios), 3),
+    rounds: ratios.map((r) => round(r, 3)),
   };
 }
 
