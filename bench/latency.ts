@@ -43,6 +43,12 @@ export interface LatencySettings {
   readonly profileDir?: string;
 }
 
+/** A rate whose run failed, and why. */
+export interface LatencyFailure {
+  readonly rate: number;
+  readonly error: string;
+}
+
 export interface LatencyResult {
   readonly rate: number;
   readonly durationMs: number;
@@ -64,6 +70,9 @@ export interface LatencyResult {
     readonly missing: number;
     /** Received but not expected (e.g. a duplicate). */
     readonly unexpected: number;
+    /** The first few missing and unexpected alerts (`rule portfolio status ts value`), to tell why. */
+    readonly firstMissing: readonly string[];
+    readonly firstUnexpected: readonly string[];
     readonly firing: number;
     readonly resolved: number;
   };
@@ -102,6 +111,8 @@ export interface LatencyResult {
 }
 
 const TICK_MS = 20;
+/** At most this many marks per send: 10,000 marks are ~120 KB per partition. */
+const SEND_MAX = 10_000;
 
 export async function runLatency(s: LatencySettings): Promise<LatencyResult> {
   const marksTopic = s.workspace.topic('portfolio.marks');
@@ -193,7 +204,11 @@ export async function runLatency(s: LatencySettings): Promise<LatencyResult> {
         producedAt.set(`${mark.portfolio}|${mark.ts}`, at);
         records.push({ topic: marksTopic, key: mark.portfolio, value: s.markCodec.encode(mark) });
       }
-      await Promise.race([producer.send(records), running()]);
+      // After a stall, the marks due can be many: sends of at most SEND_MAX records, one at a time, so
+      // that no partition's record batch exceeds the broker's 1 MiB.
+      for (let i = 0; i < records.length; i += SEND_MAX) {
+        await Promise.race([producer.send(records.slice(i, i + SEND_MAX)), running()]);
+      }
       slowestSendMs = Math.max(slowestSendMs, performance.now() - at);
       sent += due;
       sends += 1;
@@ -227,7 +242,9 @@ export async function runLatency(s: LatencySettings): Promise<LatencyResult> {
   const drainLimitMs = Math.min(s.timeoutMs, 2 * s.durationMs + 30_000);
   let lastCount = -1;
   let lastChange = performance.now();
-  const counted = (): number => arrivals.filter((a) => !isWarmup(a.alert)).length;
+  // Expected alerts arrived so far (not just alerts: unexpected ones must not end the wait early).
+  const counted = (): number =>
+    new Set(arrivals.map((a) => alertKey(a.alert)).filter((key) => expectedKeys.has(key))).size;
   for (;;) {
     const count = counted();
     if (count !== lastCount) {
@@ -266,11 +283,13 @@ export async function runLatency(s: LatencySettings): Promise<LatencyResult> {
   const latencies: { ms: number; status: string; producedAt: number }[] = [];
   const seen = new Set<string>();
   let unexpected = 0;
+  const firstUnexpected: string[] = [];
   const measured = arrivals.filter((a) => !isWarmup(a.alert));
   for (const { alert, at } of measured) {
     const key = alertKey(alert);
     if (!expectedKeys.has(key) || seen.has(key)) {
       unexpected += 1;
+      if (firstUnexpected.length < 5) firstUnexpected.push(describeAlert(alert, seen.has(key)));
       continue;
     }
     seen.add(key);
@@ -304,6 +323,11 @@ export async function runLatency(s: LatencySettings): Promise<LatencyResult> {
       matched: seen.size,
       missing: wanted - seen.size,
       unexpected,
+      firstMissing: expected
+        .filter((a) => !seen.has(alertKey(a)))
+        .slice(0, 5)
+        .map((a) => describeAlert(a, false)),
+      firstUnexpected,
       firing: latencies.filter((l) => l.status === 'firing').length,
       resolved: latencies.filter((l) => l.status === 'resolved').length,
     },
@@ -325,6 +349,11 @@ export async function runLatency(s: LatencySettings): Promise<LatencyResult> {
       questdb: delta(stackBefore.questdb, stackAfter.questdb),
     },
   };
+}
+
+function describeAlert(alert: Alert, duplicate: boolean): string {
+  const at = new Date(alert.ts).toISOString();
+  return `${alert.rule} ${alert.labels['portfolio'] ?? ''} ${alert.status} ${at} value ${alert.value}${duplicate ? ' (again)' : ''}`;
 }
 
 function alertKey(alert: Alert): string {

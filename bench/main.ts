@@ -16,7 +16,7 @@ import { createLogger } from '../core/logger.ts';
 import { SchemaRegistry } from '../schemas/index.ts';
 import { CHANGELOG_MAX_MESSAGE_BYTES } from './changelogs.ts';
 import { runInMemory, type InMemoryResult } from './in-memory.ts';
-import { runLatency, type LatencyResult } from './latency.ts';
+import { runLatency, type LatencyFailure, type LatencyResult } from './latency.ts';
 import { runProcessorBenches, type ProcessorBenchResult } from './processors.ts';
 import { runNotifierBench, type NotifierBenchResult } from './notifiers.ts';
 import {
@@ -94,7 +94,7 @@ const notes: string[] = [
 ];
 let throughput: ThroughputResult | undefined;
 let inMemory: InMemoryResult | undefined;
-let latency: LatencyResult[] | undefined;
+let latency: (LatencyResult | LatencyFailure)[] | undefined;
 let processors: Record<string, ProcessorBenchResult> | undefined;
 let scaling: ScalingResult | undefined;
 let rules: RulesBenchResult | undefined;
@@ -167,6 +167,7 @@ try {
     for (const [i, rate] of opts.latencyRates.entries()) {
       // A fresh prefix, group and pipeline per rate: a backlog left by one rate must not slow the next.
       const workspace = await open(i === 0 ? latencyPrefix : `bench-${runId}-lat${i + 1}.`);
+      // A rate that fails (e.g. the bench itself cannot produce that fast) is recorded; the next runs.
       latency.push(
         await runLatency({
           kafka,
@@ -185,6 +186,10 @@ try {
           ...(opts.profile
             ? { profileDir: path.join(os.tmpdir(), 'tradewatch-bench', runId, `latency-${rate}`) }
             : {}),
+        }).catch((error: unknown): LatencyFailure => {
+          const message = error instanceof Error ? error.message : String(error);
+          progress(`phase 3 at ${rate} marks/s failed: ${message}`);
+          return { rate, error: message };
         }),
       );
       await workspace.close();

@@ -2,7 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { InMemoryResult } from './in-memory.ts';
-import type { LatencyResult } from './latency.ts';
+import type { LatencyFailure, LatencyResult } from './latency.ts';
 import type { ProcessorBenchResult } from './processors.ts';
 import type { NotifierBenchResult } from './notifiers.ts';
 import type { RecordRulesBenchResult, RulesBenchResult } from './rules.ts';
@@ -39,7 +39,7 @@ export interface BenchResult {
   /** pipeline marks/s ÷ in-memory marks/s (both phases run). */
   readonly pipelineOverInMemory?: number;
   /** Phase 3, one result per rate of `--latency-rates`, in that order. */
-  readonly latency?: readonly LatencyResult[];
+  readonly latency?: readonly (LatencyResult | LatencyFailure)[];
   /** Phase 4: baseline, freshness, precision@K (`ranking`) and rules, in memory and as `run` children. */
   readonly processors?: Readonly<Record<string, ProcessorBenchResult>>;
   /** Phase 5: the rules engine with 1,000 rules, in memory. */
@@ -115,12 +115,22 @@ export function summary(result: BenchResult): string {
     }
   }
   for (const l of result.latency ?? []) {
+    if ('error' in l) {
+      lines.push('', `3. latency, ${num(l.rate)} marks/s: FAILED: ${l.error}`);
+      continue;
+    }
     const lat = l.latencyMs;
     lines.push(
       '',
       `3. latency, ${num(l.rate)} marks/s for ${l.durationMs / 1000} s (run: drawdown + rules): ${l.sustained ? 'sustained' : 'NOT sustained'}`,
       `   produced ${num(l.produced.marks)} marks at ${num(l.produced.marksPerSecond)} marks/s (slowest send ${l.produced.slowestSendMs} ms)`,
       `   alerts: ${num(l.alerts.matched)} matched of ${num(l.alerts.expected)} expected (${num(l.alerts.firing)} firing, ${num(l.alerts.resolved)} resolved), ${l.alerts.missing} missing, ${l.alerts.unexpected} unexpected`,
+      ...(l.alerts.missing + l.alerts.unexpected > 0
+        ? [
+            `   first missing: ${l.alerts.firstMissing.join('; ') || 'none'}`,
+            `   first unexpected: ${l.alerts.firstUnexpected.join('; ') || 'none'}`,
+          ]
+        : []),
       lat
         ? `   mark produced → alert received: p50 ${num(lat.p50)} ms, p90 ${num(lat.p90)} ms, p99 ${num(lat.p99)} ms, max ${num(lat.max)} ms`
         : '   no latency measured',
