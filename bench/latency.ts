@@ -68,8 +68,10 @@ export interface LatencyResult {
     readonly matched: number;
     /** Expected but not received by the end of the wait. */
     readonly missing: number;
-    /** Received but not expected (e.g. a duplicate). */
+    /** Received but not expected (e.g. a duplicate the pipeline wrote: a second offset). */
     readonly unexpected: number;
+    /** Records the bench's alert consumer was given again (same offset), not counted above. */
+    readonly redelivered: number;
     /** The first few missing and unexpected alerts (`rule portfolio status ts value`), to tell why. */
     readonly firstMissing: readonly string[];
     readonly firstUnexpected: readonly string[];
@@ -123,6 +125,11 @@ export async function runLatency(s: LatencySettings): Promise<LatencyResult> {
 
   // The alert consumer first, so that no alert is missed; its arrival times are the "received" times.
   const arrivals: { alert: Alert; at: number }[] = [];
+  // A record delivered again to this consumer (same partition and offset: it re-joined its group, e.g.
+  // after the bench's own event loop stalled past the session timeout, and read from its start again)
+  // is not a second alert; a duplicate the pipeline wrote would have an offset of its own.
+  const delivered = new Set<string>();
+  let redelivered = 0;
   const assigned = Promise.withResolvers<void>();
   const fatal = Promise.withResolvers<never>();
   fatal.promise.catch(() => undefined);
@@ -135,7 +142,16 @@ export async function runLatency(s: LatencySettings): Promise<LatencyResult> {
   await consumer.run(
     (records) => {
       const at = performance.now();
-      for (const r of records) if (r.value) arrivals.push({ alert: s.alertCodec.decode(r.value), at });
+      for (const r of records) {
+        if (!r.value) continue;
+        const position = `${r.partition}:${r.offset}`;
+        if (delivered.has(position)) {
+          redelivered += 1;
+          continue;
+        }
+        delivered.add(position);
+        arrivals.push({ alert: s.alertCodec.decode(r.value), at });
+      }
     },
     { onAssignment: () => assigned.resolve(), onFatal: (error) => fatal.reject(error) },
   );
@@ -265,6 +281,11 @@ export async function runLatency(s: LatencySettings): Promise<LatencyResult> {
   const drainMs = Math.round(performance.now() - producedEnd);
   const stackAfter = stackCpu();
   const exit = await child.stop();
+  // Close the alert consumer and the producer now, before the rate's topics are deleted: a consumer
+  // left subscribed to deleted topics crashes and restarts over and over (and a restarted alert
+  // consumer, committing nothing, would read every alert again: duplicates that are the bench's own).
+  await consumer.close();
+  await producer.close();
   progress(
     `  pipeline stopped: exit code ${exit.code}, peak RSS ${exit.peakRssBytes === null ? 'n/a' : mib(exit.peakRssBytes)}`,
   );
@@ -323,6 +344,7 @@ export async function runLatency(s: LatencySettings): Promise<LatencyResult> {
       matched: seen.size,
       missing: wanted - seen.size,
       unexpected,
+      redelivered,
       firstMissing: expected
         .filter((a) => !seen.has(alertKey(a)))
         .slice(0, 5)

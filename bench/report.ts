@@ -124,7 +124,7 @@ export function summary(result: BenchResult): string {
       '',
       `3. latency, ${num(l.rate)} marks/s for ${l.durationMs / 1000} s (run: drawdown + rules): ${l.sustained ? 'sustained' : 'NOT sustained'}`,
       `   produced ${num(l.produced.marks)} marks at ${num(l.produced.marksPerSecond)} marks/s (slowest send ${l.produced.slowestSendMs} ms)`,
-      `   alerts: ${num(l.alerts.matched)} matched of ${num(l.alerts.expected)} expected (${num(l.alerts.firing)} firing, ${num(l.alerts.resolved)} resolved), ${l.alerts.missing} missing, ${l.alerts.unexpected} unexpected`,
+      `   alerts: ${num(l.alerts.matched)} matched of ${num(l.alerts.expected)} expected (${num(l.alerts.firing)} firing, ${num(l.alerts.resolved)} resolved), ${l.alerts.missing} missing, ${l.alerts.unexpected} unexpected; ${l.alerts.redelivered} redelivered to the bench's consumer`,
       ...(l.alerts.missing + l.alerts.unexpected > 0
         ? [
             `   first missing: ${l.alerts.firstMissing.join('; ') || 'none'}`,
