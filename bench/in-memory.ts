@@ -14,7 +14,7 @@ import { createDrawdownProcessor } from '../processors/drawdown/index.ts';
 import { createProcessors } from '../processors/index.ts';
 import { encodeState, type Output } from '../runtime/processor/index.ts';
 import type { Codec, Metric, PortfolioMark } from '../schemas/index.ts';
-import { rankingEvents } from './processors.ts';
+import { rankingEvents } from './processor-events.ts';
 import { num, progress, round } from './progress.ts';
 import { compareChain, compareDrawdown, plainLoop, type Comparison } from './virtual-runner.ts';
 

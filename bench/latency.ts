@@ -43,6 +43,12 @@ export interface LatencySettings {
   readonly profileDir?: string;
 }
 
+/** A rate whose run failed, and why. */
+export interface LatencyFailure {
+  readonly rate: number;
+  readonly error: string;
+}
+
 export interface LatencyResult {
   readonly rate: number;
   readonly durationMs: number;
@@ -62,8 +68,13 @@ export interface LatencyResult {
     readonly matched: number;
     /** Expected but not received by the end of the wait. */
     readonly missing: number;
-    /** Received but not expected (e.g. a duplicate). */
+    /** Received but not expected (e.g. a duplicate the pipeline wrote: a second offset). */
     readonly unexpected: number;
+    /** Records the bench's alert consumer was given again (same offset), not counted above. */
+    readonly redelivered: number;
+    /** The first few missing and unexpected alerts (`rule portfolio status ts value`), to tell why. */
+    readonly firstMissing: readonly string[];
+    readonly firstUnexpected: readonly string[];
     readonly firing: number;
     readonly resolved: number;
   };
@@ -82,6 +93,11 @@ export interface LatencyResult {
   }[];
   /** Marks not yet committed by the drawdown processor when producing stopped. */
   readonly drawdownBacklogAtEnd: number;
+  /**
+   * The rate was sustained: the marks went out at ≥ 95% of it and the drawdown processor's backlog when
+   * producing stopped was at most one second of marks (else the latencies measure a growing queue).
+   */
+  readonly sustained: boolean;
   /** From the end of producing until the last expected alert arrived (or the wait ended). */
   readonly drainMs: number;
   readonly exit: PipelineExit;
@@ -97,6 +113,8 @@ export interface LatencyResult {
 }
 
 const TICK_MS = 20;
+/** At most this many marks per send: 10,000 marks are ~120 KB per partition. */
+const SEND_MAX = 10_000;
 
 export async function runLatency(s: LatencySettings): Promise<LatencyResult> {
   const marksTopic = s.workspace.topic('portfolio.marks');
@@ -107,6 +125,11 @@ export async function runLatency(s: LatencySettings): Promise<LatencyResult> {
 
   // The alert consumer first, so that no alert is missed; its arrival times are the "received" times.
   const arrivals: { alert: Alert; at: number }[] = [];
+  // A record delivered again to this consumer (same partition and offset: it re-joined its group, e.g.
+  // after the bench's own event loop stalled past the session timeout, and read from its start again)
+  // is not a second alert; a duplicate the pipeline wrote would have an offset of its own.
+  const delivered = new Set<string>();
+  let redelivered = 0;
   const assigned = Promise.withResolvers<void>();
   const fatal = Promise.withResolvers<never>();
   fatal.promise.catch(() => undefined);
@@ -119,7 +142,16 @@ export async function runLatency(s: LatencySettings): Promise<LatencyResult> {
   await consumer.run(
     (records) => {
       const at = performance.now();
-      for (const r of records) if (r.value) arrivals.push({ alert: s.alertCodec.decode(r.value), at });
+      for (const r of records) {
+        if (!r.value) continue;
+        const position = `${r.partition}:${r.offset}`;
+        if (delivered.has(position)) {
+          redelivered += 1;
+          continue;
+        }
+        delivered.add(position);
+        arrivals.push({ alert: s.alertCodec.decode(r.value), at });
+      }
     },
     { onAssignment: () => assigned.resolve(), onFatal: (error) => fatal.reject(error) },
   );
@@ -136,7 +168,13 @@ export async function runLatency(s: LatencySettings): Promise<LatencyResult> {
     questdb: s.stack.questdb === undefined ? null : cpuSeconds(s.stack.questdb),
   });
   const stackBefore = stackCpu();
-  const child = startPipelineProcess([], s.workspace.prefix, profileFlags(s.profileDir));
+  // The alert path only: `run` without --processors would start every processor (metric-points,
+  // freshness and history read the marks or metrics too), which measures the whole pipeline's load.
+  const child = startPipelineProcess(
+    ['--processors', 'drawdown,rules'],
+    s.workspace.prefix,
+    profileFlags(s.profileDir),
+  );
   s.releasers.add('stop the latency pipeline', async () => void (await child.stop(10_000)));
   const producer = await s.kafka.producer();
   s.releasers.add('close the latency producer', () => producer.close());
@@ -182,7 +220,11 @@ export async function runLatency(s: LatencySettings): Promise<LatencyResult> {
         producedAt.set(`${mark.portfolio}|${mark.ts}`, at);
         records.push({ topic: marksTopic, key: mark.portfolio, value: s.markCodec.encode(mark) });
       }
-      await Promise.race([producer.send(records), running()]);
+      // After a stall, the marks due can be many: sends of at most SEND_MAX records, one at a time, so
+      // that no partition's record batch exceeds the broker's 1 MiB.
+      for (let i = 0; i < records.length; i += SEND_MAX) {
+        await Promise.race([producer.send(records.slice(i, i + SEND_MAX)), running()]);
+      }
       slowestSendMs = Math.max(slowestSendMs, performance.now() - at);
       sent += due;
       sends += 1;
@@ -212,9 +254,13 @@ export async function runLatency(s: LatencySettings): Promise<LatencyResult> {
   const expectedKeys = new Set(expected.map((a) => alertKey(a)));
   const wanted = expected.length;
   const quietLimitMs = 30_000;
+  // A pipeline far behind would take minutes to drain: wait at most twice the produce time plus 30 s.
+  const drainLimitMs = Math.min(s.timeoutMs, 2 * s.durationMs + 30_000);
   let lastCount = -1;
   let lastChange = performance.now();
-  const counted = (): number => arrivals.filter((a) => !isWarmup(a.alert)).length;
+  // Expected alerts arrived so far (not just alerts: unexpected ones must not end the wait early).
+  const counted = (): number =>
+    new Set(arrivals.map((a) => alertKey(a.alert)).filter((key) => expectedKeys.has(key))).size;
   for (;;) {
     const count = counted();
     if (count !== lastCount) {
@@ -222,7 +268,7 @@ export async function runLatency(s: LatencySettings): Promise<LatencyResult> {
       lastChange = performance.now();
     }
     if (count >= wanted) break;
-    if (performance.now() - lastChange > quietLimitMs || performance.now() - producedEnd > s.timeoutMs) {
+    if (performance.now() - lastChange > quietLimitMs || performance.now() - producedEnd > drainLimitMs) {
       progress(`  gave up waiting: ${num(count)} of ${num(wanted)} alerts arrived`);
       break;
     }
@@ -235,6 +281,11 @@ export async function runLatency(s: LatencySettings): Promise<LatencyResult> {
   const drainMs = Math.round(performance.now() - producedEnd);
   const stackAfter = stackCpu();
   const exit = await child.stop();
+  // Close the alert consumer and the producer now, before the rate's topics are deleted: a consumer
+  // left subscribed to deleted topics crashes and restarts over and over (and a restarted alert
+  // consumer, committing nothing, would read every alert again: duplicates that are the bench's own).
+  await consumer.close();
+  await producer.close();
   progress(
     `  pipeline stopped: exit code ${exit.code}, peak RSS ${exit.peakRssBytes === null ? 'n/a' : mib(exit.peakRssBytes)}`,
   );
@@ -253,11 +304,13 @@ export async function runLatency(s: LatencySettings): Promise<LatencyResult> {
   const latencies: { ms: number; status: string; producedAt: number }[] = [];
   const seen = new Set<string>();
   let unexpected = 0;
+  const firstUnexpected: string[] = [];
   const measured = arrivals.filter((a) => !isWarmup(a.alert));
   for (const { alert, at } of measured) {
     const key = alertKey(alert);
     if (!expectedKeys.has(key) || seen.has(key)) {
       unexpected += 1;
+      if (firstUnexpected.length < 5) firstUnexpected.push(describeAlert(alert, seen.has(key)));
       continue;
     }
     seen.add(key);
@@ -291,6 +344,12 @@ export async function runLatency(s: LatencySettings): Promise<LatencyResult> {
       matched: seen.size,
       missing: wanted - seen.size,
       unexpected,
+      redelivered,
+      firstMissing: expected
+        .filter((a) => !seen.has(alertKey(a)))
+        .slice(0, 5)
+        .map((a) => describeAlert(a, false)),
+      firstUnexpected,
       firing: latencies.filter((l) => l.status === 'firing').length,
       resolved: latencies.filter((l) => l.status === 'resolved').length,
     },
@@ -301,6 +360,7 @@ export async function runLatency(s: LatencySettings): Promise<LatencyResult> {
     },
     latencyMsOverTime: overTime,
     drawdownBacklogAtEnd: backlog.total - backlog.committed,
+    sustained: sent / producedMs >= (0.95 * s.rate) / 1000 && backlog.total - backlog.committed <= s.rate,
     drainMs,
     exit,
     changelogs,
@@ -311,6 +371,11 @@ export async function runLatency(s: LatencySettings): Promise<LatencyResult> {
       questdb: delta(stackBefore.questdb, stackAfter.questdb),
     },
   };
+}
+
+function describeAlert(alert: Alert, duplicate: boolean): string {
+  const at = new Date(alert.ts).toISOString();
+  return `${alert.rule} ${alert.labels['portfolio'] ?? ''} ${alert.status} ${at} value ${alert.value}${duplicate ? ' (again)' : ''}`;
 }
 
 function alertKey(alert: Alert): string {

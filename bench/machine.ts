@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import type { Config } from '../runtime/config.ts';
 import type { Logger } from '../core/logger.ts';
 import { LocalStack } from '../stack/index.ts';
+import { listeningPid } from './proc.ts';
 import { questdbQuery } from './questdb.ts';
 
 export interface MachineInfo {
@@ -52,6 +53,22 @@ export async function machineInfo(
       stack.kafka = service.pid;
     }
     if (service.name === 'questdb') stack.questdb = service.pid;
+  }
+  // A stack started from another checkout (a worktree's bench against the shared stack): find Kafka
+  // and QuestDB by the local ports they listen on.
+  const localPort = (address: string | undefined): number | undefined => {
+    const match = /^(?:[a-z]+:\/\/)?(127\.0\.0\.1|localhost|\[::1\]):(\d+)/.exec(address ?? '');
+    return match ? Number(match[2]) : undefined;
+  };
+  const kafkaPort = localPort(config.kafka.brokers[0]);
+  const questdbPort = localPort(config.questdb.httpUrl);
+  if (stack.kafka === undefined && kafkaPort !== undefined) {
+    const pid = listeningPid(kafkaPort);
+    if (pid !== undefined) stack.kafka = pid;
+  }
+  if (stack.questdb === undefined && questdbPort !== undefined) {
+    const pid = listeningPid(questdbPort);
+    if (pid !== undefined) stack.questdb = pid;
   }
   let questdb: string | null;
   try {

@@ -1,7 +1,9 @@
 /**
  * The tradewatch benchmark (see bench/README.md): pipeline throughput from a cold start against a
- * no-op consumer measured in the same run, the drawdown processor alone in memory, and alert latency
- * under a steady stream of marks. Writes bench/results/<ISO time>.json and prints a summary.
+ * no-op consumer measured in the same run (and the Kafka Streams peer with --peer), the drawdown
+ * processor alone in memory, alert latency at several steady rates, the other processors as
+ * `tradewatch run` children against a no-op consumer, the rules engine and notifiers, and one instance
+ * against two. Writes bench/results/<ISO time>.json and prints a summary.
  *
  *   node bench/main.ts [--marks 100000] [--skip-latency] ...   (`--help` lists the flags)
  */
@@ -14,7 +16,7 @@ import { createLogger } from '../core/logger.ts';
 import { SchemaRegistry } from '../schemas/index.ts';
 import { CHANGELOG_MAX_MESSAGE_BYTES } from './changelogs.ts';
 import { runInMemory, type InMemoryResult } from './in-memory.ts';
-import { runLatency, type LatencyResult } from './latency.ts';
+import { runLatency, type LatencyFailure, type LatencyResult } from './latency.ts';
 import { runProcessorBenches, type ProcessorBenchResult } from './processors.ts';
 import { runNotifierBench, type NotifierBenchResult } from './notifiers.ts';
 import {
@@ -29,8 +31,9 @@ import { USAGE, UsageError, parseOptions, type BenchOptions } from './options.ts
 import { progress, round } from './progress.ts';
 import { Releasers } from './releasers.ts';
 import { summary, writeResult, type BenchResult } from './report.ts';
+import { runScaling, type ScalingResult } from './scaling.ts';
 import { runThroughput, type ThroughputResult } from './throughput.ts';
-import { openWorkspace } from './workspace.ts';
+import { openWorkspace, type Workspace } from './workspace.ts';
 
 /** 2026-01-05T08:00:00Z: the event time of the pre-loaded history (a Monday, far from midnight UTC). */
 const HISTORY_START = Date.UTC(2026, 0, 5, 8, 0, 0);
@@ -87,12 +90,13 @@ for (const [signal, code] of [
 }
 
 const notes: string[] = [
-  `QuestDB cannot delete rows: this run's rows stay in the drawdown, portfolio_marks and alerts tables, under portfolios named ${portfolioPrefix}* (filter them with portfolio LIKE '${portfolioPrefix}%').`,
+  `Each phase's children wrote their QuestDB rows into the tables of the namespace their TOPIC_PREFIX implies (bench_${runId}__drawdown, ...); the run dropped those tables at the end, as it deleted its topics and groups${opts.keep ? ' (not with --keep)' : ''}.`,
 ];
 let throughput: ThroughputResult | undefined;
 let inMemory: InMemoryResult | undefined;
-let latency: LatencyResult | undefined;
-let processors: ProcessorBenchResult[] | undefined;
+let latency: (LatencyResult | LatencyFailure)[] | undefined;
+let processors: Record<string, ProcessorBenchResult> | undefined;
+let scaling: ScalingResult | undefined;
 let rules: RulesBenchResult | undefined;
 let recordRules: RecordRulesBenchResult | undefined;
 let notifiers: NotifierBenchResult | undefined;
@@ -107,12 +111,14 @@ try {
   releasers.add('close the admin client', () => admin.close());
   const registry = await SchemaRegistry.load();
   const markCodec = registry.codec('PortfolioMark');
+  const open = (prefix: string): Promise<Workspace> =>
+    openWorkspace(admin, prefix, releasers, opts.keep, changelogLimit, config.questdb.httpUrl);
   const throughputPortfolios = portfolioNames(runId, opts.portfolios).map((n) =>
     n.replace(/-(\d+)$/, '-t$1'),
   );
 
   if (!opts.skipThroughput) {
-    const workspace = await openWorkspace(admin, throughputPrefix, releasers, opts.keep, changelogLimit);
+    const workspace = await open(throughputPrefix);
     throughput = await runThroughput({
       kafka,
       admin,
@@ -157,23 +163,37 @@ try {
   }
 
   if (!opts.skipLatency) {
-    const workspace = await openWorkspace(admin, latencyPrefix, releasers, opts.keep, changelogLimit);
-    latency = await runLatency({
-      kafka,
-      admin,
-      workspace,
-      releasers,
-      markCodec,
-      alertCodec: registry.codec('Alert'),
-      stack,
-      portfolios: portfolioNames(runId, opts.latencyPortfolios).map((n) => n.replace(/-(\d+)$/, '-l$1')),
-      warmupPortfolio: `${portfolioPrefix}warmup`,
-      rate: opts.rate,
-      durationMs: opts.durationS * 1000,
-      cycle: opts.cycle,
-      timeoutMs: Math.min(opts.timeoutS, 180) * 1000,
-      ...(opts.profile ? { profileDir: path.join(os.tmpdir(), 'tradewatch-bench', runId, 'latency') } : {}),
-    });
+    latency = [];
+    for (const [i, rate] of opts.latencyRates.entries()) {
+      // A fresh prefix, group and pipeline per rate: a backlog left by one rate must not slow the next.
+      const workspace = await open(i === 0 ? latencyPrefix : `bench-${runId}-lat${i + 1}.`);
+      // A rate that fails (e.g. the bench itself cannot produce that fast) is recorded; the next runs.
+      latency.push(
+        await runLatency({
+          kafka,
+          admin,
+          workspace,
+          releasers,
+          markCodec,
+          alertCodec: registry.codec('Alert'),
+          stack,
+          portfolios: portfolioNames(runId, opts.latencyPortfolios).map((n) => n.replace(/-(\d+)$/, '-l$1')),
+          warmupPortfolio: `${portfolioPrefix}warmup`,
+          rate,
+          durationMs: opts.durationS * 1000,
+          cycle: opts.cycle,
+          timeoutMs: Math.min(opts.timeoutS, 180) * 1000,
+          ...(opts.profile
+            ? { profileDir: path.join(os.tmpdir(), 'tradewatch-bench', runId, `latency-${rate}`) }
+            : {}),
+        }).catch((error: unknown): LatencyFailure => {
+          const message = error instanceof Error ? error.message : String(error);
+          progress(`phase 3 at ${rate} marks/s failed: ${message}`);
+          return { rate, error: message };
+        }),
+      );
+      await workspace.close();
+    }
   }
 
   if (!opts.skipProcessors) {
@@ -181,12 +201,9 @@ try {
       kafka,
       admin,
       releasers,
-      openWorkspace: (label) =>
-        openWorkspace(admin, `bench-${runId}-${label}.`, releasers, opts.keep, changelogLimit),
-      questdbHttpUrl: config.questdb.httpUrl,
-      logger,
+      openWorkspace: (label) => open(`bench-${runId}-${label}.`),
+      stack,
       events: opts.processorEvents,
-      startTs: HISTORY_START,
       timeoutMs: Math.min(opts.timeoutS, 600) * 1000,
     });
   }
@@ -197,6 +214,24 @@ try {
     progress('phase 5: 100 rules over 200,000 trades records, in memory');
     recordRules = runRecordRulesBench(200_000);
     notifiers = await runNotifierBench({ notifications: 2000, progress });
+  }
+
+  if (!opts.skipScaling) {
+    scaling = await runScaling({
+      kafka,
+      admin,
+      releasers,
+      openWorkspace: (label) => open(`bench-${runId}-${label}.`),
+      codec: markCodec,
+      questdbHttpUrl: config.questdb.httpUrl,
+      stack,
+      marks: opts.marks,
+      portfolios: throughputPortfolios,
+      portfolioPrefix: `${portfolioPrefix}t`,
+      spacingMs: opts.spacingMs,
+      startTs: HISTORY_START,
+      timeoutMs: opts.timeoutS * 1000,
+    });
   }
 } catch (error: unknown) {
   failure = error instanceof Error ? error : new Error(String(error));
@@ -212,7 +247,7 @@ try {
 
 const result: BenchResult = {
   bench: 'tradewatch',
-  format: 1,
+  format: 2,
   runId,
   startedAt: startedAt.toISOString(),
   finishedAt: new Date().toISOString(),
@@ -224,7 +259,7 @@ const result: BenchResult = {
   parameters: {
     ...opts,
     changelogMaxMessageBytes: changelogLimit,
-    topicPrefixes: [throughputPrefix, latencyPrefix],
+    topicPrefixes: [throughputPrefix, latencyPrefix, `bench-${runId}-<phase>.`],
     portfolioPrefix,
   },
   ...(throughput ? { throughput } : {}),
@@ -237,6 +272,7 @@ const result: BenchResult = {
   ...(rules ? { rules } : {}),
   ...(recordRules ? { recordRules } : {}),
   ...(notifiers ? { notifiers } : {}),
+  ...(scaling ? { scaling } : {}),
   notes,
 };
 const file = await writeResult(opts.resultsDir, result);

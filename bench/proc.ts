@@ -1,6 +1,6 @@
 /** What Linux says of a process (/proc): peak and current memory, CPU time. Null where unreadable. */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 let ticksPerSecond: number | undefined;
 
@@ -45,4 +45,50 @@ export function cpuSeconds(pid: number): number | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * The local process listening on TCP `port` (found through /proc/net/tcp{,6} and the socket inodes in
+ * /proc/<pid>/fd), or undefined: how the bench finds Kafka and QuestDB when the local stack's status does
+ * not name them (a stack started from another checkout).
+ */
+export function listeningPid(port: number): number | undefined {
+  const inodes = new Set<string>();
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let table: string;
+    try {
+      table = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of table.split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      // local_address is HEX_IP:HEX_PORT; state 0A is LISTEN; the inode is the tenth field.
+      const local = fields[1];
+      if (local === undefined || fields[3] !== '0A') continue;
+      if (Number.parseInt(local.slice(local.lastIndexOf(':') + 1), 16) === port && fields[9] !== undefined) {
+        inodes.add(fields[9]);
+      }
+    }
+  }
+  if (inodes.size === 0) return undefined;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${entry}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        const target = readlinkSync(`/proc/${entry}/fd/${fd}`);
+        const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+        if (inode !== undefined && inodes.has(inode)) return Number(entry);
+      } catch {
+        // The descriptor closed meanwhile.
+      }
+    }
+  }
+  return undefined;
 }

@@ -1,4 +1,7 @@
-/** SQL on QuestDB over HTTP `/exec`, for counting the rows the pipeline wrote. */
+/**
+ * SQL on QuestDB over HTTP `/exec`: counting the rows the pipeline wrote into the run's namespace
+ * tables (`<namespace>__<table>`, core/namespace.ts), and dropping those tables at the end.
+ */
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export async function questdbQuery(httpUrl: string, sql: string): Promise<unknown[][]> {
@@ -16,7 +19,20 @@ export async function questdbCount(httpUrl: string, fromWhere: string): Promise<
 }
 
 /**
- * Counts the rows of `table` whose portfolio starts with `portfolioPrefix`, waiting (QuestDB applies
+ * Drops every table whose name starts with `tablePrefix` (a namespace's `<namespace>__`); returns
+ * their names. The prefix is matched here, not with LIKE (where `_` is a wildcard).
+ */
+export async function dropTables(httpUrl: string, tablePrefix: string): Promise<string[]> {
+  if (tablePrefix === '') throw new Error('dropTables: an empty prefix would drop every table');
+  const tables = (await questdbQuery(httpUrl, 'SELECT table_name FROM tables()'))
+    .map((row) => String(row[0]))
+    .filter((name) => name.startsWith(tablePrefix));
+  for (const table of tables) await questdbQuery(httpUrl, `DROP TABLE IF EXISTS "${table}"`);
+  return tables;
+}
+
+/**
+ * Counts the rows of `table` (the physical name) whose portfolio starts with `portfolioPrefix`, waiting (QuestDB applies
  * committed WAL writes asynchronously) until the count reaches `expected` or stops growing for
  * `quietMs`. Returns the count and how long the wait took.
  */

@@ -49,3 +49,56 @@ export async function runReferenceConsumer(
     steadyRecordsPerSecond: Math.round((records / steadyMs) * 1000),
   };
 }
+
+/**
+ * The no-op consumer over several topics at once, as a processor reading them subscribes: one consumer
+ * of the Kafka port in a fresh group `groupId` (registered by the caller for deletion), from the
+ * beginning, counting until it has read every record the topics held when it started.
+ */
+export async function runNoopConsumer(
+  kafka: KafkaClient,
+  admin: KafkaAdmin,
+  topics: readonly string[],
+  groupId: string,
+  timeoutMs: number,
+): Promise<ReferenceResult> {
+  let total = 0;
+  for (const topic of topics) {
+    for (const p of await admin.offsets(topic)) total += Number(BigInt(p.high) - BigInt(p.low));
+  }
+  let records = 0;
+  let batches = 0;
+  let firstBatchAt: number | undefined;
+  const done = Promise.withResolvers<void>();
+  const started = performance.now();
+  const consumer = await kafka.consumer({ groupId, topics, fromBeginning: true });
+  const timer = setTimeout(
+    () => done.reject(new Error(`the no-op consumer read ${records} of ${total} records in ${timeoutMs} ms`)),
+    timeoutMs,
+  );
+  try {
+    await consumer.run(
+      (batch) => {
+        firstBatchAt ??= performance.now();
+        records += batch.length;
+        batches += 1;
+        if (records >= total) done.resolve();
+      },
+      { onFatal: (error) => done.reject(error) },
+    );
+    if (total === 0) done.resolve();
+    await done.promise;
+  } finally {
+    clearTimeout(timer);
+    await consumer.close();
+  }
+  const ms = performance.now() - started;
+  const steadyMs = ms - ((firstBatchAt ?? started) - started);
+  return {
+    records,
+    batches,
+    ms: Math.round(ms),
+    recordsPerSecond: Math.round((records / ms) * 1000),
+    steadyRecordsPerSecond: Math.round((records / steadyMs) * 1000),
+  };
+}

@@ -2,20 +2,24 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { InMemoryResult } from './in-memory.ts';
-import type { LatencyResult } from './latency.ts';
+import type { LatencyFailure, LatencyResult } from './latency.ts';
 import type { ProcessorBenchResult } from './processors.ts';
 import type { NotifierBenchResult } from './notifiers.ts';
 import type { RecordRulesBenchResult, RulesBenchResult } from './rules.ts';
 import type { MachineInfo } from './machine.ts';
 import type { BenchOptions } from './options.ts';
 import { mib, num, ratio } from './progress.ts';
+import type { ScalingResult } from './scaling.ts';
 import type { ThroughputResult } from './throughput.ts';
 import type { ProfileSummary } from './cpu-profile.ts';
 
 export interface BenchResult {
   readonly bench: 'tradewatch';
-  /** Bumped when a figure changes meaning. */
-  readonly format: 1;
+  /**
+   * Bumped when a figure changes meaning. 2: `latency` is one result per rate, `processors` is keyed by
+   * suite (`processors.<name>.overNoop`: the `tradewatch run` child ÷ the no-op consumer), `scaling`.
+   */
+  readonly format: 2;
   readonly runId: string;
   readonly startedAt: string;
   readonly finishedAt: string;
@@ -34,15 +38,18 @@ export interface BenchResult {
   readonly inMemory?: InMemoryResult;
   /** pipeline marks/s ÷ in-memory marks/s (both phases run). */
   readonly pipelineOverInMemory?: number;
-  readonly latency?: LatencyResult;
-  /** Phase 4: baseline, freshness and precision@K, in memory and through Kafka. */
-  readonly processors?: readonly ProcessorBenchResult[];
+  /** Phase 3, one result per rate of `--latency-rates`, in that order. */
+  readonly latency?: readonly (LatencyResult | LatencyFailure)[];
+  /** Phase 4: baseline, freshness, precision@K (`ranking`) and rules, in memory and as `run` children. */
+  readonly processors?: Readonly<Record<string, ProcessorBenchResult>>;
   /** Phase 5: the rules engine with 1,000 rules, in memory. */
   readonly rules?: RulesBenchResult;
   /** Phase 5: 100 rules over trades records, in memory. */
   readonly recordRules?: RecordRulesBenchResult;
   /** Phase 5: the notifiers against local receivers. */
   readonly notifiers?: NotifierBenchResult;
+  /** Phase 6: the drawdown pipeline on one instance, then two in one group. */
+  readonly scaling?: ScalingResult;
   /** What a reader of the figures should know (e.g. what the run left behind). */
   readonly notes: readonly string[];
 }
@@ -107,14 +114,23 @@ export function summary(result: BenchResult): string {
       lines.push(`   pipeline / in-memory:            ${ratio(result.pipelineOverInMemory)}`);
     }
   }
-  const l = result.latency;
-  if (l) {
+  for (const l of result.latency ?? []) {
+    if ('error' in l) {
+      lines.push('', `3. latency, ${num(l.rate)} marks/s: FAILED: ${l.error}`);
+      continue;
+    }
     const lat = l.latencyMs;
     lines.push(
       '',
-      `3. latency, ${num(l.rate)} marks/s for ${l.durationMs / 1000} s (run: drawdown + rules)`,
+      `3. latency, ${num(l.rate)} marks/s for ${l.durationMs / 1000} s (run: drawdown + rules): ${l.sustained ? 'sustained' : 'NOT sustained'}`,
       `   produced ${num(l.produced.marks)} marks at ${num(l.produced.marksPerSecond)} marks/s (slowest send ${l.produced.slowestSendMs} ms)`,
-      `   alerts: ${num(l.alerts.matched)} matched of ${num(l.alerts.expected)} expected (${num(l.alerts.firing)} firing, ${num(l.alerts.resolved)} resolved), ${l.alerts.missing} missing, ${l.alerts.unexpected} unexpected`,
+      `   alerts: ${num(l.alerts.matched)} matched of ${num(l.alerts.expected)} expected (${num(l.alerts.firing)} firing, ${num(l.alerts.resolved)} resolved), ${l.alerts.missing} missing, ${l.alerts.unexpected} unexpected; ${l.alerts.redelivered} redelivered to the bench's consumer`,
+      ...(l.alerts.missing + l.alerts.unexpected > 0
+        ? [
+            `   first missing: ${l.alerts.firstMissing.join('; ') || 'none'}`,
+            `   first unexpected: ${l.alerts.firstUnexpected.join('; ') || 'none'}`,
+          ]
+        : []),
       lat
         ? `   mark produced → alert received: p50 ${num(lat.p50)} ms, p90 ${num(lat.p90)} ms, p99 ${num(lat.p99)} ms, max ${num(lat.max)} ms`
         : '   no latency measured',
@@ -122,8 +138,6 @@ export function summary(result: BenchResult): string {
       `   drawdown backlog when producing stopped: ${num(l.drawdownBacklogAtEnd)} marks; drain ${num(l.drainMs)} ms; warm-up ${num(l.warmupMs)} ms`,
       `   peak RSS ${l.exit.peakRssBytes === null ? 'n/a' : mib(l.exit.peakRssBytes)}; exit code ${l.exit.code}; CPU s: pipeline ${l.cpuSeconds.pipeline ?? 'n/a'}, Kafka ${l.cpuSeconds.kafka ?? 'n/a'}, QuestDB ${l.cpuSeconds.questdb ?? 'n/a'}`,
     );
-  }
-  if (l) {
     const batches = Object.entries(l.changelogs).map(([name, c]) =>
       'error' in c
         ? `${name}: changelog unreadable (${c.error})`
@@ -133,15 +147,21 @@ export function summary(result: BenchResult): string {
     lines.push(...profileLines(l.profile));
   }
   if (result.processors) {
-    lines.push('', '4. processors: events/s alone in memory and through Kafka (cold start, fresh groups)');
-    for (const p of result.processors) {
-      const k = p.kafka;
+    lines.push(
+      '',
+      '4. processors: events/s alone in memory, and `tradewatch run --processors <name>` (cold start) ÷ a no-op consumer on the same inputs',
+    );
+    for (const [name, p] of Object.entries(result.processors)) {
+      const c = p.child;
+      const n = p.noop;
       lines.push(
-        `   ${p.processors.join(' → ')}: ${num(p.events)} events; in memory ${num(p.inMemory.eventsPerSecond)}/s; ` +
-          ('error' in k
-            ? `through Kafka FAILED: ${k.error}`
-            : `through Kafka ${num(k.eventsPerSecond)}/s; no-op consumer on the same inputs ${num(k.reference.recordsPerSecond)}/s ` +
-              `(Kafka ÷ in-memory ${ratio(p.kafkaOverInMemory ?? 0)}, ÷ no-op consumer ${ratio(p.kafkaOverReference ?? 0)})`),
+        `   ${name} (${p.processors.join(' → ')}): ${num(p.events)} events; in memory ${num(p.inMemory.eventsPerSecond)}/s; ` +
+          ('error' in n
+            ? `no-op consumer FAILED: ${n.error}`
+            : 'error' in c
+              ? `run FAILED: ${c.error}`
+              : `run ${num(c.eventsPerSecond)}/s (${num(c.ms / 1000, 1)} s, CPU ${c.cpuSeconds.child ?? 'n/a'} s); no-op consumer ${num(n.recordsPerSecond)}/s; ` +
+                `run ÷ no-op ${ratio(p.overNoop)} (after start-up: ${ratio(p.steadyOverNoop)})`),
       );
     }
   }
@@ -168,6 +188,16 @@ export function summary(result: BenchResult): string {
     );
   }
   for (const note of result.notifiers?.notes ?? []) lines.push(`   ${note}`);
+  const sc = result.scaling;
+  if (sc) {
+    lines.push('', '6. scaling: `run --processors drawdown`, one instance, then two in one group');
+    for (const run of [sc.one, sc.two]) {
+      lines.push(
+        `   ${run.instances} instance(s): ${num(run.marksPerSecond)} marks/s (${num(run.ms / 1000, 1)} s); CPU s: children ${run.cpuSeconds.children ?? 'n/a'} (${run.children.map((e) => e.cpuSeconds ?? 'n/a').join(' + ')}), Kafka ${run.cpuSeconds.kafka ?? 'n/a'}, QuestDB ${run.cpuSeconds.questdb ?? 'n/a'}; cores busy ${run.coresBusy ?? 'n/a'}; QuestDB rows ${num(run.drawdownRows)} of ${num(run.marks)}`,
+      );
+    }
+    lines.push(`   two ÷ one: ${ratio(sc.twoOverOne)}`);
+  }
   for (const note of result.notes) lines.push(`note: ${note}`);
   return lines.join('\n');
 }

@@ -80,6 +80,8 @@ export interface ThroughputResult {
     readonly metricsOffsets: number;
     readonly changelog: ChangelogStats | { readonly error: string };
     readonly questdb: {
+      /** Rows of the run's portfolios in the namespace's tables (`<namespace>__drawdown`, ...). */
+      readonly tables: readonly string[];
       readonly drawdownRows: number;
       readonly portfolioMarksRows: number;
       readonly expectedRows: number;
@@ -140,8 +142,19 @@ export async function runThroughput(s: ThroughputSettings): Promise<ThroughputRe
     changelogTopic('drawdown', s.workspace.prefix),
     `${s.workspace.prefix}bench.changelog-read`,
   ).catch((error: unknown) => ({ error: error instanceof Error ? error.message : String(error) }));
-  const drawdown = await settledCount(s.questdbHttpUrl, 'drawdown', s.portfolioPrefix, s.marks);
-  const marksRows = await settledCount(s.questdbHttpUrl, 'portfolio_marks', s.portfolioPrefix, s.marks);
+  // The child wrote into its namespace's tables (TOPIC_PREFIX implies the namespace).
+  const drawdown = await settledCount(
+    s.questdbHttpUrl,
+    s.workspace.table('drawdown'),
+    s.portfolioPrefix,
+    s.marks,
+  );
+  const marksRows = await settledCount(
+    s.questdbHttpUrl,
+    s.workspace.table('portfolio_marks'),
+    s.portfolioPrefix,
+    s.marks,
+  );
   const peer = s.peer
     ? await runPeer({
         kafka: s.kafka,
@@ -171,6 +184,7 @@ export async function runThroughput(s: ThroughputSettings): Promise<ThroughputRe
       metricsOffsets,
       changelog,
       questdb: {
+        tables: [s.workspace.table('drawdown'), s.workspace.table('portfolio_marks')],
         drawdownRows: drawdown.rows,
         portfolioMarksRows: marksRows.rows,
         expectedRows: s.marks,
