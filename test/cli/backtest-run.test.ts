@@ -292,5 +292,6 @@ describe('backtest run', () => {
       `SELECT total_return FROM ${e2eTable('backtest_runs')} WHERE id = '${strategy}' AND version = '${first.version}'`,
     );
     expect(runs[0]![0]).toBeCloseTo(first.metrics['total_return'] as number, 12);
-  });
+    // A pipeline start, the history's rows (up to 60 s) and several CLI runs: more than the default.
+  }, 180_000);
 });

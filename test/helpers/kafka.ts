@@ -28,5 +28,9 @@ export async function withTestTopics(label: string): Promise<string> {
     await admin.close();
   });
   await applyTopics(admin, { prefix });
+  // Every partition with a leader before a test produces: on a loaded broker, electing leaders for the
+  // whole catalogue can outlast the producer's own retries (NOT_LEADER). `offsets` retries until each
+  // partition's leader answers.
+  await Promise.all(TOPICS.map((t) => admin.offsets(physicalName(t.name, prefix))));
   return prefix;
 }
