@@ -32,7 +32,7 @@ import { progress, round } from './progress.ts';
 import { Releasers } from './releasers.ts';
 import { summary, writeResult, type BenchResult } from './report.ts';
 import { runScaling, type ScalingResult } from './scaling.ts';
-import { runThroughput, type ThroughputResult } from './throughput.ts';
+import { runThroughput, type PipelineSettings, type ThroughputResult } from './throughput.ts';
 import { openWorkspace, type Workspace } from './workspace.ts';
 
 /** 2026-01-05T08:00:00Z: the event time of the pre-loaded history (a Monday, far from midnight UTC). */
@@ -117,22 +117,26 @@ try {
     n.replace(/-(\d+)$/, '-t$1'),
   );
 
+  // Phases 1 and 6 run the same drawdown pipeline on the same marks.
+  const pipelineSettings: Omit<PipelineSettings, 'workspace'> = {
+    kafka,
+    admin,
+    releasers,
+    codec: markCodec,
+    questdbHttpUrl: config.questdb.httpUrl,
+    stack,
+    marks: opts.marks,
+    portfolios: throughputPortfolios,
+    portfolioPrefix: `${portfolioPrefix}t`,
+    spacingMs: opts.spacingMs,
+    startTs: HISTORY_START,
+    timeoutMs: opts.timeoutS * 1000,
+  };
   if (!opts.skipThroughput) {
     const workspace = await open(throughputPrefix);
     throughput = await runThroughput({
-      kafka,
-      admin,
+      ...pipelineSettings,
       workspace,
-      releasers,
-      codec: markCodec,
-      questdbHttpUrl: config.questdb.httpUrl,
-      stack,
-      marks: opts.marks,
-      portfolios: throughputPortfolios,
-      portfolioPrefix: `${portfolioPrefix}t`,
-      spacingMs: opts.spacingMs,
-      startTs: HISTORY_START,
-      timeoutMs: opts.timeoutS * 1000,
       ...(opts.profile
         ? { profileDir: path.join(os.tmpdir(), 'tradewatch-bench', runId, 'throughput') }
         : {}),
@@ -218,19 +222,8 @@ try {
 
   if (!opts.skipScaling) {
     scaling = await runScaling({
-      kafka,
-      admin,
-      releasers,
+      ...pipelineSettings,
       openWorkspace: (label) => open(`bench-${runId}-${label}.`),
-      codec: markCodec,
-      questdbHttpUrl: config.questdb.httpUrl,
-      stack,
-      marks: opts.marks,
-      portfolios: throughputPortfolios,
-      portfolioPrefix: `${portfolioPrefix}t`,
-      spacingMs: opts.spacingMs,
-      startTs: HISTORY_START,
-      timeoutMs: opts.timeoutS * 1000,
     });
   }
 } catch (error: unknown) {

@@ -33,13 +33,7 @@ export function baselineEvents(count: number, start: number): BenchEvent[] {
     const strategy = `s${i % STRATEGIES}`;
     const ts = start + Math.floor(i / STRATEGIES) * CYCLE_EVERY_MS;
     if (i % 2 === 0) {
-      events.push({
-        topic: 'inference.cycles',
-        type: 'InferenceCycle',
-        key: strategy,
-        value: cycle(strategy, ts, random.next(), []),
-        ts,
-      });
+      events.push(cycleEvent(strategy, ts, random.next(), []));
     } else {
       const portfolio = `p${i % STRATEGIES}`;
       const asset = `A${i % 5}`;
@@ -87,13 +81,7 @@ export function freshnessEvents(count: number, start: number): BenchEvent[] {
     switch (i % 3) {
       case 0: {
         const strategy = `s${i % STRATEGIES}`;
-        events.push({
-          topic: 'inference.cycles',
-          type: 'InferenceCycle',
-          key: strategy,
-          value: cycle(strategy, ts, random.next(), []),
-          ts,
-        });
+        events.push(cycleEvent(strategy, ts, random.next(), []));
         break;
       }
       case 1: {
@@ -151,13 +139,7 @@ export function rankingEvents(count: number, start: number): BenchEvent[] {
         score: 1 - rank / PREDICTED,
         rank: rank + 1,
       }));
-      events.push({
-        topic: 'inference.cycles',
-        type: 'InferenceCycle',
-        key: strategy,
-        value: cycle(strategy, asOf, random.next(), predictions),
-        ts: asOf,
-      });
+      events.push(cycleEvent(strategy, asOf, random.next(), predictions));
     }
     for (let a = 0; a < ASSETS; a += 1) {
       events.push({
@@ -170,6 +152,22 @@ export function rankingEvents(count: number, start: number): BenchEvent[] {
     }
   }
   return events.slice(0, count);
+}
+
+/** A cycle of `strategy` at `ts` on `inference.cycles`, keyed by its strategy. */
+function cycleEvent(
+  strategy: string,
+  ts: number,
+  seed: number,
+  predictions: Parameters<typeof cycle>[3],
+): BenchEvent {
+  return {
+    topic: 'inference.cycles',
+    type: 'InferenceCycle',
+    key: strategy,
+    value: cycle(strategy, ts, seed, predictions),
+    ts,
+  };
 }
 
 function cycle(

@@ -39,15 +39,7 @@ export async function runReferenceConsumer(
       batches += 1;
     },
   });
-  const ms = performance.now() - started;
-  const steadyMs = ms - ((firstBatchAt ?? started) - started);
-  return {
-    records,
-    batches,
-    ms: Math.round(ms),
-    recordsPerSecond: Math.round((records / ms) * 1000),
-    steadyRecordsPerSecond: Math.round((records / steadyMs) * 1000),
-  };
+  return result(records, batches, started, firstBatchAt);
 }
 
 /**
@@ -92,6 +84,16 @@ export async function runNoopConsumer(
     clearTimeout(timer);
     await consumer.close();
   }
+  return result(records, batches, started, firstBatchAt);
+}
+
+/** A reading's figures: `started` and `firstBatchAt` are `performance.now()` times. */
+function result(
+  records: number,
+  batches: number,
+  started: number,
+  firstBatchAt: number | undefined,
+): ReferenceResult {
   const ms = performance.now() - started;
   const steadyMs = ms - ((firstBatchAt ?? started) - started);
   return {

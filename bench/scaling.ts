@@ -9,34 +9,20 @@
  * for Kafka and QuestDB.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { KafkaAdmin, KafkaClient } from '../runtime/kafka/index.ts';
-import type { Codec, PortfolioMark } from '../schemas/index.ts';
 import { processorGroup } from '../topics/index.ts';
 import { groupProgress } from './group-progress.ts';
-import type { StackProcesses } from './machine.ts';
 import { markHistory } from './marks.ts';
 import { startPipelineProcess, type PipelineExit } from './pipeline-process.ts';
 import { preloadMarks } from './preload.ts';
 import { cpuSeconds } from './proc.ts';
 import { num, progress, round } from './progress.ts';
 import { settledCount } from './questdb.ts';
-import type { Releasers } from './releasers.ts';
+import type { PipelineSettings } from './throughput.ts';
 import type { Workspace } from './workspace.ts';
 
-export interface ScalingSettings {
-  readonly kafka: KafkaClient;
-  readonly admin: KafkaAdmin;
-  readonly releasers: Releasers;
+/** Phase 1's settings, with a fresh workspace per run instead of one. */
+export interface ScalingSettings extends Omit<PipelineSettings, 'workspace'> {
   readonly openWorkspace: (label: string) => Promise<Workspace>;
-  readonly codec: Codec<PortfolioMark>;
-  readonly questdbHttpUrl: string;
-  readonly stack: StackProcesses;
-  readonly marks: number;
-  readonly portfolios: readonly string[];
-  readonly portfolioPrefix: string;
-  readonly spacingMs: number;
-  readonly startTs: number;
-  readonly timeoutMs: number;
 }
 
 export interface ScalingRun {

@@ -22,7 +22,8 @@ import { runReferenceConsumer, type ReferenceResult } from './reference-consumer
 import type { Releasers } from './releasers.ts';
 import type { Workspace } from './workspace.ts';
 
-export interface ThroughputSettings {
+/** What a drawdown pipeline run of the bench needs (phase 1, and phase 6 per run). */
+export interface PipelineSettings {
   readonly kafka: KafkaClient;
   readonly admin: KafkaAdmin;
   readonly workspace: Workspace;
@@ -36,6 +37,9 @@ export interface ThroughputSettings {
   readonly spacingMs: number;
   readonly startTs: number;
   readonly timeoutMs: number;
+}
+
+export interface ThroughputSettings extends PipelineSettings {
   /** Where `node --cpu-prof` writes the pipeline's profile; undefined: no profile. */
   readonly profileDir?: string;
   /** Phase 1c: the Kafka Streams peer's Maven project, and what it needs. */
