@@ -191,6 +191,12 @@ export interface AtomicSendOptions {
     /** Committed beside each offset (Kafka's offset metadata, read back by `committedOffsets`). Default none. */
     readonly metadata?: string;
   };
+  /**
+   * Awaited after the records and offsets were sent, before the transaction commits: work that must be
+   * done before anything becomes visible, run while the sends are under way (the processor runtime's
+   * sink flush). If it rejects, the transaction is aborted and its error thrown. Default none.
+   */
+  readonly beforeCommit?: () => Promise<void>;
 }
 
 export interface ProducerOptions {

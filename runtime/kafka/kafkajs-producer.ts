@@ -56,8 +56,11 @@ export function wrapProducer(producer: Producer, where: string): KafkaProducer {
     records: readonly OutgoingRecord[],
     options: AtomicSendOptions,
   ): Promise<RecordPosition[]> {
-    const { consumerOffsets } = options;
-    if (records.length === 0 && !consumerOffsets) return [];
+    const { consumerOffsets, beforeCommit } = options;
+    if (records.length === 0 && !consumerOffsets) {
+      await beforeCommit?.();
+      return [];
+    }
     const transaction = await guard(where, 'begin a transaction', () => producer.transaction());
     try {
       // Chunks keep each request, and so each partition's record batch, under the broker's size limit.
@@ -68,16 +71,20 @@ export function wrapProducer(producer: Producer, where: string): KafkaProducer {
       if (consumerOffsets && consumerOffsets.offsets.length > 0) {
         const byTopic = new Map<string, { partition: number; offset: string; metadata: string | null }[]>();
         for (const o of consumerOffsets.offsets) {
-          byTopic.set(o.topic, [
-            ...(byTopic.get(o.topic) ?? []),
-            { partition: o.partition, offset: o.offset, metadata: consumerOffsets.metadata ?? null },
-          ]);
+          const partitions = byTopic.get(o.topic) ?? [];
+          partitions.push({
+            partition: o.partition,
+            offset: o.offset,
+            metadata: consumerOffsets.metadata ?? null,
+          });
+          byTopic.set(o.topic, partitions);
         }
         await transaction.sendOffsets({
           consumerGroupId: consumerOffsets.groupId,
           topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
         });
       }
+      await beforeCommit?.();
       await transaction.commit();
       return lastPositions(written);
     } catch (error: unknown) {
