@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from '../runtime/config.ts';
+import { QUESTDB_WORKER_SLEEP } from '../stack/questdb-service.ts';
 import { TESTCONTAINERS_IMAGES } from './setup/global-setup.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -57,5 +58,12 @@ describe('docker-compose.yml', () => {
     expect(published('postgres')).toEqual([
       `127.0.0.1:${new URL(loadConfig({}, {}).postgres.url).port}:5432`,
     ]);
+  });
+
+  it('lets QuestDB’s idle workers sleep as the local stack does', () => {
+    const environment = compose.services['questdb']?.environment ?? {};
+    for (const [key, value] of Object.entries(QUESTDB_WORKER_SLEEP)) {
+      expect(environment[`QDB_${key.toUpperCase().replaceAll('.', '_')}`], key).toBe(value);
+    }
   });
 });
