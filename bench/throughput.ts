@@ -10,6 +10,7 @@ import { changelogTopic, processorGroup } from '../topics/index.ts';
 import { changelogStats, type ChangelogStats } from './changelog-stats.ts';
 import { summarizeProfile, type ProfileSummary } from './cpu-profile.ts';
 import { groupProgress } from './group-progress.ts';
+import { runKafkaFloor, type KafkaFloorResult } from './kafka-floor.ts';
 import type { StackProcesses } from './machine.ts';
 import { markHistory } from './marks.ts';
 import { profileFlags, startPipelineProcess, type PipelineExit } from './pipeline-process.ts';
@@ -78,6 +79,10 @@ export interface ThroughputResult {
   readonly peer?: PeerRun | { readonly error: string };
   /** pipeline marks/s ÷ the peer's. */
   readonly pipelineOverPeer?: number;
+  /** Phase 1d: the Kafka port alone sending the pipeline's metric records, or why it could not run. */
+  readonly kafkaFloor: KafkaFloorResult | { readonly error: string };
+  /** The floor's marks/s ÷ the peer's: at most this is reachable on this Kafka client. */
+  readonly kafkaFloorOverPeer?: number;
   /** Changelog value bytes ÷ the input's bytes: the state's write amplification (target ≤ 0.5). */
   readonly changelogOverInput?: number;
   readonly outputs: {
@@ -159,6 +164,19 @@ export async function runThroughput(s: ThroughputSettings): Promise<ThroughputRe
     s.portfolioPrefix,
     s.marks,
   );
+  // About one changelog transaction marker per commit (one partition per batch, interval 0).
+  const commits = 'error' in changelog ? 0 : changelog.markers;
+  const kafkaFloor = await runKafkaFloor({
+    kafka: s.kafka,
+    admin: s.admin,
+    workspace: s.workspace,
+    recordsPerMark: metricsOffsets / s.marks,
+    recordsPerCommit: commits > 0 ? metricsOffsets / commits : 40_000,
+    maxRecords: 1_000_000,
+  }).catch((error: unknown) => {
+    progress(`  the Kafka floor failed: ${error instanceof Error ? error.message : String(error)}`);
+    return { error: error instanceof Error ? error.message : String(error) };
+  });
   const peer = s.peer
     ? await runPeer({
         kafka: s.kafka,
@@ -183,6 +201,10 @@ export async function runThroughput(s: ThroughputSettings): Promise<ThroughputRe
     pipelineOverCeiling: round(pipeline.marksPerSecond / reference.recordsPerSecond, 4),
     ...(peer ? { peer } : {}),
     ...(peer && !('error' in peer) ? { pipelineOverPeer: overPeer(pipeline.marksPerSecond, peer) } : {}),
+    kafkaFloor,
+    ...(peer && !('error' in peer) && !('error' in kafkaFloor)
+      ? { kafkaFloorOverPeer: overPeer(kafkaFloor.marksPerSecond, peer) }
+      : {}),
     ...('error' in changelog ? {} : { changelogOverInput: round(changelog.valueBytes / preload.bytes, 3) }),
     outputs: {
       metricsOffsets,
