@@ -226,7 +226,8 @@ export interface BatchContext {
 
 /**
  * Called with each fetched batch of one partition. When it resolves, the batch counts as handled and
- * the next one follows; when it throws, the same records are delivered again (after the client's
+ * the next one follows (with {@link ConsumerOptions.batchesAtOnce}, batches of other partitions of the
+ * same fetch may already be in hand); when it throws, the same records are delivered again (after the client's
  * retries, by a restarted consumer that rejoins its group).
  */
 export type BatchHandler = (records: readonly IncomingRecord[], batch: BatchContext) => Promise<void> | void;
@@ -272,6 +273,13 @@ export interface ConsumerOptions {
    * there). Default: the committed offsets, else as `fromBeginning` says.
    */
   readonly startAt?: readonly RecordPosition[];
+  /**
+   * How many batches of one fetch (each of another partition) `onBatch` is given before the first of
+   * them resolved, so that a handler that queues them can gather them (the processor runtime commits
+   * the batches of a fetch in one transaction). A partition's next batch comes only after its previous
+   * one resolved; the next fetch waits for every batch of this one. Default 1 (one batch at a time).
+   */
+  readonly batchesAtOnce?: number;
 }
 
 export interface KafkaConsumer {

@@ -123,7 +123,7 @@ export const VARIABLES = {
   },
   TW_COMMIT_INTERVAL_MS: {
     schema: z.coerce.number().int().nonnegative().default(0),
-    doc: 'How long a processor gathers the batches it handles into one commit (one transaction; each touched key’s state written once to its changelog) while it is behind; a batch that reaches its partition’s end commits at once. 0 (the default) commits every batch; at most 10000 (longer ones can outlast the producer’s 15 s transaction timeout). Kafka Streams uses 100 under exactly-once.',
+    doc: 'How long a processor gathers the batches it handles into one commit (one transaction; each touched key’s state written once to its changelog) while it is behind; a batch that reaches its partition’s end commits at once. 0 (the default) commits the batches of each fetch (one per partition) together; at most 10000 (longer ones can outlast the producer’s 15 s transaction timeout). Kafka Streams uses 100 under exactly-once.',
     shownDefault: '0',
   },
   TW_PROGRESS_INTERVAL_MS: {

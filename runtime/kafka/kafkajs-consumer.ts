@@ -68,6 +68,7 @@ export function wrapConsumer(
         consumer.run({
           autoCommit: options.autoCommit ?? false,
           eachBatchAutoResolve: true,
+          partitionsConsumedConcurrently: options.batchesAtOnce ?? 1,
           eachBatch: async (payload) => {
             const { batch } = payload;
             const records = batch.messages.map((m): IncomingRecord => ({

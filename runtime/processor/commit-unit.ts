@@ -3,12 +3,16 @@
  * within a commit interval are committed together, in one transaction, so a key touched by many of
  * them goes to its changelog once, with its latest state.
  *
- * A unit opens with the first batch handled after a commit and is committed, at the end of a batch,
- * when the interval has passed since it opened, when the batch reached its partition's end (the
- * runner has caught up: committing at once keeps the latency of a live stream), or when the runner is
- * stopping; an interval of 0 (the default) commits every batch. A unit left open with no batch to end
- * it (the input went quiet short of its end, e.g. behind an aborted transaction) is committed by a
- * timer when its interval is over.
+ * The consumer hands over every batch of a fetch at once (one per partition) and they queue behind one
+ * another: with an interval of 0 (the default), a unit holds the batches of one fetch and is committed
+ * at the end of the last of them (none is waiting), or earlier once it holds MAX_UNIT_RECORDS records;
+ * one transaction per fetch rather than per partition. With an interval, a unit is committed at the end
+ * of a batch when the interval has passed since it opened, or when the batch reached its partition's
+ * end and no other batch is waiting (the runner has caught up: committing at once keeps the latency of
+ * a live stream). It is committed whatever the interval when the runner is stopping. A unit left open
+ * with no batch to end it (the input went quiet short of its end, e.g. behind an aborted transaction; a
+ * waiting batch that failed before its end) is committed by a timer when its interval is over (after
+ * IDLE_UNIT_MS with an interval of 0).
  *
  * Until its commit a unit's batches are handled, not committed: if the commit fails, every store it
  * touched is rewound (committer) and every partition it read is sought back to its first handled
@@ -23,6 +27,15 @@ import { storeId, type PartitionStores } from './partition-stores.ts';
 import type { RunnerContext } from './runner-context.ts';
 import type { PartitionState } from './state-store.ts';
 import type { SinkRow } from '../../processors/contract.ts';
+
+/**
+ * With an interval of 0, a unit is committed once it holds this many records, even with batches of
+ * its fetch still waiting: it bounds the memory and the size of a transaction.
+ */
+const MAX_UNIT_RECORDS = 30_000;
+
+/** With an interval of 0, how long an open unit no batch ends waits before a timer commits it. */
+const IDLE_UNIT_MS = 1_000;
 
 /** What the batches handled since the last commit produced. */
 export class OpenUnit<State> {
@@ -84,24 +97,26 @@ export class CommitUnits<In, State> {
   }
 
   /**
-   * At the end of a batch: commits the open unit when it is due, else leaves it open (with a timer
-   * that commits it once its interval is over). Throws what a failed commit threw.
+   * At the end of a batch (`more`: other batches wait behind it): commits the open unit when it is due,
+   * else leaves it open (with a timer that commits it once its interval is over). Throws what a failed
+   * commit threw.
    */
-  async afterBatch(batch: BatchContext): Promise<void> {
+  async afterBatch(batch: BatchContext, more = false): Promise<void> {
     const unit = this.#open;
     if (!unit) return;
     const interval = this.#ctx.options.commitIntervalMs;
+    const elapsed = performance.now() - unit.openedAt;
     const due =
-      interval === 0 ||
       this.#ctx.stopping() ||
-      batch.reachedEnd !== false ||
-      performance.now() - unit.openedAt >= interval;
+      (interval === 0
+        ? !more || unit.records >= MAX_UNIT_RECORDS
+        : elapsed >= interval || (!more && batch.reachedEnd !== false));
     if (due) {
       await this.commit(batch);
       return;
     }
     if (this.#timer === undefined) {
-      const wait = Math.max(0, interval - (performance.now() - unit.openedAt));
+      const wait = interval === 0 ? IDLE_UNIT_MS : Math.max(0, interval - elapsed);
       this.#timer = setTimeout(() => {
         this.#timer = undefined;
         this.#parts

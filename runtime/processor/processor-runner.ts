@@ -2,9 +2,10 @@
  * Runs one processor: consumes its input topics in a consumer group, decodes, dead-letters what cannot
  * be decoded or is rejected, routes late records to the `late` side output, runs the processor per
  * record with the record's keyed state (kept per input topic and partition), writes sink rows and
- * flushes them, then commits — in ONE Kafka transaction — the outputs, the changed state (changelog)
- * and the input offsets of the batches handled in a commit interval (commit-unit.ts: each touched
- * key's state written once per commit; a batch that reaches its partition's end is committed at once). Wall-clock timers are fired on a tick, between batches, and their
+ * flushes them while it sends — in ONE Kafka transaction, committed once the flush succeeded — the
+ * outputs, the changed state (changelog) and the input offsets of the batches of a commit unit
+ * (commit-unit.ts: the batches of one fetch, or of a commit interval; each touched key's state written
+ * once per commit; commit.ts). Wall-clock timers are fired on a tick, between batches, and their
  * outputs and state committed the same way (without offsets). Nothing is committed before Kafka
  * acknowledged the outputs and the sink flushed: at-least-once towards the sink (whose writes are
  * idempotent), and exactly the outputs of an uninterrupted run towards Kafka's read-committed consumers.
@@ -45,6 +46,12 @@ import { tick, type TickParts } from './timers.ts';
 // Where tests found it before the runner was split.
 export { changelogsOf } from './changelogs.ts';
 
+/**
+ * Batches of one fetch the consumer hands over before the first is handled: more than the partitions a
+ * fetch can return for an instance in practice, so that all of them queue up and commit together.
+ */
+const BATCHES_AT_ONCE = 64;
+
 export class ProcessorRunner<In, State> {
   readonly #ctx: RunnerContext<In, State>;
   readonly #parts: TickParts<In, State>;
@@ -60,6 +67,8 @@ export class ProcessorRunner<In, State> {
   /** Serializes batches and timer ticks: one transaction at a time on the one producer. */
   readonly #serial = new SerialQueue();
   #ticker: NodeJS.Timeout | undefined;
+  /** Batches handed over by the consumer and queued behind the batch or tick in hand. */
+  #batchesWaiting = 0;
   /** Progress reports, when asked for (RunnerOptions.progress): off the batches' path. */
   #progress: ProgressReporter<In, State> | undefined;
 
@@ -136,13 +145,24 @@ export class ProcessorRunner<In, State> {
       topics: inputs.map((i) => i.physical),
       fromBeginning: true,
       sessionTimeoutMs: o.sessionTimeoutMs,
+      // Every batch of a fetch at once: they queue behind one another and commit together (commit-unit.ts).
+      batchesAtOnce: BATCHES_AT_ONCE,
     });
-    await this.#consumer.run((records, batch) => this.#serial.run(() => this.#onBatch(records, batch)), {
-      onAssignment: (assigned) => this.#onAssignment(assigned),
-      onPosition: (event) =>
-        this.#parts.catchUp.onPosition(storeId(event.topic, event.partition), BigInt(event.nextOffset)),
-      onFatal: (error) => this.#fatal.reject(error),
-    });
+    await this.#consumer.run(
+      (records, batch) => {
+        this.#batchesWaiting += 1;
+        return this.#serial.run(() => {
+          this.#batchesWaiting -= 1;
+          return this.#onBatch(records, batch);
+        });
+      },
+      {
+        onAssignment: (assigned) => this.#onAssignment(assigned),
+        onPosition: (event) =>
+          this.#parts.catchUp.onPosition(storeId(event.topic, event.partition), BigInt(event.nextOffset)),
+        onFatal: (error) => this.#fatal.reject(error),
+      },
+    );
     if (o.processor.timer && o.processor.onTimer) {
       this.#ticker = setInterval(() => {
         if (this.#stopping) return;
@@ -221,6 +241,6 @@ export class ProcessorRunner<In, State> {
       handleRecord(this.#ctx, outputs, input, record, store, unit.outgoing, unit.rows);
     }
     unit.add(input, store, records);
-    await this.#units.afterBatch(batch);
+    await this.#units.afterBatch(batch, this.#batchesWaiting > 0);
   }
 }

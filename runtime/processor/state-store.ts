@@ -1,8 +1,8 @@
 /**
  * The keyed state of one processor in one partition, kept durable through a changelog topic.
  *
- * Mechanism (as Kafka Streams does it, in a Kafka transaction): after every batch, the state of each
- * key the batch touched is written (state-codec.ts: compact binary with JSON's semantics) to the processor's compacted changelog topic, in the SAME
+ * Mechanism (as Kafka Streams does it, in a Kafka transaction): after the batches of a commit (commit-unit.ts), the state of
+ * each key they touched is written (state-codec.ts: compact binary with JSON's semantics) to the processor's compacted changelog topic, in the SAME
  * partition as the input and in the SAME transaction as the batch's outputs and its input offsets. So
  * the committed input position, the committed outputs and the committed state always agree. When a
  * partition is assigned (start, restart, rebalance), its state is rebuilt by reading its changelog

@@ -7,7 +7,7 @@
  */
 import { describe, expect, inject, it, onTestFinished } from 'vitest';
 import { silentLogger } from '../../../core/logger.ts';
-import { readToEnd } from '../../../runtime/kafka/index.ts';
+import { committedAt, readToEnd } from '../../../runtime/kafka/index.ts';
 import { ProcessorRunner, changelogsOf, type Processor } from '../../../runtime/processor/index.ts';
 import { decodeState } from '../../../runtime/processor/state-codec.ts';
 import { SchemaRegistry, type Signal } from '../../../schemas/index.ts';
@@ -155,5 +155,83 @@ describe('the commit interval', { timeout: 180_000 }, () => {
         (a, b) => a[0].localeCompare(b[0]),
       ),
     );
+  });
+
+  it('with no interval, commits the batches of one fetch (one per partition) in one transaction', async () => {
+    const prefix = await pipelinePrefix('commit-fetch');
+    const name = uniqueName('cf');
+    const processor: Processor<Signal, Count> = {
+      name,
+      inputs: [{ topic: 'signals', type: 'Signal' }],
+      key: (record) => record.asset,
+      initialState: () => ({ n: 0 }),
+      process: (_record, state) => ({ n: state.n + 1 }),
+    };
+    const kafka = testKafka();
+    const admin = await kafka.admin();
+    const { changelog } = changelogsOf(processor, prefix)[0]!;
+    onTestFinished(async () => {
+      await admin.deleteGroups([processorGroup(name, prefix)]).catch(() => undefined);
+      await admin.deleteTopics([changelog]).catch(() => undefined);
+      await admin.close();
+    });
+    const registry = await SchemaRegistry.load();
+    const signals = physicalName('signals', prefix);
+    const partitions = (await admin.offsets(signals)).map((p) => p.partition);
+    expect(partitions.length).toBeGreaterThan(1);
+    // A small backlog on every partition, there before the runner starts: its first fetch returns all.
+    const producer = await kafka.producer();
+    onTestFinished(() => producer.close());
+    await producer.send(
+      partitions.flatMap((partition) =>
+        Array.from({ length: 20 }, (_, i) => {
+          const signal: Signal = {
+            source: 'github',
+            asset: `A${partition}-${i % 4}`,
+            name: 'stars',
+            value: i,
+            unit: 'stars',
+            ts: T0,
+            labels: {},
+            flags: [],
+          };
+          return { topic: signals, key: 'k', partition, value: registry.codec('Signal').encode(signal) };
+        }),
+      ),
+    );
+    const sink = await QuestDbSink.create({
+      httpUrl: inject('services').questdbHttpUrl,
+      logger: silentLogger(),
+    });
+    onTestFinished(() => sink.close());
+    // Every reading of the clock is another millisecond: each commit's metadata names its own.
+    let now = T0;
+    const runner = await ProcessorRunner.start({
+      processor,
+      kafka,
+      registry,
+      sink,
+      logger: silentLogger(),
+      topicPrefix: prefix,
+      sessionTimeoutMs: 6000,
+      clock: { now: () => (now += 1) },
+    });
+    onTestFinished(() => runner.close());
+    const committed = await waitFor(
+      'every partition committed',
+      async () => {
+        const offsets = (await admin.committedOffsets([processorGroup(name, prefix)])).get(
+          processorGroup(name, prefix),
+        );
+        const mine = (offsets ?? []).filter((o) => o.topic === signals && o.offset === '20');
+        return mine.length === partitions.length ? mine : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
+    expect(runner.stats().batches).toBe(partitions.length);
+    // One batch per partition, fewer commits than batches: the fetch's batches went in one transaction
+    // (a commit per batch would give each partition its own time).
+    const times = new Set(committed.map((o) => committedAt(o.metadata)));
+    expect(times.size).toBeLessThan(partitions.length);
   });
 });
