@@ -244,6 +244,27 @@ describe('QuestDbSink encodeIn', () => {
       expect(await sink.waitForRows(metrics, undefined, 1)).toBe(1);
     });
 
+    it('sends a request again once when its connection was reset, and keeps the rows when that fails too', async () => {
+      const proxy = await questdbProxy();
+      const { logger, lines } = capturedLogger();
+      const { sink, name } = await testSink({ httpUrl: proxy.url(), logger, encodeIn });
+      const table = name('portfolio_marks');
+      sink.write(marks(table, 6));
+      proxy.mode = 'swallow-responses'; // every answer lost: the connection is cut (ECONNRESET)
+      const error = await rejection(sink.flush());
+      expect(error.code).toBe('TW_QUESTDB_UNAVAILABLE');
+      expect(sink.pending()).toBe(6);
+      // The reset's code crossed from the worker thread: the request was sent again, once.
+      const resent = lines.filter(
+        (l) => l['msg'] === 'QuestDB connection was closed under us; sending again',
+      );
+      expect(resent).toHaveLength(1);
+      expect(resent[0]?.['err']).toMatchObject({ code: 'ECONNRESET' });
+      proxy.mode = 'forward';
+      await sink.flush();
+      expect(await sink.waitForRows(table, undefined, 6)).toBe(6);
+    });
+
     it("passes the ILP client's log lines to the sink's logger, its debug lines at trace", async () => {
       const lines: Record<string, unknown>[] = [];
       const destination = new Writable({
