@@ -16,6 +16,11 @@
  *   ratio's noise).
  * - `workerActiveUsPerRow`: the worker's own event-loop busy time ÷ rows (the encoding moved there).
  * - `wallMs`: from the first write to the last acknowledged flush.
+ * - `isolated`: the two pieces of work alone, on the same rows, in this thread, timed with
+ *   `performance.now()` (no I/O, nothing awaited but the client's own `at()`): `encodeUsPerRow`, the
+ *   ILP encoding the sink does in `thread` mode (`encodeRow` into a Sender's buffer, reset per batch),
+ *   and `handOverUsPerRow`, what replaces it in `worker` mode (`toColumnar` and `postMessage` with the
+ *   typed arrays transferred, to a MessagePort; the receiving side's work not counted).
  * The ratios (`worker ÷ thread`) are per round, the two modes back to back (which goes first alternates),
  * after a warm-up round of each; the figures reported are the medians over rounds. Rows go into a table
  * per mode (`bench_sink_<run>_<mode>`), each round on other days (no upserts), dropped at the end.
@@ -27,10 +32,17 @@ import { loadavg } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
+import { MessageChannel } from 'node:worker_threads';
+import { Sender } from '@questdb/nodejs-client';
 import { silentLogger } from '../core/logger.ts';
 import type { SinkRow } from '../processors/contract.ts';
 import { loadConfig } from '../runtime/config.ts';
-import { QuestDbSink, TABLES, type EncodeIn } from '../sinks/questdb/index.ts';
+import { toColumnar } from '../sinks/questdb/columnar.ts';
+import { parseEndpoint } from '../sinks/questdb/endpoint.ts';
+import { ilpProtocolVersion } from '../sinks/questdb/exec.ts';
+import { QuestDbSink, TABLES, type EncodeIn, type TableDefinition } from '../sinks/questdb/index.ts';
+import { prepareTable } from '../sinks/questdb/row-check.ts';
+import { encodeRow } from '../sinks/questdb/row-encode.ts';
 import { num, progress, ratio, round } from './progress.ts';
 import { questdbQuery } from './questdb.ts';
 
@@ -67,6 +79,12 @@ export interface SinkEncodeResult {
   };
   /** Medians over rounds of each mode's figures. */
   readonly median: { readonly thread: ModeFigures; readonly worker: ModeFigures };
+  /** The encoding and the hand-over alone (medians over rounds), and the ratio of their medians. */
+  readonly isolated: {
+    readonly encodeUsPerRow: number;
+    readonly handOverUsPerRow: number;
+    readonly handOverOverEncode: number;
+  };
 }
 
 const T0 = Date.UTC(2025, 0, 2);
@@ -118,6 +136,37 @@ async function runMode(sink: QuestDbSink, rows: readonly SinkRow[], batch: numbe
   };
 }
 
+/** µs per row of the ILP encoding alone, and of the columnar hand-over alone (see the file's comment). */
+async function isolated(
+  httpUrl: string,
+  definition: TableDefinition,
+  rows: readonly SinkRow[],
+  batch: number,
+): Promise<{ encode: number; handOver: number }> {
+  const table = prepareTable(definition);
+  const version = await ilpProtocolVersion(parseEndpoint(httpUrl));
+  // Never flushed: no connection is made.
+  const sender = await Sender.fromConfig(
+    `http::addr=127.0.0.1:9;auto_flush=off;protocol_version=${version};`,
+  );
+  let started = performance.now();
+  for (let from = 0; from < rows.length; from += batch) {
+    for (const row of rows.slice(from, from + batch)) await encodeRow(sender, table, row);
+    sender.reset();
+  }
+  const encode = performance.now() - started;
+  const { port1, port2 } = new MessageChannel();
+  port2.on('message', () => undefined);
+  started = performance.now();
+  for (let from = 0; from < rows.length; from += batch) {
+    const { batch: columns, transfer } = toColumnar(table, rows.slice(from, from + batch));
+    port1.postMessage({ id: from, batch: columns }, transfer);
+  }
+  const handOver = performance.now() - started;
+  port1.close();
+  return { encode: (encode * 1_000) / rows.length, handOver: (handOver * 1_000) / rows.length };
+}
+
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -158,6 +207,7 @@ export async function measureSinkEncode(options: SinkEncodeOptions): Promise<Sin
       sinks.set(mode, sink);
     }
     const perRound: { thread: ModeFigures; worker: ModeFigures }[] = [];
+    const alone: { encode: number; handOver: number }[] = [];
     for (let r = 0; r <= rounds; r++) {
       const order = r % 2 === 0 ? modes : [...modes].reverse();
       const figures = new Map<EncodeIn, ModeFigures>();
@@ -171,8 +221,17 @@ export async function measureSinkEncode(options: SinkEncodeOptions): Promise<Sin
         `${r === 0 ? 'warm-up' : `round ${r}/${rounds}`}: main thread ${thread.mainActiveUsPerRow.toFixed(2)} µs/row ` +
           `inline, ${worker.mainActiveUsPerRow.toFixed(2)} with the worker; wall ${num(thread.wallMs)} / ${num(worker.wallMs)} ms`,
       );
-      if (r > 0) perRound.push({ thread, worker });
+      const pieces = await isolated(options.httpUrl, drawdown, drawdownRows(drawdown.name, rows, r), batch);
+      progress(
+        `  alone: encoding ${pieces.encode.toFixed(2)} µs/row, hand-over ${pieces.handOver.toFixed(2)} µs/row`,
+      );
+      if (r > 0) {
+        perRound.push({ thread, worker });
+        alone.push(pieces);
+      }
     }
+    const encodeUsPerRow = median(alone.map((a) => a.encode));
+    const handOverUsPerRow = median(alone.map((a) => a.handOver));
     load.end = loadavg().map((l) => round(l, 2));
     return {
       rows,
@@ -191,6 +250,7 @@ export async function measureSinkEncode(options: SinkEncodeOptions): Promise<Sin
         thread: medianFigures(perRound.map((p) => p.thread)),
         worker: medianFigures(perRound.map((p) => p.worker)),
       },
+      isolated: { encodeUsPerRow, handOverUsPerRow, handOverOverEncode: handOverUsPerRow / encodeUsPerRow },
     };
   } finally {
     for (const sink of sinks.values()) await sink.close().catch(() => undefined);
@@ -224,7 +284,9 @@ if (import.meta.main) {
       `  the worker thread's own busy time per row: ${worker.workerActiveUsPerRow?.toFixed(2) ?? 'n/a'} µs\n` +
       `  write() per row: thread ${thread.writeUsPerRow.toFixed(2)} µs, worker ${worker.writeUsPerRow.toFixed(2)} µs: ` +
       `${ratio(result.workerOverThread.writePerRow)}\n` +
-      `  wall: thread ${num(thread.wallMs)} ms, worker ${num(worker.wallMs)} ms: ${ratio(result.workerOverThread.wall)}\n`,
+      `  wall: thread ${num(thread.wallMs)} ms, worker ${num(worker.wallMs)} ms: ${ratio(result.workerOverThread.wall)}\n` +
+      `  alone: ILP encoding ${result.isolated.encodeUsPerRow.toFixed(2)} µs/row, columnar hand-over ` +
+      `${result.isolated.handOverUsPerRow.toFixed(2)} µs/row: ${ratio(result.isolated.handOverOverEncode)}\n`,
   );
   const dir = path.join(import.meta.dirname, 'results');
   mkdirSync(dir, { recursive: true });
