@@ -21,7 +21,7 @@ export class WriteHoldingProxy {
   readonly #server: http.Server;
   readonly #target = parseEndpoint(questdbUrl());
   readonly #held: HeldRequest[] = [];
-  #waiters: (() => void)[] = [];
+  #waiters: { readonly count: number; readonly wake: () => void }[] = [];
 
   private constructor() {
     this.#server = http.createServer((req, res) => {
@@ -31,8 +31,8 @@ export class WriteHoldingProxy {
         const request = { path: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks) };
         if (this.holding && request.path.startsWith('/write')) {
           this.#held.push(request);
-          for (const wake of this.#waiters) wake();
-          this.#waiters = [];
+          for (const waiter of this.#waiters.filter((w) => w.count <= this.#held.length)) waiter.wake();
+          this.#waiters = this.#waiters.filter((w) => w.count > this.#held.length);
           return;
         }
         this.#forward(request, req.method ?? 'GET', res);
@@ -55,10 +55,10 @@ export class WriteHoldingProxy {
     return `http://127.0.0.1:${(this.#server.address() as net.AddressInfo).port}`;
   }
 
-  /** Resolves once a write is held. */
-  held(): Promise<void> {
-    if (this.#held.length > 0) return Promise.resolve();
-    return new Promise((resolve) => this.#waiters.push(resolve));
+  /** Resolves once `count` writes are held (each read in full). */
+  held(count = 1): Promise<void> {
+    if (this.#held.length >= count) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push({ count, wake: resolve }));
   }
 
   /** Sends the held writes to QuestDB (their senders are gone: nobody hears the answers). */
