@@ -1,8 +1,10 @@
 export { QuestDbSink } from './questdb-sink.ts';
 export {
+  ENCODE_IN,
   QUESTDB_SINK_DEFAULTS,
   compileOptions,
   type CompiledQuestDbSinkOptions,
+  type EncodeIn,
   type QuestDbSinkOptions,
 } from './options.ts';
 export {

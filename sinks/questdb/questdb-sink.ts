@@ -9,12 +9,21 @@
  * the bytes out of the buffer *before* sending them, so after a failed request they are gone from it.
  * Every request is therefore encoded afresh from the sink's list, and a failed `flush()` leaves every
  * unacknowledged row in the list for the next one. A request that failed after QuestDB committed it (a
- * lost answer) is sent again; the dedup keys make that a no-op.
+ * lost answer) is sent again; the dedup keys make that a no-op. Requests of different tables go at once;
+ * those of one table one after the other, in the order written.
+ *
+ * Where requests are encoded and sent (`encodeIn`): by default in a worker thread (worker-transport.ts),
+ * because the ILP client encodes ~8 µs a row (names and values character by character) and a busy
+ * pipeline flushes tens of thousands of rows a commit: on the sink's thread that is time the runtime
+ * cannot spend on records or on Kafka. The sink's thread keeps the rows, the checks and the timing, and
+ * hands each request's rows over in columns (columnar.ts: typed arrays, transferred), a fraction of the
+ * encoding's cost. The worker keeps no rows, so nothing of the above changes: a request it could not
+ * send, or one in flight when it crashed, fails `flush()` with TW_QUESTDB_UNAVAILABLE and its rows stay.
  */
 import { SerialQueue } from '../../core/serial-queue.ts';
 import http from 'node:http';
 import https from 'node:https';
-import { Sender } from '@questdb/nodejs-client';
+import type { Worker } from 'node:worker_threads';
 import { TradewatchError, toError } from '../../core/errors.ts';
 import type { Logger } from '../../core/logger.ts';
 import type { Namespace } from '../../core/namespace.ts';
@@ -24,7 +33,9 @@ import { parseEndpoint, senderConfig, type QuestDbEndpoint } from './endpoint.ts
 import { exec, ilpProtocolVersion, type QueryResult } from './exec.ts';
 import { compileOptions, type CompiledQuestDbSinkOptions, type QuestDbSinkOptions } from './options.ts';
 import { checkRow, describeProblem, prepareTable, type CheckedTable, type RowProblem } from './row-check.ts';
+import { ThreadTransport, type IlpTransport } from './transport.ts';
 import { waitForRows } from './wait-for-rows.ts';
+import { WorkerTransport } from './worker-transport.ts';
 
 /** A row waiting for QuestDB's acknowledgement. */
 interface PendingRow {
@@ -39,7 +50,7 @@ export class QuestDbSink {
   readonly #endpoint: QuestDbEndpoint;
   readonly #logger: Logger;
   readonly #agent: http.Agent;
-  readonly #sender: Sender;
+  readonly #transport: IlpTransport;
   readonly #tables: ReadonlyMap<string, CheckedTable>;
   /** Unacknowledged rows per table, oldest first (a Map keeps the order tables first appeared in). */
   readonly #queues = new Map<string, PendingRow[]>();
@@ -54,13 +65,13 @@ export class QuestDbSink {
     endpoint: QuestDbEndpoint,
     logger: Logger,
     agent: http.Agent,
-    sender: Sender,
+    transport: IlpTransport,
   ) {
     this.#options = options;
     this.#endpoint = endpoint;
     this.#logger = logger;
     this.#agent = agent;
-    this.#sender = sender;
+    this.#transport = transport;
     this.#tables = new Map(
       options.tables.map((t) => [t.name, prepareTable(t, options.namespace.table(t.name))]),
     );
@@ -100,17 +111,23 @@ export class QuestDbSink {
         request_timeout: compiled.requestTimeoutMs,
         retry_timeout: compiled.retryTimeoutMs,
       });
-      const sender = await Sender.fromConfig(config, {
-        agent,
-        // Its debug lines come on every row: trace for us.
-        log: (level, message) =>
-          logger[level === 'debug' ? 'trace' : level]({ source: '@questdb/nodejs-client' }, String(message)),
-      });
+      const transport =
+        compiled.encodeIn === 'worker'
+          ? await WorkerTransport.start(
+              { config, protocol: endpoint.protocol, levelValue: logger.levelVal },
+              logger,
+            )
+          : await ThreadTransport.create(config, agent, logger);
       logger.debug(
-        { url: endpoint.display, tables: physical.map((t) => t.name), protocolVersion },
+        {
+          url: endpoint.display,
+          tables: physical.map((t) => t.name),
+          protocolVersion,
+          encodeIn: compiled.encodeIn,
+        },
         'QuestDB sink ready',
       );
-      return new QuestDbSink(compiled, endpoint, logger, agent, sender);
+      return new QuestDbSink(compiled, endpoint, logger, agent, transport);
     } catch (e: unknown) {
       agent.destroy();
       throw e;
@@ -169,9 +186,10 @@ export class QuestDbSink {
 
   /**
    * Sends every row written before the call and resolves once QuestDB acknowledged them all. One HTTP
-   * request (one transaction) per table and per `maxRows` rows; rows of a table go in the order written.
-   * On failure it throws TW_QUESTDB_UNAVAILABLE (retriable) and keeps every unacknowledged row: the next
-   * `flush()` sends them again. A flush called while one runs starts after it.
+   * request (one transaction) per table and per `maxRows` rows; rows of a table go in the order written,
+   * tables at once. On failure (once every table's requests have settled) it throws
+   * TW_QUESTDB_UNAVAILABLE (retriable) and keeps every unacknowledged row: the next `flush()` sends them
+   * again. A flush called while one runs starts after it.
    */
   flush(): Promise<void> {
     if (this.#closing !== undefined) {
@@ -189,6 +207,14 @@ export class QuestDbSink {
   close(): Promise<void> {
     this.#closing ??= this.#shutdown();
     return this.#closing;
+  }
+
+  /**
+   * The worker thread that encodes and sends requests (`encodeIn: 'worker'`) while one runs: for tests
+   * and diagnostics (e.g. terminating it to see a crash handled). Do not post to it.
+   */
+  encodingThread(): Worker | undefined {
+    return this.#transport instanceof WorkerTransport ? this.#transport.worker : undefined;
   }
 
   /** The environment's namespace: `namespace.table(name)` is where rows of the table `name` go. */
@@ -217,47 +243,46 @@ export class QuestDbSink {
   }
 
   async #flushPending(): Promise<void> {
-    for (const [name, queue] of this.#queues) {
-      // Only what is there now: rows written during this flush wait for the next one.
-      let remaining = queue.length;
-      while (remaining > 0) {
-        const batch = queue.slice(0, Math.min(remaining, this.#options.maxRows));
-        await this.#send(name, batch);
-        queue.splice(0, batch.length);
-        this.#pending -= batch.length;
-        remaining -= batch.length;
-      }
-      if (queue.length === 0) this.#queues.delete(name);
-    }
+    // Only the tables and rows there now: rows written during this flush wait for the next one.
+    const outcomes = await Promise.allSettled(
+      [...this.#queues].map(([name, queue]) => this.#flushTable(name, queue, queue.length)),
+    );
+    // Said once every table settled, so that the count of rows kept is the count left.
+    const errors = outcomes.flatMap((o) => (o.status === 'rejected' ? [this.#failure(o.reason)] : []));
+    if (errors[0] !== undefined) throw errors[0];
   }
 
-  /** One request, one transaction: `batch` (rows of table `name`) acknowledged, or an error. */
+  /** The first `count` rows of `queue` (table `name`), `maxRows` a request, one request after the other. */
+  async #flushTable(name: string, queue: PendingRow[], count: number): Promise<void> {
+    let remaining = count;
+    while (remaining > 0) {
+      const batch = queue.slice(0, Math.min(remaining, this.#options.maxRows));
+      await this.#send(name, batch);
+      queue.splice(0, batch.length);
+      this.#pending -= batch.length;
+      remaining -= batch.length;
+    }
+    if (queue.length === 0 && this.#queues.get(name) === queue) this.#queues.delete(name);
+  }
+
+  /** One request, one transaction: `batch` (rows of table `name`) acknowledged, or a FailedRequest. */
   async #send(name: string, batch: readonly PendingRow[]): Promise<void> {
     const started = performance.now();
+    const table = batch[0]?.table;
+    if (table === undefined) return;
+    const rows = batch.map((p) => p.row);
     try {
       try {
-        await this.#request(name, batch);
+        await this.#transport.request(table, rows);
       } catch (e: unknown) {
         // A kept-alive connection the server (or a proxy) closed just as we reused it. Sending again on a
         // fresh one is safe: the rows are the same and the dedup keys make a second commit a no-op.
         if (!isStaleConnection(e)) throw e;
         this.#logger.debug({ err: e, table: name }, 'QuestDB connection was closed under us; sending again');
-        await this.#request(name, batch);
+        await this.#transport.request(table, rows);
       }
     } catch (e: unknown) {
-      if (e instanceof TradewatchError) throw e;
-      const error = new TradewatchError(
-        'TW_QUESTDB_UNAVAILABLE',
-        `QuestDB at ${this.#endpoint.display} did not acknowledge ${batch.length} rows for table "${name}": ` +
-          `${toError(e).message}. All ${this.#pending} unacknowledged rows are kept and sent again by the ` +
-          'next flush(); check that QuestDB is running (`tradewatch stack status`) and QUESTDB_HTTP_URL.',
-        {
-          cause: e,
-          details: { url: this.#endpoint.display, table: name, rows: batch.length, pending: this.#pending },
-        },
-      );
-      this.#logger.warn({ err: error, table: name, rows: batch.length }, 'QuestDB flush failed');
-      throw error;
+      throw new FailedRequest(name, batch.length, e);
     }
     this.#logger.debug(
       { table: name, rows: batch.length, ms: Math.round(performance.now() - started) },
@@ -265,60 +290,23 @@ export class QuestDbSink {
     );
   }
 
-  /**
-   * Encodes `batch` afresh into the client's buffer and sends it as one request. The client empties its
-   * buffer before sending, whatever the outcome, so a failed request leaves nothing behind in it.
-   */
-  async #request(name: string, batch: readonly PendingRow[]): Promise<void> {
-    this.#sender.reset();
-    try {
-      for (const pending of batch) await this.#encode(pending);
-    } catch (e: unknown) {
-      this.#sender.reset();
-      throw new TradewatchError(
-        'TW_INTERNAL',
-        `a row for table "${name}" passed the checks but the ILP client refused it: ${toError(e).message}`,
-        { cause: e, details: { table: name } },
-      );
-    }
-    try {
-      await this.#sender.flush();
-    } finally {
-      this.#sender.reset();
-    }
-  }
-
-  async #encode({ row, table }: PendingRow): Promise<void> {
-    const sender = this.#sender.table(table.physical);
-    // ILP wants every symbol before the other columns.
-    for (const name of table.symbols.keys()) {
-      const value = row.symbols[name];
-      if (value !== undefined) sender.symbol(name, value);
-    }
-    for (const [name, column] of table.columns) {
-      const value = row.columns[name];
-      if (value === undefined || value === null) continue;
-      switch (column.type) {
-        case 'DOUBLE':
-          sender.floatColumn(name, value as number);
-          break;
-        case 'LONG':
-        case 'INT':
-          sender.intColumn(name, value as number);
-          break;
-        case 'BOOLEAN':
-          sender.booleanColumn(name, value as boolean);
-          break;
-        case 'VARCHAR':
-        case 'SYMBOL':
-          sender.stringColumn(name, value as string);
-          break;
-        case 'TIMESTAMP':
-          sender.timestampColumn(name, value as number, 'ms');
-          break;
-      }
-    }
-    await sender.at(row.ts, 'ms');
+  /** The error a failed request makes `flush()` throw (logged at warn unless it is our own already). */
+  #failure(reason: unknown): Error {
+    if (!(reason instanceof FailedRequest)) return toError(reason);
+    const { table: name, rows, cause } = reason;
+    if (cause instanceof TradewatchError) return cause;
+    const error = new TradewatchError(
+      'TW_QUESTDB_UNAVAILABLE',
+      `QuestDB at ${this.#endpoint.display} did not acknowledge ${rows} rows for table "${name}": ` +
+        `${toError(cause).message}. All ${this.#pending} unacknowledged rows are kept and sent again by the ` +
+        'next flush(); check that QuestDB is running (`tradewatch stack status`) and QUESTDB_HTTP_URL.',
+      {
+        cause,
+        details: { url: this.#endpoint.display, table: name, rows, pending: this.#pending },
+      },
+    );
+    this.#logger.warn({ err: error, table: name, rows }, 'QuestDB flush failed');
+    return error;
   }
 
   async #shutdown(): Promise<void> {
@@ -342,13 +330,29 @@ export class QuestDbSink {
     }
     // Release in reverse order of acquisition; every step runs, the first error is kept.
     try {
-      await this.#sender.close();
+      // Also abandons a request still in flight after the deadline (the worker thread ends).
+      await this.#transport.close();
     } catch (e: unknown) {
       first ??= toError(e);
     }
-    // Also aborts a request still in flight after the deadline.
+    // Also aborts a request still in flight on the sink's thread after the deadline.
     this.#agent.destroy();
     if (first !== undefined) throw first;
+  }
+}
+
+/**
+ * A request that QuestDB did not acknowledge: `rows` rows of table `table`, and why (`cause`). Internal:
+ * `flush()` turns it into the error it throws once every table's requests have settled.
+ */
+class FailedRequest extends Error {
+  readonly table: string;
+  readonly rows: number;
+
+  constructor(table: string, rows: number, cause: unknown) {
+    super(`${rows} rows for table "${table}" were not acknowledged`, { cause });
+    this.table = table;
+    this.rows = rows;
   }
 }
 
