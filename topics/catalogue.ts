@@ -72,10 +72,15 @@ const field = (name: string, doc: string): KeySpec => ({
 
 /** `name{k1=v1,k2=v2}` with labels sorted by name: one key per series, so a series stays on one partition. */
 export function seriesKey(name: string, labels: Readonly<Record<string, string>>): string {
-  const parts = Object.keys(labels)
-    .sort()
-    .map((k) => `${k}=${labels[k]}`);
-  return `${name}{${parts.join(',')}}`;
+  // On every metric point's path: no intermediate arrays beyond the keys.
+  const keys = Object.keys(labels);
+  if (keys.length > 1) keys.sort();
+  let key = `${name}{`;
+  for (let i = 0; i < keys.length; i += 1) {
+    const k = keys[i]!;
+    key += i === 0 ? `${k}=${labels[k]}` : `,${k}=${labels[k]}`;
+  }
+  return `${key}}`;
 }
 
 /** A topic of records copied unchanged with their meaning in headers (`dlq`, `late`): 30 days, 4 MiB. */
