@@ -10,7 +10,7 @@ import {
   rollingName,
 } from './names.ts';
 import type { RankingOptions } from './options.ts';
-import { RollingSeries } from './rolling-series.ts';
+import { RollingSeries, placeOf } from './rolling-series.ts';
 
 /** One cycle's points at the rolling stage (JSON). */
 export interface RollingCycle {
@@ -129,7 +129,8 @@ export function createRankingRollingProcessor(options: RankingOptions): Processo
       }
       if (state.streamTime === null || metric.ts > state.streamTime) state.streamTime = metric.ts;
 
-      const at = state.cycles.findLastIndex((c) => c.ts < metric.ts || (c.ts === metric.ts && c.id <= id));
+      // The last cycle at or before (metric.ts, id): this cycle if the state has it.
+      const at = placeOf(state.cycles, metric.ts, id) - 1;
       let cycle = state.cycles[at];
       if (cycle === undefined || cycle.id !== id || cycle.ts !== metric.ts) {
         cycle = { id, ts: metric.ts, points: {} };

@@ -45,6 +45,22 @@ export interface WindowSum {
 const atOrBefore = (c: SeriesCycle, ts: number, id: string): boolean =>
   c.ts < ts || (c.ts === ts && c.id <= id);
 
+/**
+ * Where a cycle (`ts`, `id`) goes in `cycles` (ordered by ts, then id): one past the last cycle at or
+ * before it, as `cycles.findLastIndex((c) => atOrBefore(c, ts, id)) + 1`, by binary search (the cycles
+ * at or before it are a prefix of an ordered list).
+ */
+export function placeOf(cycles: readonly SeriesCycle[], ts: number, id: string): number {
+  let lo = 0;
+  let hi = cycles.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (atOrBefore(cycles[mid]!, ts, id)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** The first index of the ascending `ts` whose value is greater than `bound` (ts.length if none). */
 function firstAfter(ts: readonly number[], bound: number): number {
   let lo = 0;
@@ -102,7 +118,7 @@ export class RollingSeries {
       points.kept = [];
       return;
     }
-    const at = points.cycles.findLastIndex((c) => atOrBefore(c, cycle.ts, cycle.id)) + 1;
+    const at = placeOf(points.cycles, cycle.ts, cycle.id);
     if (at === points.cycles.length) {
       append(points, cycle, value);
       return;
