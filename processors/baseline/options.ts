@@ -191,9 +191,9 @@ export function compileBaselineOptions(options: BaselineOptions = {}): CompiledB
     sums,
     settingsFor(strategy: string, env: string, metric: string): SeriesSettings {
       let byEnv = cache.get(strategy);
-      if (byEnv === undefined) cache.set(strategy, (byEnv = new Map()));
+      if (byEnv === undefined) cache.set(strategy, (byEnv = new Map<string, Map<string, SeriesSettings>>()));
       let byMetric = byEnv.get(env);
-      if (byMetric === undefined) byEnv.set(env, (byMetric = new Map()));
+      if (byMetric === undefined) byEnv.set(env, (byMetric = new Map<string, SeriesSettings>()));
       let settings = byMetric.get(metric);
       if (settings === undefined) {
         const merged: Record<string, unknown> = { ...defaults };

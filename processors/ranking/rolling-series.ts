@@ -9,7 +9,7 @@
  * unchanged in between, which is the next step of that same left-to-right sum; anything else (the
  * window's first point moved, a point inserted before the end or replaced) sums the window afresh. So
  * every mean is the same double as `trailing()` gives, to the last bit
- * (test/processors/ranking/rolling-equality.test.ts checks it against the former implementation).
+ * (test/processors/ranking/equality.test.ts checks it against the former implementation).
  */
 
 /** A cycle of the rolling state (rolling-processor.ts's RollingCycle). */
