@@ -183,14 +183,18 @@ export function compileBaselineOptions(options: BaselineOptions = {}): CompiledB
 
   if (problems.length > 0) throw new ConfigError(problems, 'baseline processor options');
 
-  const cache = new Map<string, SeriesSettings>();
+  // By strategy, env, metric: asked for every observation, so no key text is built per call.
+  const cache = new Map<string, Map<string, Map<string, SeriesSettings>>>();
   return Object.freeze({
     defaults,
     overrides: Object.freeze(overrides),
     sums,
     settingsFor(strategy: string, env: string, metric: string): SeriesSettings {
-      const id = JSON.stringify([strategy, env, metric]);
-      let settings = cache.get(id);
+      let byEnv = cache.get(strategy);
+      if (byEnv === undefined) cache.set(strategy, (byEnv = new Map<string, Map<string, SeriesSettings>>()));
+      let byMetric = byEnv.get(env);
+      if (byMetric === undefined) byEnv.set(env, (byMetric = new Map<string, SeriesSettings>()));
+      let settings = byMetric.get(metric);
       if (settings === undefined) {
         const merged: Record<string, unknown> = { ...defaults };
         for (const o of overrides) {
@@ -200,7 +204,7 @@ export function compileBaselineOptions(options: BaselineOptions = {}): CompiledB
           for (const key of SETTING_KEYS) if (o[key] !== undefined) merged[key] = o[key];
         }
         settings = Object.freeze(merged) as SeriesSettings;
-        cache.set(id, settings);
+        byMetric.set(metric, settings);
       }
       return settings;
     },

@@ -56,6 +56,12 @@ export interface RankingState {
 
 type In = InferenceCycle | Outcome | Metric;
 
+/** The least as_of and first-seen time over a state's open groups (Infinity for none). */
+interface GroupBounds {
+  leastAsOf: number;
+  leastFirstSeen: number;
+}
+
 /**
  * Takes in an outcomes partition's watermark: the event time becomes the least watermark once every
  * partition has one. A watermark without a partition label speaks for every partition at once.
@@ -123,12 +129,38 @@ export function createRankingProcessor(options: RankingOptions): Processor<In, R
       : `its as_of ${iso(asOf)} (horizon ${state.horizonMs} ms) was scored at the wall-clock deadline at ${iso(scored[1])}`;
   };
 
+  /**
+   * The least as_of and first-seen time of each state's open groups, so that a record need not walk every
+   * open group to learn that none is due (closeByEventTime) and when the earliest deadline is (timer).
+   * Derived from `groups` alone: built from it on first use (a restored or copied state is a new object,
+   * so it gets its own), kept up by `group` (a group added) and dropped by `close` (a group removed),
+   * the only two places that change `groups`.
+   */
+  const bounds = new WeakMap<RankingState, GroupBounds>();
+  const boundsOf = (state: RankingState): GroupBounds => {
+    let found = bounds.get(state);
+    if (found === undefined) {
+      found = { leastAsOf: Infinity, leastFirstSeen: Infinity };
+      for (const [key, g] of Object.entries(state.groups)) {
+        found.leastAsOf = Math.min(found.leastAsOf, Number(key));
+        found.leastFirstSeen = Math.min(found.leastFirstSeen, g.firstSeen);
+      }
+      bounds.set(state, found);
+    }
+    return found;
+  };
+
   const group = (state: RankingState, asOf: number, now: number): AsOfGroup => {
     const key = String(asOf);
     let found = state.groups[key];
     if (found === undefined) {
       found = { firstSeen: now, cycles: {}, outcomes: {} };
       state.groups[key] = found;
+      const known = bounds.get(state);
+      if (known !== undefined) {
+        known.leastAsOf = Math.min(known.leastAsOf, Number(key));
+        known.leastFirstSeen = Math.min(known.leastFirstSeen, now);
+      }
     }
     return found;
   };
@@ -137,6 +169,7 @@ export function createRankingProcessor(options: RankingOptions): Processor<In, R
     const key = String(asOf);
     const closing = state.groups[key]!;
     delete state.groups[key];
+    bounds.delete(state);
     const universe = new Map(Object.entries(closing.outcomes));
     for (const cycleId of Object.keys(closing.cycles).sort(byName)) {
       const cycle = closing.cycles[cycleId]!;
@@ -149,6 +182,8 @@ export function createRankingProcessor(options: RankingOptions): Processor<In, R
   const closeByEventTime = (state: RankingState, emit: (o: Output) => void): void => {
     const eventTime = state.eventTime;
     if (eventTime === null) return;
+    // None is due unless the least as_of is (asOf + labelDelayMs grows with asOf).
+    if (!(boundsOf(state).leastAsOf + labelDelayMs < eventTime)) return;
     const due = Object.keys(state.groups)
       .map(Number)
       .filter((asOf) => asOf + labelDelayMs < eventTime)
@@ -157,6 +192,7 @@ export function createRankingProcessor(options: RankingOptions): Processor<In, R
   };
 
   const prune = (state: RankingState, now: number): void => {
+    if (state.scored.length === 0) return;
     const eventTime = state.eventTime;
     state.scored = state.scored.filter(
       ([asOf, at]) => !(eventTime !== null && asOf + labelDelayMs < eventTime) && now - at < scoredMemoryMs,
@@ -235,12 +271,10 @@ export function createRankingProcessor(options: RankingOptions): Processor<In, R
     },
     timer(state) {
       if (deadlineMs === null) return null;
-      let earliest: number | null = null;
-      for (const g of Object.values(state.groups)) {
-        const at = deadlineOf(state, g);
-        if (earliest === null || at < earliest) earliest = at;
-      }
-      return earliest;
+      // The least deadlineOf over the groups: firstSeen + horizonMs + deadlineMs grows with firstSeen
+      // (rounding included), so it is that of the least firstSeen; same expression as deadlineOf.
+      const { leastFirstSeen } = boundsOf(state);
+      return leastFirstSeen === Infinity ? null : leastFirstSeen + state.horizonMs + deadlineMs;
     },
     onTimer(_key, state, context) {
       const now = context.clock.now();

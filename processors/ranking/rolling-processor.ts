@@ -10,6 +10,7 @@ import {
   rollingName,
 } from './names.ts';
 import type { RankingOptions } from './options.ts';
+import { RollingSeries, placeOf } from './rolling-series.ts';
 
 /** One cycle's points at the rolling stage (JSON). */
 export interface RollingCycle {
@@ -94,6 +95,16 @@ function validateScore(metric: Metric): Rejection | undefined {
 export function createRankingRollingProcessor(options: RankingOptions): Processor<Metric, RollingState> {
   const { rollingWindows, rollingGraceMs } = options;
   const longest = Math.max(...rollingWindows.map((w) => w.ms));
+  /** The rolling names of each rolled metric, by window. */
+  const names = new Map(
+    ROLLED_METRICS.map((name) => [name, rollingWindows.map((w) => rollingName(name, w.suffix))]),
+  );
+  /**
+   * Each state's points by series (rolling-series.ts), so that a mean reads its series' values alone.
+   * Derived from `cycles`: built on a state's first use (a restored or copied state is a new object),
+   * then kept up by `process`, which mirrors every change it makes to `cycles` on it.
+   */
+  const indexes = new WeakMap<RollingState, RollingSeries>();
   const processor: Processor<Metric, RollingState> = {
     name: 'ranking-rolling',
     inputs: Object.freeze([Object.freeze({ topic: SCORES_TOPIC, type: 'Metric' as const })]),
@@ -111,36 +122,55 @@ export function createRankingRollingProcessor(options: RankingOptions): Processo
             `by more than the rolling grace (${rollingGraceMs} ms); not folded into the rolling means`,
         };
       }
+      let index = indexes.get(state);
+      if (index === undefined) {
+        index = RollingSeries.of(state.cycles);
+        indexes.set(state, index);
+      }
       if (state.streamTime === null || metric.ts > state.streamTime) state.streamTime = metric.ts;
 
-      const index = state.cycles.findLastIndex((c) => c.ts < metric.ts || (c.ts === metric.ts && c.id <= id));
-      let cycle = state.cycles[index];
+      // The last cycle at or before (metric.ts, id): this cycle if the state has it.
+      const at = placeOf(state.cycles, metric.ts, id) - 1;
+      let cycle = state.cycles[at];
       if (cycle === undefined || cycle.id !== id || cycle.ts !== metric.ts) {
         cycle = { id, ts: metric.ts, points: {} };
-        state.cycles.splice(index + 1, 0, cycle);
+        state.cycles.splice(at + 1, 0, cycle);
       }
       const perK = (PER_K_METRICS as readonly string[]).includes(metric.name);
       const series = `${metric.name}|${perK ? k : ''}`;
+      const replaced = Object.hasOwn(cycle.points, series);
       cycle.points[series] = metric.value;
+      index.set(cycle, series, metric.value, replaced);
 
+      const counted = isCounted(metric.name);
+      const rolledNames = names.get(metric.name)!;
       const labels: Record<string, string> = perK ? { strategy, env, k: k! } : { strategy, env };
-      for (const window of rollingWindows) {
-        const value = trailing(state.cycles, series, metric.ts, window.ms, isCounted(metric.name))!;
-        const name = rollingName(metric.name, window.suffix);
-        context.emit({ kind: 'metric', metric: { name, labels, value: value.value, ts: metric.ts } });
+      for (let w = 0; w < rollingWindows.length; w++) {
+        const window = rollingWindows[w]!;
+        // As trailing(): the values with ts in (ts − window, ts], summed in cycle order.
+        const { sum, samples } = index.sum(series, w, metric.ts - window.ms, metric.ts);
+        const value = counted ? samples : sum / samples;
+        const name = rolledNames[w]!;
+        context.emit({ kind: 'metric', metric: { name, labels, value, ts: metric.ts } });
         context.emit({
           kind: 'row',
           row: {
             table: RANKING_TABLES.rolling,
             ts: metric.ts,
             symbols: { strategy, env, name, k: perK ? k! : NO_K },
-            columns: { value: value.value, samples: value.samples, window_ms: window.ms },
+            columns: { value, samples, window_ms: window.ms },
           },
         });
       }
       const horizon = state.streamTime - rollingGraceMs - longest;
       const keep = state.cycles.findIndex((c) => c.ts > horizon);
-      state.cycles = keep === -1 ? [] : state.cycles.slice(keep);
+      if (keep === -1) {
+        state.cycles = [];
+        index.clear();
+      } else if (keep > 0) {
+        state.cycles = state.cycles.slice(keep);
+        index.dropThrough(horizon);
+      }
       return state;
     },
   };
