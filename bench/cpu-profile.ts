@@ -59,9 +59,15 @@ function component(node: ProfileNode): string {
   return 'other';
 }
 
-/** Summarizes the newest `.cpuprofile` in `dir`, or returns null if there is none. */
+/**
+ * Summarizes the newest main-thread `.cpuprofile` in `dir`, or returns null if there is none. Node
+ * names them `CPU.<date>.<time>.<pid>.<thread id>.<sequence>.cpuprofile` and writes one per thread:
+ * worker threads (the QuestDB sink's encoding) have thread ids above 0 and are left out.
+ */
 export async function summarizeProfile(dir: string): Promise<ProfileSummary | null> {
-  const files = (await readdir(dir).catch(() => [])).filter((f) => f.endsWith('.cpuprofile')).sort();
+  const files = (await readdir(dir).catch(() => []))
+    .filter((f) => /^CPU\.\d+\.\d+\.\d+\.0\.\d+\.cpuprofile$/.test(f))
+    .sort();
   const newest = files.at(-1);
   if (newest === undefined) return null;
   const file = path.join(dir, newest);

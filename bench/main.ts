@@ -209,6 +209,9 @@ try {
       stack,
       events: opts.processorEvents,
       timeoutMs: Math.min(opts.timeoutS, 600) * 1000,
+      ...(opts.profile
+        ? { profileDir: path.join(os.tmpdir(), 'tradewatch-bench', runId, 'processors') }
+        : {}),
     });
   }
 

@@ -76,8 +76,8 @@ export const USAGE = `usage: node bench/main.ts [flags]
                           on the same --marks pre-loaded again)
   --as-deployed           let the runtime create its changelog topics (see bench/README.md); default:
                           the bench creates them with max.message.bytes = 64 MiB
-  --profile               run the pipelines under node --cpu-prof and summarize their CPU time by
-                          component (profiles in <tmpdir>/tradewatch-bench/<run>/)
+  --profile               run the pipelines (phases 1, 3 and 4) under node --cpu-prof and summarize
+                          their CPU time by component (profiles in <tmpdir>/tradewatch-bench/<run>/)
   --keep                  keep the run's topics and consumer groups
   --results-dir dir       where the JSON result is written (default bench/results)
   --peer dir              after the pipeline, build (Maven) and run the Kafka Streams peer of the drawdown

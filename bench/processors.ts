@@ -10,6 +10,7 @@
  * `overNoop`, the child's events/s ÷ the no-op consumer's records/s. The same events also run alone in
  * memory on one wired virtual runner (cheap; `overInMemory`).
  */
+import path from 'node:path';
 import { SchemaRegistry } from '../schemas/index.ts';
 import type { KafkaAdmin, KafkaClient, OutgoingRecord } from '../runtime/kafka/index.ts';
 import { VirtualRunner } from '../runtime/processor/index.ts';
@@ -17,7 +18,8 @@ import { createProcessors, type AnyProcessor, type ProcessorName } from '../proc
 import { TOPICS, processorGroup } from '../topics/index.ts';
 import { groupProgress } from './group-progress.ts';
 import type { StackProcesses } from './machine.ts';
-import { startPipelineProcess, type PipelineExit } from './pipeline-process.ts';
+import { summarizeProfile, type ProfileSummary } from './cpu-profile.ts';
+import { profileFlags, startPipelineProcess, type PipelineExit } from './pipeline-process.ts';
 import {
   baselineEvents,
   freshnessEvents,
@@ -52,6 +54,8 @@ export interface ChildRun {
     readonly kafka: number | null;
     readonly questdb: number | null;
   };
+  /** With `--profile`: where the child's CPU went. */
+  readonly profile?: ProfileSummary | null;
 }
 
 export interface ProcessorBenchResult {
@@ -100,6 +104,8 @@ export interface ProcessorsBenchSettings {
   readonly stack: StackProcesses;
   readonly events: number;
   readonly timeoutMs: number;
+  /** With `--profile`: each suite's child runs under `node --cpu-prof`, its profile in `<dir>/<suite>`. */
+  readonly profileDir?: string;
 }
 
 /** The suites, by the name `processors.<name>` has in the result. */
@@ -151,7 +157,7 @@ export async function runProcessorBenches(
         throw new Error(`the no-op consumer read ${noop.records} records, ${events.length} were produced`);
       }
       progress(`phase 4 (${suite.label}): \`tradewatch run --processors ${suite.processors.join(',')}\``);
-      child = await runChild(settings, workspace, suite.processors, events);
+      child = await runChild(settings, workspace, suite.processors, events, suite.label);
       progress(
         `  ${suite.label}: ${num(child.eventsPerSecond)} events/s (${num(child.ms / 1000, 1)} s from spawn); ` +
           `no-op consumer ${num(noop.recordsPerSecond)} records/s`,
@@ -217,7 +223,9 @@ async function runChild(
   workspace: Workspace,
   names: readonly ProcessorName[],
   events: readonly BenchEvent[],
+  label: string,
 ): Promise<ChildRun> {
+  const profileDir = settings.profileDir === undefined ? undefined : path.join(settings.profileDir, label);
   const processors = await createProcessors(names);
   const preloaded = new Set(events.map((e) => e.topic));
   const internal = new Set<string>(TOPICS.filter((t) => 'internal' in t && t.internal).map((t) => t.name));
@@ -226,7 +234,11 @@ async function runChild(
     questdb: settings.stack.questdb === undefined ? null : cpuSeconds(settings.stack.questdb),
   });
   const stackBefore = stackCpu();
-  const child = startPipelineProcess(['--processors', names.join(',')], workspace.prefix);
+  const child = startPipelineProcess(
+    ['--processors', names.join(',')],
+    workspace.prefix,
+    profileFlags(profileDir),
+  );
   settings.releasers.add(`stop \`run --processors ${names.join(',')}\``, async () => {
     await child.stop(10_000);
   });
@@ -290,5 +302,6 @@ async function runChild(
       kafka: delta(stackBefore.kafka, stackAfter.kafka),
       questdb: delta(stackBefore.questdb, stackAfter.questdb),
     },
+    ...(profileDir ? { profile: await summarizeProfile(profileDir) } : {}),
   };
 }

@@ -171,6 +171,7 @@ export function summary(result: BenchResult): string {
               : `run ${num(c.eventsPerSecond)}/s (${num(c.ms / 1000, 1)} s, CPU ${c.cpuSeconds.child ?? 'n/a'} s); no-op consumer ${num(n.recordsPerSecond)}/s; ` +
                 `run ÷ no-op ${ratio(p.overNoop)} (after start-up: ${ratio(p.steadyOverNoop)})`),
       );
+      if (!('error' in c)) lines.push(...profileLines(c.profile));
     }
   }
   const r = result.rules;
