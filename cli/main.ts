@@ -10,24 +10,8 @@
 import { readFile } from 'node:fs/promises';
 import { Command, CommanderError } from 'commander';
 import { ConfigError, TradewatchError, toError } from '../core/errors.ts';
+import { registerCommands } from './command-modules.ts';
 import { CliContext, type GlobalFlags } from './context.ts';
-import { registerStackCommands } from './commands/stack.ts';
-import { registerTopicCommands } from './commands/topics.ts';
-import { registerProduceCommand } from './commands/produce.ts';
-import { registerConsumeCommand } from './commands/consume.ts';
-import { registerDemoCommand } from './commands/demo.ts';
-import { registerRunCommand } from './commands/run.ts';
-import { registerScheduleCommands } from './commands/schedule.ts';
-import { registerBacktestCommands } from './commands/backtest.ts';
-import { registerRulesCommands } from './commands/rules.ts';
-import { registerAlertsCommands } from './commands/alerts.ts';
-import { registerNotifyCommand } from './commands/notify.ts';
-import { registerOffsetsCommands } from './commands/offsets.ts';
-import { registerDlqCommands } from './commands/dlq.ts';
-import { registerDashboardsCommands } from './commands/dashboards.ts';
-import { registerStatusCommand } from './commands/status.ts';
-import { registerConnectorsCommands } from './commands/connectors.ts';
-import { registerAssetsCommands } from './commands/assets.ts';
 
 const { version: PACKAGE_VERSION } = JSON.parse(
   await readFile(new URL('../package.json', import.meta.url), 'utf8'),
@@ -84,23 +68,8 @@ const program = new Command('tradewatch')
   .showHelpAfterError()
   .exitOverride();
 
-registerStackCommands(program, getContext);
-registerStatusCommand(program, getContext);
-registerTopicCommands(program, getContext);
-registerProduceCommand(program, getContext);
-registerConsumeCommand(program, getContext);
-registerRunCommand(program, getContext);
-registerOffsetsCommands(program, getContext);
-registerDlqCommands(program, getContext);
-registerDemoCommand(program, getContext);
-registerScheduleCommands(program, getContext);
-registerBacktestCommands(program, getContext);
-registerRulesCommands(program);
-registerAlertsCommands(program, getContext);
-registerNotifyCommand(program, getContext);
-registerDashboardsCommands(program, getContext);
-registerConnectorsCommands(program, getContext);
-registerAssetsCommands(program, getContext);
+// Only the module of the command being run is loaded (all of them for the help).
+await registerCommands(program, getContext, process.argv.slice(2));
 
 let exitCode = 0;
 try {
