@@ -40,9 +40,6 @@ export interface InMemoryResult {
   };
 }
 
-/** At most this many events of the precision@K chain in the runner's comparison. */
-const CHAIN_EVENTS = 20_000;
-
 export async function runInMemory(
   marks: readonly PortfolioMark[],
   markCodec: Codec<PortfolioMark>,
@@ -61,11 +58,9 @@ export async function runInMemory(
   );
   progress('  the virtual runner against a plain loop: drawdown, then the precision@K chain');
   const drawdown = compareDrawdown(createDrawdownProcessor, marks);
-  // The chain's rolling stage scans its window per score, so its cost per event grows as the windows
-  // fill: 16 runs (8 rounds, both sides) of more than CHAIN_EVENTS would take minutes.
   const chain = await compareChain(
     () => createProcessors(['ranking-repartition', 'ranking', 'ranking-rolling']),
-    rankingEvents(Math.min(chainEvents, CHAIN_EVENTS), marks[0]?.ts ?? 0),
+    rankingEvents(chainEvents, marks[0]?.ts ?? 0),
   );
   progress(`  virtual ÷ plain: drawdown ${drawdown.ratio}, precision@K chain ${chain.ratio}`);
 
