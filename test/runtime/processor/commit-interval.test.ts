@@ -54,46 +54,63 @@ function countingProcessor(name: string): Processor<Signal, Count> {
   };
 }
 
+/** A signal of `asset` (the processors' key) with `value`, encoded, on `partition` of `topic`. */
+function signalRecord(
+  registry: SchemaRegistry,
+  topic: string,
+  partition: number,
+  asset: string,
+  value: number,
+  unit: string,
+) {
+  const signal: Signal = {
+    source: 'github',
+    asset,
+    name: 'stars',
+    value,
+    unit,
+    ts: T0,
+    labels: {},
+    flags: [],
+  };
+  return { topic, key: 'k', partition, value: registry.codec('Signal').encode(signal) };
+}
+
+/** The clients, registry and sink a test's runner needs, each closed (the group and changelog deleted) at its end. */
+async function setUp(processor: Processor<Signal, Count>, prefix: string) {
+  const kafka = testKafka();
+  const admin = await kafka.admin();
+  const { changelog } = changelogsOf(processor, prefix)[0]!;
+  onTestFinished(async () => {
+    await admin.deleteGroups([processorGroup(processor.name, prefix)]).catch(() => undefined);
+    await admin.deleteTopics([changelog]).catch(() => undefined);
+    await admin.close();
+  });
+  const registry = await SchemaRegistry.load();
+  const producer = await kafka.producer();
+  onTestFinished(() => producer.close());
+  const sink = await QuestDbSink.create({
+    httpUrl: inject('services').questdbHttpUrl,
+    logger: silentLogger(),
+  });
+  onTestFinished(() => sink.close());
+  return { kafka, admin, changelog, registry, producer, sink };
+}
+
 describe('the commit interval', { timeout: 180_000 }, () => {
   it('commits a backlog’s batches together, each key once, and reads them all again when that commit fails', async () => {
     const prefix = await pipelinePrefix('commit-interval');
     const name = uniqueName('ci');
     const processor = countingProcessor(name);
-    const kafka = testKafka();
-    const admin = await kafka.admin();
-    const { changelog } = changelogsOf(processor, prefix)[0]!;
-    onTestFinished(async () => {
-      await admin.deleteGroups([processorGroup(name, prefix)]).catch(() => undefined);
-      await admin.deleteTopics([changelog]).catch(() => undefined);
-      await admin.close();
-    });
-    const registry = await SchemaRegistry.load();
+    const { kafka, admin, changelog, registry, producer, sink } = await setUp(processor, prefix);
     const signals = physicalName('signals', prefix);
-    const producer = await kafka.producer();
-    onTestFinished(() => producer.close());
     for (let from = 0; from < RECORDS; from += 500) {
       await producer.send(
-        Array.from({ length: 500 }, (_, i) => {
-          const value = from + i;
-          const signal: Signal = {
-            source: 'github',
-            asset: KEYS[value % KEYS.length]!,
-            name: 'stars',
-            value,
-            unit: PAD,
-            ts: T0,
-            labels: {},
-            flags: [],
-          };
-          return { topic: signals, key: 'k', partition: 0, value: registry.codec('Signal').encode(signal) };
-        }),
+        Array.from({ length: 500 }, (_, i) =>
+          signalRecord(registry, signals, 0, KEYS[(from + i) % KEYS.length]!, from + i, PAD),
+        ),
       );
     }
-    const sink = await QuestDbSink.create({
-      httpUrl: inject('services').questdbHttpUrl,
-      logger: silentLogger(),
-    });
-    onTestFinished(() => sink.close());
     const start = async () => {
       const runner = await ProcessorRunner.start({
         processor,
@@ -167,43 +184,18 @@ describe('the commit interval', { timeout: 180_000 }, () => {
       initialState: () => ({ n: 0 }),
       process: (_record, state) => ({ n: state.n + 1 }),
     };
-    const kafka = testKafka();
-    const admin = await kafka.admin();
-    const { changelog } = changelogsOf(processor, prefix)[0]!;
-    onTestFinished(async () => {
-      await admin.deleteGroups([processorGroup(name, prefix)]).catch(() => undefined);
-      await admin.deleteTopics([changelog]).catch(() => undefined);
-      await admin.close();
-    });
-    const registry = await SchemaRegistry.load();
+    const { kafka, admin, registry, producer, sink } = await setUp(processor, prefix);
     const signals = physicalName('signals', prefix);
     const partitions = (await admin.offsets(signals)).map((p) => p.partition);
     expect(partitions.length).toBeGreaterThan(1);
     // A small backlog on every partition, there before the runner starts: its first fetch returns all.
-    const producer = await kafka.producer();
-    onTestFinished(() => producer.close());
     await producer.send(
       partitions.flatMap((partition) =>
-        Array.from({ length: 20 }, (_, i) => {
-          const signal: Signal = {
-            source: 'github',
-            asset: `A${partition}-${i % 4}`,
-            name: 'stars',
-            value: i,
-            unit: 'stars',
-            ts: T0,
-            labels: {},
-            flags: [],
-          };
-          return { topic: signals, key: 'k', partition, value: registry.codec('Signal').encode(signal) };
-        }),
+        Array.from({ length: 20 }, (_, i) =>
+          signalRecord(registry, signals, partition, `A${partition}-${i % 4}`, i, 'stars'),
+        ),
       ),
     );
-    const sink = await QuestDbSink.create({
-      httpUrl: inject('services').questdbHttpUrl,
-      logger: silentLogger(),
-    });
-    onTestFinished(() => sink.close());
     // Every reading of the clock is another millisecond: each commit's metadata names its own.
     let now = T0;
     const runner = await ProcessorRunner.start({

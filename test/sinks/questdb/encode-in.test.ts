@@ -8,7 +8,6 @@ import { once } from 'node:events';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { TradewatchError } from '../../../core/errors.ts';
 import { createLogger } from '../../../core/logger.ts';
 import type { SinkRow } from '../../../processors/contract.ts';
 import { ENCODE_IN, type TableDefinition } from '../../../sinks/questdb/index.ts';
@@ -20,18 +19,10 @@ import {
   marks,
   questdbProxy,
   questdbUrl,
+  rejection,
   testSink,
 } from './helpers.ts';
 import { WriteHoldingProxy } from './write-holding-proxy.ts';
-
-async function rejection(promise: Promise<unknown>): Promise<TradewatchError> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(TradewatchError);
-  return error as TradewatchError;
-}
 
 /** A table with a column of every type; `label` is its dedup key besides ts. */
 function everyTypeTable(name: string): TableDefinition {

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
-import { inject, onTestFinished } from 'vitest';
+import { expect, inject, onTestFinished } from 'vitest';
+import { TradewatchError } from '../../../core/errors.ts';
 import { createLogger, silentLogger, type Logger } from '../../../core/logger.ts';
 import type { SinkRow } from '../../../processors/contract.ts';
 import { parseEndpoint } from '../../../sinks/questdb/endpoint.ts';
@@ -98,4 +99,14 @@ export function marks(table: string, n: number, portfolio = 'p1', from = 0): Sin
       columns: { equity: 100 + i, cash: 10 },
     };
   });
+}
+
+/** What `promise` rejected with (fails the test if it resolved, or rejected with something else). */
+export async function rejection(promise: Promise<unknown>): Promise<TradewatchError> {
+  const error: unknown = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(TradewatchError);
+  return error as TradewatchError;
 }

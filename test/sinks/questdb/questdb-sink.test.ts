@@ -13,19 +13,10 @@ import {
   marks,
   questdbProxy,
   questdbUrl,
+  rejection,
   testSink,
   uniqueTables,
 } from './helpers.ts';
-
-/** What `promise` rejected with (fails the test if it resolved). */
-async function rejection(promise: Promise<unknown>): Promise<TradewatchError> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(TradewatchError);
-  return error as TradewatchError;
-}
 
 function thrown(f: () => unknown): TradewatchError {
   try {
