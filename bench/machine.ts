@@ -8,6 +8,7 @@ import os from 'node:os';
 import { createRequire } from 'node:module';
 import type { Config } from '../runtime/config.ts';
 import type { Logger } from '../core/logger.ts';
+import { missingKafkajsPatches } from '../runtime/kafka/index.ts';
 import { LocalStack } from '../stack/index.ts';
 import { listeningPid } from './proc.ts';
 import { questdbQuery } from './questdb.ts';
@@ -19,6 +20,7 @@ export interface MachineInfo {
   readonly platform: string;
   readonly kernel: string;
   readonly node: string;
+  /** Its version, and whether it carries tradewatch's patches (patches/README.md). */
   readonly kafkajs: string;
   /** Kafka's version: from the local stack when the brokers are the local stack's, else null. */
   readonly kafka: string | null;
@@ -40,7 +42,10 @@ export async function machineInfo(
   logger: Logger,
 ): Promise<{ info: MachineInfo; stack: StackProcesses }> {
   const require = createRequire(import.meta.url);
-  const kafkajs = (require('kafkajs/package.json') as { version: string }).version;
+  const missing = missingKafkajsPatches();
+  const kafkajs =
+    (require('kafkajs/package.json') as { version: string }).version +
+    (missing.length === 0 ? ' (patched)' : ` (NOT patched: ${missing.join(', ')})`);
   let kafka: string | null = null;
   const stack: { kafka?: number; questdb?: number } = {};
   const status = await new LocalStack({ ...config.stack, logger })

@@ -24,6 +24,7 @@ export type {
   TopicState,
 } from '../../core/kafka-port.ts';
 export { createKafkaClient, type KafkaClientOptions } from './kafkajs-client.ts';
+export { kafkajsPatches, missingKafkajsPatches, type KafkajsPatch } from './kafkajs-patches.ts';
 export { commitAfter, nextOffset } from './positions.ts';
 export { readToEnd, type ReadToEndOptions } from './read-to-end.ts';
 export { commitMetadata, committedAt } from './commit-metadata.ts';

@@ -10,6 +10,7 @@ import { wrapAdmin } from './kafkajs-admin.ts';
 import { wrapConsumer } from './kafkajs-consumer.ts';
 import { guard } from './kafkajs-errors.ts';
 import { KAFKAJS_LOG_LEVEL, forwardLogsTo } from './kafkajs-logs.ts';
+import { missingKafkajsPatches } from './kafkajs-patches.ts';
 import { wrapProducer } from './kafkajs-producer.ts';
 import { Murmur2Partitioner } from './murmur2-partitioner.ts';
 import type { ConsumerOptions, KafkaClient, ProducerOptions } from '../../core/kafka-port.ts';
@@ -54,6 +55,7 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
       return wrapAdmin(admin, where);
     },
     async producer(producerOptions: ProducerOptions = {}) {
+      warnIfUnpatched(log);
       const transactional = producerOptions.transactionalId !== undefined;
       const producer = kafka.producer({
         // The Java client's murmur2 partitioning, so keys land where Java and Python producers put them.
@@ -83,4 +85,19 @@ export function createKafkaClient(options: KafkaClientOptions): KafkaClient {
       return wrapConsumer(consumer, consumerOptions, where, log);
     },
   };
+}
+
+let patchesChecked = false;
+
+/** Once per process: says so when the installed kafkajs lacks tradewatch's patches (kafkajs-patches.ts). */
+function warnIfUnpatched(log: Logger): void {
+  if (patchesChecked) return;
+  patchesChecked = true;
+  const missing = missingKafkajsPatches();
+  if (missing.length === 0) return;
+  log.warn(
+    { missing },
+    "kafkajs lacks tradewatch's patches (patches/README.md), so producing costs about 1.8x the CPU: " +
+      'run `npm ci` (or `npx patch-package`) with install scripts enabled',
+  );
 }

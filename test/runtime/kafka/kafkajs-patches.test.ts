@@ -1,0 +1,139 @@
+/**
+ * The three kafkajs patches (patches/README.md): the installed kafkajs carries them, each keeps its
+ * function's results, and records of every shape the port sends survive a round trip through the
+ * real broker, which checks every record batch's CRC32C and layout and refuses a corrupt one.
+ */
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { readToEnd, type IncomingRecord, type OutgoingRecord } from '../../../runtime/kafka/index.ts';
+import { kafkajsPatches } from '../../../runtime/kafka/kafkajs-patches.ts';
+import { partitionOfKey } from '../../../topics/partition-of.ts';
+import { testAdmin, testKafka } from '../../helpers/kafka.ts';
+import { uniqueName } from '../../helpers/unique.ts';
+
+const require = createRequire(import.meta.url);
+
+interface EncoderLike {
+  buf: Buffer;
+  readonly buffer: Buffer;
+  writeInt32(v: number): EncoderLike;
+  writeVarInt(v: number): EncoderLike;
+  writeVarIntString(v: string): EncoderLike;
+  writeVarIntBytes(v: Buffer): EncoderLike;
+  writeString(v: string): EncoderLike;
+}
+const Encoder = require('kafkajs/src/protocol/encoder.js') as new (size?: number) => EncoderLike;
+const crc32C = require('kafkajs/src/protocol/recordBatch/crc32C/crc32C.js') as (b: Buffer) => number;
+type Grouping = (o: {
+  topic: string;
+  partitionMetadata: readonly { partitionId: number }[];
+  messages: readonly { key: string }[];
+  partitioner: (o: { message: { key: string } }) => number;
+}) => Record<string, { key: string }[]>;
+const groupMessagesPerPartition = require('kafkajs/src/producer/groupMessagesPerPartition.js') as Grouping;
+
+/** CRC-32C one byte at a time, from its definition (reflected polynomial 0x82F63B78). */
+function referenceCrc32c(bytes: Uint8Array): number {
+  let crc = 0xffffffff;
+  for (const byte of bytes) {
+    crc ^= byte;
+    for (let k = 0; k < 8; k += 1) crc = crc & 1 ? (crc >>> 1) ^ 0x82f63b78 : crc >>> 1;
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+describe('the kafkajs patches', () => {
+  it('are all applied to the installed kafkajs', () => {
+    const patches = kafkajsPatches();
+    expect(patches.map((p) => p.name)).toHaveLength(3);
+    expect(patches.filter((p) => !p.applied)).toEqual([]);
+  });
+
+  it('CRC32C: the standard check value, and the bit-by-bit definition for every length and offset', () => {
+    expect(crc32C(Buffer.from('123456789'))).toBe(0xe3069283);
+    expect(crc32C(Buffer.alloc(0))).toBe(0);
+    const bytes = randomBytes(70_000);
+    for (let length = 0; length < 300; length += 1) {
+      // Odd offsets too: the eight-byte steps must not assume alignment.
+      const slice = bytes.subarray(length % 7, (length % 7) + length);
+      expect(crc32C(slice)).toBe(referenceCrc32c(slice));
+    }
+    expect(crc32C(bytes)).toBe(referenceCrc32c(bytes));
+  });
+
+  it('grouping by partition: every message once, in its order, under its partitioner partition', () => {
+    const partitionMetadata = Array.from({ length: 6 }, (_, partitionId) => ({ partitionId }));
+    const messages = Array.from({ length: 5_000 }, (_, i) => ({ key: `series-${i % 731}` }));
+    const partitioner = ({ message }: { message: { key: string } }): number => partitionOfKey(message.key, 6);
+    const grouped = groupMessagesPerPartition({ topic: 't', partitionMetadata, messages, partitioner });
+    const expected: Record<string, { key: string }[]> = {};
+    for (const m of messages) (expected[String(partitionOfKey(m.key, 6))] ??= []).push(m);
+    expect(grouped).toEqual(expected);
+    expect(groupMessagesPerPartition({ topic: 't', partitionMetadata: [], messages, partitioner })).toEqual(
+      {},
+    );
+  });
+
+  it('encoder: the bytes written, whatever its buffer held before; only those exposed', () => {
+    // Dirty Node's buffer pool first: an encoder's unwritten bytes would show them.
+    Buffer.allocUnsafe(64).fill(0xee);
+    const encoder = new Encoder(16)
+      .writeInt32(-2)
+      .writeVarInt(300)
+      .writeVarIntString('ké')
+      .writeVarIntBytes(Buffer.from([1, 2, 3]))
+      .writeString('x'.repeat(40)); // past 16 bytes: the buffer grows, keeping what was written
+    expect(encoder.buffer.toString('hex')).toBe(
+      'fffffffe' + 'd804' + '06' + '6bc3a9' + '06' + '010203' + '0028' + '78'.repeat(40),
+    );
+  });
+
+  it(
+    'records of every shape the port sends come back from the broker unchanged',
+    { timeout: 60_000 },
+    async () => {
+      const kafka = testKafka();
+      const admin = await testAdmin(kafka);
+      const topic = uniqueName('t-kafkajs-patches');
+      onTestFinished(() => admin.deleteTopics([topic]));
+      await admin.createTopics([{ name: topic, partitions: 3, replicationFactor: 1, configs: {} }]);
+      const producer = await kafka.producer({ transactionalId: uniqueName('tx-kafkajs-patches') });
+      onTestFinished(() => producer.close());
+      // Keys and values from empty to 20 KiB (an encoder starts at 512 bytes and grows), multi-byte
+      // keys, headers, null keys and values; 3,000 of them, so that each partition's batch is large.
+      const records: OutgoingRecord[] = Array.from({ length: 3_000 }, (_, i) => ({
+        topic,
+        key: i % 50 === 0 ? null : i % 3 === 0 ? Buffer.from(`bytes-${i}`) : `série-${i % 97}-€`,
+        value: i % 41 === 0 ? null : randomBytes([0, 1, 84, 600, 20_000][i % 5]!),
+        ...(i % 4 === 0 ? { headers: { source: `h-${i}`, bin: Buffer.from([i % 256, 0, 255]) } } : {}),
+        ...(i % 50 === 0 ? { partition: i % 3 } : {}),
+        timestamp: 1_700_000_000_000 + i,
+      }));
+      await producer.sendAtomically(records.slice(0, 1_700));
+      await producer.sendAtomically(records.slice(1_700));
+      const read: IncomingRecord[] = [];
+      await readToEnd(kafka, admin, { topic, onRecords: (rs) => void read.push(...rs) });
+      expect(read).toHaveLength(records.length);
+      const bySent = new Map(records.map((r) => [r.timestamp!, r]));
+      const perPartition = new Map<number, number[]>();
+      for (const r of read) {
+        const sent = bySent.get(r.timestamp)!;
+        expect(sent, `record at ${r.timestamp}`).toBeDefined();
+        const key = sent.key === null ? null : Buffer.from(sent.key);
+        expect(r.key).toEqual(key);
+        expect(r.value).toEqual(sent.value);
+        const headers = Object.fromEntries(
+          Object.entries(sent.headers ?? {}).map(([k, v]) => [k, Buffer.from(v)]),
+        );
+        expect(r.headers).toEqual(headers);
+        if (sent.partition !== undefined) expect(r.partition).toBe(sent.partition);
+        perPartition.set(r.partition, [...(perPartition.get(r.partition) ?? []), r.timestamp]);
+      }
+      // Each partition in the order sent.
+      for (const timestamps of perPartition.values()) {
+        expect(timestamps).toEqual([...timestamps].sort((a, b) => a - b));
+      }
+    },
+  );
+});
