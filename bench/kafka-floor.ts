@@ -73,6 +73,18 @@ export async function runKafkaFloor(s: KafkaFloorSettings): Promise<KafkaFloorRe
   // The order the pipeline sent them in is lost across partitions; interleave them so that each
   // transaction, like the pipeline's, spans every partition.
   shuffle(records);
+  // Copied in the new order: a pipeline creates its records in the order it sends them, whereas the
+  // shuffle scatters them over the heap, and kafkajs then took about 1.7x the CPU per record (cache
+  // misses: 3.6 against 2.1 µs in a small script sending the same records shuffled, then shuffled and
+  // copied), a cost of the shuffle, not of the client.
+  for (let i = 0; i < records.length; i += 1) {
+    const r = records[i]!;
+    records[i] = {
+      topic: r.topic,
+      key: typeof r.key === 'string' ? Buffer.from(r.key, 'utf8').toString('utf8') : r.key,
+      value: r.value === null ? null : Buffer.from(r.value),
+    };
+  }
   const perCommit = Math.max(1, Math.round(s.recordsPerCommit));
   progress(
     `  sending ${num(records.length)} records to ${target} in transactions of ${num(perCommit)} (the pipeline's)`,

@@ -137,15 +137,14 @@ function recordSize(record: OutgoingRecord): number {
 function toTopicMessages(records: readonly OutgoingRecord[]): { topic: string; messages: Message[] }[] {
   const byTopic = new Map<string, Message[]>();
   for (const r of records) {
-    const messages = byTopic.get(r.topic) ?? [];
-    messages.push({
-      key: r.key,
-      value: r.value,
-      ...(r.headers ? { headers: { ...r.headers } } : {}),
-      ...(r.partition !== undefined ? { partition: r.partition } : {}),
-      ...(r.timestamp !== undefined ? { timestamp: String(r.timestamp) } : {}),
-    });
-    byTopic.set(r.topic, messages);
+    let messages = byTopic.get(r.topic);
+    if (messages === undefined) byTopic.set(r.topic, (messages = []));
+    // Once per record sent: no intermediate objects (spreads) beyond the message itself.
+    const message: Message = { key: r.key, value: r.value };
+    if (r.headers) message.headers = { ...r.headers };
+    if (r.partition !== undefined) message.partition = r.partition;
+    if (r.timestamp !== undefined) message.timestamp = String(r.timestamp);
+    messages.push(message);
   }
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 }
