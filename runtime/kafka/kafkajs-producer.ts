@@ -129,8 +129,10 @@ function chunks(records: readonly OutgoingRecord[]): OutgoingRecord[][] {
 
 function recordSize(record: OutgoingRecord): number {
   let size = 64 + (record.value?.length ?? 0) + (record.key === null ? 0 : Buffer.byteLength(record.key));
-  for (const [name, value] of Object.entries(record.headers ?? {}))
-    size += name.length + Buffer.byteLength(value);
+  const headers = record.headers;
+  if (headers !== undefined) {
+    for (const name in headers) size += Buffer.byteLength(name) + Buffer.byteLength(headers[name]!);
+  }
   return size;
 }
 

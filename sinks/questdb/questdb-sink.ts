@@ -145,7 +145,10 @@ export class QuestDbSink {
       throw new TradewatchError('TW_INTERNAL', 'write() on a closed QuestDB sink: no rows were buffered');
     }
     const problems: RowProblem[] = [];
-    rows.forEach((row, index) => problems.push(...checkRow(row, index, this.#tables)));
+    for (let index = 0; index < rows.length; index += 1) {
+      const found = checkRow(rows[index]!, index, this.#tables);
+      if (found.length > 0) problems.push(...found);
+    }
     if (problems.length > 0) {
       const bad = new Set(problems.map((p) => p.index)).size;
       throw new TradewatchError(

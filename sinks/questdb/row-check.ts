@@ -44,7 +44,7 @@ export function checkRow(
   row: SinkRow,
   index: number,
   tables: ReadonlyMap<string, CheckedTable>,
-): RowProblem[] {
+): readonly RowProblem[] {
   const tableName = typeof row.table === 'string' ? row.table : String(row.table);
   const table = tables.get(tableName);
   if (table === undefined) {
@@ -57,9 +57,10 @@ export function checkRow(
       },
     ];
   }
-  const problems: RowProblem[] = [];
+  // On every row's path: nothing allocated for a row without problems.
+  let problems: RowProblem[] | undefined;
   const problem = (column: string | undefined, value: unknown, expected: string): void => {
-    problems.push({
+    (problems ??= []).push({
       index,
       table: tableName,
       ...(column === undefined ? {} : { column }),
@@ -71,9 +72,12 @@ export function checkRow(
   if (!isEpochMs(row.ts)) problem(TIMESTAMP_COLUMN, row.ts, 'an integer epoch-milliseconds timestamp (`ts`)');
   if (!isObject(row.symbols)) problem(undefined, row.symbols, '`symbols` to be an object of strings');
   if (!isObject(row.columns)) problem(undefined, row.columns, '`columns` to be an object');
-  if (!isObject(row.symbols) || !isObject(row.columns)) return problems;
+  if (!isObject(row.symbols) || !isObject(row.columns)) return problems ?? [];
 
-  for (const [name, value] of Object.entries(row.symbols)) {
+  const { symbols, columns } = row;
+  for (const name in symbols) {
+    if (!Object.hasOwn(symbols, name)) continue;
+    const value = symbols[name];
     const column = table.symbols.get(name);
     if (column === undefined) {
       problem(name, value, unknownColumn(table, name));
@@ -81,7 +85,9 @@ export function checkRow(
       problem(name, value, EXPECTED_VALUE.SYMBOL);
     }
   }
-  for (const [name, value] of Object.entries(row.columns)) {
+  for (const name in columns) {
+    if (!Object.hasOwn(columns, name)) continue;
+    const value = columns[name];
     const column = table.columns.get(name);
     if (column === undefined) {
       problem(name, value, unknownColumn(table, name));
@@ -95,8 +101,11 @@ export function checkRow(
       problem(key, value, `a value: "${key}" is a dedup key of "${tableName}", every row must give it`);
     }
   }
-  return problems;
+  return problems ?? NO_PROBLEMS;
 }
+
+/** What checkRow returns for a row without problems (shared: nothing to allocate). */
+const NO_PROBLEMS: readonly RowProblem[] = Object.freeze([]);
 
 /** One line per problem, for error messages. */
 export function describeProblem(p: RowProblem): string {
