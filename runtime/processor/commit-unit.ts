@@ -5,34 +5,39 @@
  *
  * The consumer hands over every batch of a fetch at once (one per partition) and they queue behind one
  * another: with an interval of 0 (the default), a unit holds the batches of one fetch and is committed
- * at the end of the last of them (none is waiting), or earlier once it holds MAX_UNIT_RECORDS records;
- * one transaction per fetch rather than per partition. With an interval, a unit is committed at the end
- * of a batch when the interval has passed since it opened, or when the batch reached its partition's
- * end and no other batch is waiting (the runner has caught up: committing at once keeps the latency of
- * a live stream). It is committed whatever the interval when the runner is stopping. A unit left open
- * with no batch to end it (the input went quiet short of its end, e.g. behind an aborted transaction; a
- * waiting batch that failed before its end) is committed by a timer when its interval is over (after
- * IDLE_UNIT_MS with an interval of 0).
+ * at the end of the last of them (none is waiting): one transaction per fetch rather than per
+ * partition. With an interval, a unit is committed at the end of a batch when the interval has passed
+ * since it opened, or when the batch reached its partition's end and no other batch is waiting (the
+ * runner has caught up: committing at once keeps the latency of a live stream). Either way a unit is
+ * committed once it holds `maxUnitRecords` input records (RunnerOptions; memory and transaction size),
+ * and whatever the interval when the runner is stopping. A unit left open with no batch to end it (the
+ * input went quiet short of its end, e.g. behind an aborted transaction; a waiting batch that failed
+ * before its end) is committed by a timer when its interval is over (after IDLE_UNIT_MS with an
+ * interval of 0).
+ *
+ * A unit that is due while other batches of the fetch wait behind it commits in the background: the
+ * next batches are handled into the next unit while its transaction is sent, and that unit's commit
+ * first waits for it. At most one commit is in flight, and none outlives its fetch: the fetch's last
+ * batch waits for it, so the consumer never rejoins its group, nor does a timer tick, with a
+ * transaction open. The two units read different partitions (a fetch holds one batch per partition),
+ * so they touch different stores.
  *
  * Until its commit a unit's batches are handled, not committed: if the commit fails, every store it
  * touched is rewound (committer) and every partition it read is sought back to its first handled
- * record, so the consumer delivers all of them again; a rejoin of the group (the consumer then starts
- * again from the committed offsets) drops the open unit and rewinds its stores likewise.
+ * record, so the consumer delivers all of them again, and the error is thrown from the batch in hand
+ * (the consumer restarts, or gives up on an error that is not retriable). The unit handled behind a
+ * commit that failed is dropped the same way, not committed after it. A rejoin of the group (the
+ * consumer then starts again from the committed offsets) drops the open unit and rewinds its stores
+ * likewise.
  */
 import { commitAfter, type BatchContext, type IncomingRecord } from '../kafka/index.ts';
 import type { RunnerInput } from './changelogs.ts';
 import type { Committer } from './commit.ts';
-import type { Pending, RunnerOutputs } from './outputs.ts';
+import type { Pending, RunnerOutputs, SideOutputNotes } from './outputs.ts';
 import { storeId, type PartitionStores } from './partition-stores.ts';
 import type { RunnerContext } from './runner-context.ts';
 import type { PartitionState } from './state-store.ts';
 import type { SinkRow } from '../../processors/contract.ts';
-
-/**
- * With an interval of 0, a unit is committed once it holds this many records, even with batches of
- * its fetch still waiting: it bounds the memory and the size of a transaction.
- */
-const MAX_UNIT_RECORDS = 30_000;
 
 /** With an interval of 0, how long an open unit no batch ends waits before a timer commits it. */
 const IDLE_UNIT_MS = 1_000;
@@ -79,6 +84,8 @@ export class CommitUnits<In, State> {
   readonly #ctx: RunnerContext<In, State>;
   readonly #parts: UnitParts<In, State>;
   #open: OpenUnit<State> | undefined;
+  /** The commit running in the background while the next unit is handled (at most one). */
+  #inFlight: { readonly unit: OpenUnit<State>; readonly done: Promise<void> } | undefined;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(ctx: RunnerContext<In, State>, parts: UnitParts<In, State>) {
@@ -92,8 +99,9 @@ export class CommitUnits<In, State> {
     return this.#open;
   }
 
-  get isOpen(): boolean {
-    return this.#open !== undefined;
+  /** Whether batches are handled but not committed, or a commit is still in flight. */
+  get isBusy(): boolean {
+    return this.#open !== undefined || this.#inFlight !== undefined;
   }
 
   /**
@@ -103,18 +111,25 @@ export class CommitUnits<In, State> {
    */
   async afterBatch(batch: BatchContext, more = false): Promise<void> {
     const unit = this.#open;
-    if (!unit) return;
-    const interval = this.#ctx.options.commitIntervalMs;
-    const elapsed = performance.now() - unit.openedAt;
-    const due =
-      this.#ctx.stopping() ||
-      (interval === 0
-        ? !more || unit.records >= MAX_UNIT_RECORDS
-        : elapsed >= interval || (!more && batch.reachedEnd !== false));
-    if (due) {
-      await this.commit(batch);
+    if (!unit) {
+      if (!more) await this.#settle();
       return;
     }
+    const interval = this.#ctx.options.commitIntervalMs;
+    const elapsed = performance.now() - unit.openedAt;
+    const stopping = this.#ctx.stopping();
+    const due =
+      stopping ||
+      unit.records >= this.#ctx.options.maxUnitRecords ||
+      (interval === 0 ? !more : elapsed >= interval || (!more && batch.reachedEnd !== false));
+    if (due) {
+      // Other batches of the fetch wait: they are handled while this unit's transaction is sent.
+      if (more && !stopping) await this.#commitInBackground(batch);
+      else await this.commit(batch);
+      return;
+    }
+    // The fetch's last batch: no commit outlives it.
+    if (!more) await this.#settle();
     if (this.#timer === undefined) {
       const wait = interval === 0 ? IDLE_UNIT_MS : Math.max(0, interval - elapsed);
       this.#timer = setTimeout(() => {
@@ -136,9 +151,58 @@ export class CommitUnits<In, State> {
    * to their first handled record, and the error thrown.
    */
   async commit(batch?: BatchContext): Promise<void> {
+    await this.#settle();
     const unit = this.#take();
     if (!unit) return;
+    await this.#commitUnit(unit, batch);
+  }
+
+  /** Starts the open unit's commit and returns once the one before it (if any) has settled. */
+  async #commitInBackground(batch: BatchContext): Promise<void> {
+    await this.#settle();
+    const unit = this.#take();
+    if (!unit) return;
+    const done = this.#commitUnit(unit, batch);
+    // Observed by #settle; until then, not an unhandled rejection.
+    done.catch(() => undefined);
+    this.#inFlight = { unit, done };
+  }
+
+  /**
+   * Waits for the commit in flight. If it failed, the unit handled behind it is dropped (its stores
+   * rewound, its partitions sought back) and the commit's error thrown.
+   */
+  async #settle(): Promise<void> {
+    const inFlight = this.#inFlight;
+    if (!inFlight) return;
+    try {
+      await inFlight.done;
+    } catch (error: unknown) {
+      const behind = this.#take();
+      if (behind) {
+        this.#parts.outputs.forgetSideOutputs();
+        this.#rewind(behind);
+        const read = readRanges(behind);
+        for (const r of read) this.#parts.seek(r.topic, r.partition, r.from);
+        this.#ctx.log.warn(
+          { records: behind.records, batches: behind.batches, read },
+          'batches handled behind a commit that failed are read again',
+        );
+      }
+      throw error;
+    } finally {
+      if (this.#inFlight === inFlight) this.#inFlight = undefined;
+    }
+  }
+
+  /**
+   * Commits `unit`: on failure its stores are rewound (committer) and its partitions sought back to
+   * their first handled record, and the error thrown.
+   */
+  async #commitUnit(unit: OpenUnit<State>, batch?: BatchContext): Promise<void> {
     const ctx = this.#ctx;
+    const { outputs } = this.#parts;
+    const sideOutputs: SideOutputNotes = outputs.takeSideOutputs();
     try {
       await this.#parts.committer.commit({
         stores: unit.stores.values(),
@@ -147,21 +211,22 @@ export class CommitUnits<In, State> {
         offsets: [...unit.read.values()].map((r) => commitAfter(r.last)),
         ...(batch ? { batch } : {}),
       });
-      this.#parts.outputs.logSideOutputs();
+      outputs.logSideOutputs(sideOutputs);
     } catch (error: unknown) {
-      this.#parts.outputs.forgetSideOutputs();
-      const read = [...unit.read.values()].map(({ first, last }) => ({
-        topic: first.topic,
-        partition: first.partition,
-        from: first.offset,
-        to: last.offset,
-      }));
+      const read = readRanges(unit);
       for (const r of read) this.#parts.seek(r.topic, r.partition, r.from);
       ctx.log.warn({ err: error, read }, 'batch not committed; it will be processed again');
       throw error;
     }
     ctx.counters.records += unit.records;
     ctx.counters.batches += unit.batches;
+  }
+
+  /** The stores of a unit that will not be committed (those in `keep`, if given), rewound. */
+  #rewind(unit: OpenUnit<State>, keep?: ReadonlySet<string>): void {
+    for (const [id, { input, store }] of unit.stores) {
+      if (!keep || keep.has(id)) this.#parts.stores.rewind(input, store.partition);
+    }
   }
 
   /**
@@ -172,9 +237,7 @@ export class CommitUnits<In, State> {
     const unit = this.#take();
     if (!unit) return;
     this.#parts.outputs.forgetSideOutputs();
-    for (const [id, { input, store }] of unit.stores) {
-      if (keep.has(id)) this.#parts.stores.rewind(input, store.partition);
-    }
+    this.#rewind(unit, keep);
     this.#ctx.log.info(
       { records: unit.records, batches: unit.batches },
       'the group was rejoined: batches handled since the last commit are read again',
@@ -188,4 +251,16 @@ export class CommitUnits<In, State> {
     this.#timer = undefined;
     return unit;
   }
+}
+
+/** Per partition a unit read: the offsets of its first and last handled records. */
+function readRanges<State>(
+  unit: OpenUnit<State>,
+): { topic: string; partition: number; from: string; to: string }[] {
+  return [...unit.read.values()].map(({ first, last }) => ({
+    topic: first.topic,
+    partition: first.partition,
+    from: first.offset,
+    to: last.offset,
+  }));
 }

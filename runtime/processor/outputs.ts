@@ -10,6 +10,15 @@ import { deadLetterRecord } from './dead-letter.ts';
 import type { RunnerContext } from './runner-context.ts';
 import type { Output, SinkRow } from '../../processors/contract.ts';
 
+/** What was sent to one side output: counts by error code, and the first record as an example. */
+interface Noted {
+  readonly codes: Map<string, number>;
+  readonly example: { readonly record: IncomingRecord; readonly code: string; readonly message: string };
+}
+
+/** What a commit sent to `dlq` and `late`. */
+export type SideOutputNotes = ReadonlyMap<'dlq' | 'late', Noted>;
+
 /** A record produced by the processor, before broadcasts are expanded. */
 export type Pending = OutgoingRecord & { readonly broadcast?: boolean };
 
@@ -78,11 +87,21 @@ export class RunnerOutputs<In, State> {
   }
 
   /**
-   * Logs what the batch just committed sent to `dlq` and `late`: one line each, counts by error code
-   * and the first record as an example, so a burst of garbage does not flood the log.
+   * What was sent to `dlq` and `late` since the last call (or `forgetSideOutputs`): a commit takes it as
+   * it starts, then logs it once committed (`logSideOutputs`), while the next batches note their own.
    */
-  logSideOutputs(): void {
-    for (const [topic, noted] of this.#noted) {
+  takeSideOutputs(): SideOutputNotes {
+    const taken = new Map(this.#noted);
+    this.#noted.clear();
+    return taken;
+  }
+
+  /**
+   * Logs what a commit sent to `dlq` and `late`: one line each, counts by error code and the first
+   * record as an example, so a burst of garbage does not flood the log.
+   */
+  logSideOutputs(notes: SideOutputNotes): void {
+    for (const [topic, noted] of notes) {
       const counts = Object.fromEntries(noted.codes);
       const total = [...noted.codes.values()].reduce((a, b) => a + b, 0);
       if (topic === 'dlq') this.#ctx.counters.deadLettered += total;
@@ -102,18 +121,14 @@ export class RunnerOutputs<In, State> {
         );
       }
     }
-    this.#noted.clear();
   }
 
-  /** Forgets what a batch that was not committed noted: its records come again. */
+  /** Forgets what the batches not committed noted: their records come again. */
   forgetSideOutputs(): void {
     this.#noted.clear();
   }
 
-  readonly #noted = new Map<
-    'dlq' | 'late',
-    { codes: Map<string, number>; example: { record: IncomingRecord; code: string; message: string } }
-  >();
+  readonly #noted: Map<'dlq' | 'late', Noted> = new Map();
 
   #note(topic: 'dlq' | 'late', record: IncomingRecord, code: string, message: string): void {
     let noted = this.#noted.get(topic);

@@ -167,8 +167,9 @@ export class ProcessorRunner<In, State> {
       this.#ticker = setInterval(() => {
         if (this.#stopping) return;
         this.#serial
-          // Timers wait while batches are handled but not committed (the runner is catching up).
-          .run(async () => (this.#units.isOpen ? undefined : tick(this.#ctx, this.#parts)))
+          // Timers wait while batches are handled but not committed, or committed in the background
+          // (the runner is catching up).
+          .run(async () => (this.#units.isBusy ? undefined : tick(this.#ctx, this.#parts)))
           .catch((error: unknown) =>
             log.warn({ err: error }, 'timers not committed; they fire again on the next tick'),
           );

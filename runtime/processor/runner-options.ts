@@ -52,6 +52,12 @@ export interface RunnerOptions<In, State> {
    */
   readonly commitIntervalMs?: number;
   /**
+   * A commit unit (the batches committed in one transaction) is committed once it holds this many
+   * input records, even with batches of its fetch still waiting, which are then handled while it
+   * commits (commit-unit.ts). Bounds the memory and the size of a transaction. Default 30,000.
+   */
+  readonly maxUnitRecords?: number;
+  /**
    * Progress reports (`processor_progress` rows: committed offset, end, lag and last commit per owned
    * input partition) every `intervalMs` to a sink of their own, off the batches' path (progress.ts).
    * Default null: none.
@@ -72,6 +78,7 @@ export const RUNNER_DEFAULTS = Object.freeze({
   timerTickMs: 1000,
   replicationFactor: 1,
   commitIntervalMs: 0,
+  maxUnitRecords: 30_000,
   progress: null,
 });
 
@@ -108,6 +115,9 @@ export function compileRunnerOptions<In, State>(
     problems.push(
       `progress.intervalMs must be a positive integer of milliseconds; got ${String(progressMs)}`,
     );
+  }
+  if (!(Number.isSafeInteger(compiled.maxUnitRecords) && compiled.maxUnitRecords > 0)) {
+    problems.push(`maxUnitRecords must be a positive integer; got ${String(compiled.maxUnitRecords)}`);
   }
   if (!(Number.isSafeInteger(compiled.replicationFactor) && compiled.replicationFactor > 0)) {
     problems.push(`replicationFactor must be a positive integer; got ${String(compiled.replicationFactor)}`);

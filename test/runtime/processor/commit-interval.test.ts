@@ -3,7 +3,9 @@
  * committed together, each key's state written to the changelog once; when that commit fails (an
  * output over the topic's record limit, once: not retriable, so the consumer gives up as it did before
  * the interval existed) nothing of its batches is visible, and the next instance reads them all again,
- * losing nothing and counting nothing twice.
+ * losing nothing and counting nothing twice. A unit due while batches of its fetch wait commits in the
+ * background while they are handled; when that commit fails, the unit handled behind it is dropped
+ * too, and again nothing is lost or counted twice.
  */
 import { describe, expect, inject, it, onTestFinished } from 'vitest';
 import { silentLogger } from '../../../core/logger.ts';
@@ -13,6 +15,7 @@ import { decodeState } from '../../../runtime/processor/state-codec.ts';
 import { SchemaRegistry, type Signal } from '../../../schemas/index.ts';
 import { QuestDbSink } from '../../../sinks/questdb/index.ts';
 import { physicalName, processorGroup } from '../../../topics/index.ts';
+import { capturedLogger } from '../../helpers/captured-logger.ts';
 import { testKafka } from '../../helpers/kafka.ts';
 import { pipelinePrefix } from '../../helpers/pipeline.ts';
 import { readTopic } from '../../helpers/topics.ts';
@@ -225,5 +228,103 @@ describe('the commit interval', { timeout: 180_000 }, () => {
     // (a commit per batch would give each partition its own time).
     const times = new Set(committed.map((o) => committedAt(o.metadata)));
     expect(times.size).toBeLessThan(partitions.length);
+  });
+
+  it('commits a unit in the background while the next is handled; when it fails, drops the one behind', async () => {
+    const prefix = await pipelinePrefix('commit-behind');
+    const name = uniqueName('cb');
+    // Counts per asset; the first record it ever handles also emits a point too large for the broker,
+    // so the first unit's commit (in the background: batches of other partitions wait) fails once.
+    let failed = false;
+    const processor: Processor<Signal, Count> = {
+      name,
+      inputs: [{ topic: 'signals', type: 'Signal' }],
+      key: (record) => record.asset,
+      initialState: () => ({ n: 0 }),
+      process(record, state, context) {
+        const point = { name: 'count', labels: { asset: record.asset }, value: record.value, ts: T0 };
+        context.emit({ kind: 'metric', metric: point });
+        if (!failed) {
+          failed = true;
+          const huge = { ...point, labels: { asset: record.asset, pad: 'x'.repeat(2 * 1024 * 1024) } };
+          context.emit({ kind: 'metric', metric: huge });
+        }
+        return { n: state.n + 1 };
+      },
+    };
+    const { kafka, admin, changelog, registry, producer, sink } = await setUp(processor, prefix);
+    const signals = physicalName('signals', prefix);
+    const partitions = (await admin.offsets(signals)).map((p) => p.partition);
+    expect(partitions.length).toBeGreaterThan(2);
+    // 100 records on every partition, there before the runner starts: its first fetch returns them all,
+    // one batch per partition, each over the unit's 50 records.
+    const PER_PARTITION = 100;
+    await producer.send(
+      partitions.flatMap((partition) =>
+        Array.from({ length: PER_PARTITION }, (_, i) =>
+          signalRecord(registry, signals, partition, `A${partition}-${i % 4}`, partition * 1000 + i, 'stars'),
+        ),
+      ),
+    );
+    const start = async () => {
+      const { logger, lines } = capturedLogger();
+      const runner = await ProcessorRunner.start({
+        processor,
+        kafka,
+        registry,
+        sink,
+        logger,
+        topicPrefix: prefix,
+        sessionTimeoutMs: 6000,
+        maxUnitRecords: 50,
+      });
+      onTestFinished(() => runner.close());
+      return { runner, lines };
+    };
+    const logged = (lines: readonly string[], msg: string) =>
+      lines.map((l) => JSON.parse(l) as { msg: string }).filter((l) => l.msg === msg);
+
+    const first = await start();
+    await expect(first.runner.failed).rejects.toThrow(/larger than the max message size/);
+    await first.runner.close();
+    // The failed unit, then the one handled behind it while it was being committed: both read again.
+    expect(logged(first.lines, 'batch not committed; it will be processed again')).toHaveLength(1);
+    const behind = logged(first.lines, 'batches handled behind a commit that failed are read again');
+    expect(behind).toHaveLength(1);
+    expect(behind[0]).toMatchObject({ batches: 1, records: PER_PARTITION });
+
+    const second = await start();
+    const group = processorGroup(name, prefix);
+    await waitFor(
+      'every partition committed',
+      async () => {
+        const offsets = await admin.groupOffsets(group, [signals]);
+        return offsets.filter((o) => o.offset === String(PER_PARTITION)).length === partitions.length;
+      },
+      { timeoutMs: 120_000, intervalMs: 250 },
+    );
+    // The second instance read at least the partitions of the two dropped units.
+    expect(second.runner.stats().records).toBeGreaterThanOrEqual(2 * PER_PARTITION);
+    // Every record counted exactly once over the two instances: nothing of the failed unit, or of the
+    // one behind it, was committed, and all of them came again.
+    const points = (await readTopic(physicalName('metrics', prefix), 'Metric')).filter(
+      (m) => m.name === 'count' && m.labels['pad'] === undefined,
+    );
+    const expected = partitions.flatMap((p) => Array.from({ length: PER_PARTITION }, (_, i) => p * 1000 + i));
+    expect(points.map((p) => p.value).sort((a, b) => a - b)).toEqual(expected.sort((a, b) => a - b));
+    // Each key's state in the changelog counts its records once.
+    const states = new Map<string, Count>();
+    await readToEnd(kafka, admin, {
+      topic: changelog,
+      groupPrefix: uniqueName('t-cb-read'),
+      onRecords: (records) => {
+        for (const r of records) {
+          if (r.key !== null && r.value !== null)
+            states.set(r.key.toString('utf8'), decodeState(r.value) as Count);
+        }
+      },
+    });
+    expect(states.size).toBe(partitions.length * 4);
+    for (const count of states.values()) expect(count).toEqual({ n: PER_PARTITION / 4 });
   });
 });

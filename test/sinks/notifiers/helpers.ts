@@ -1,10 +1,9 @@
-import { Writable } from 'node:stream';
 import type { ManualClock } from '../../../core/clock.ts';
-import { createLogger, type Logger } from '../../../core/logger.ts';
 import { SchemaRegistry, type Alert } from '../../../schemas/index.ts';
 import { physicalName } from '../../../topics/index.ts';
 import type { Sleep } from '../../../sinks/notifiers/index.ts';
 import { testKafka } from '../../helpers/kafka.ts';
+export { capturedLogger } from '../../helpers/captured-logger.ts';
 
 /** 2026-01-05T08:00:00Z. */
 export const T0 = Date.UTC(2026, 0, 5, 8, 0, 0);
@@ -52,17 +51,6 @@ export function fakeSleep(clock: ManualClock): Sleep & { readonly waits: number[
 }
 
 /** A logger whose JSON lines are kept in `lines` (to look for secrets in them). */
-export function capturedLogger(): { logger: Logger; lines: string[] } {
-  const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-      done();
-    },
-  });
-  return { logger: createLogger({ level: 'debug', destination }), lines };
-}
-
 const registry = SchemaRegistry.load();
 
 /** Produces alerts to `<prefix>alerts`, keyed by fingerprint, in order. */
