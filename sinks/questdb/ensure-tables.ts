@@ -38,6 +38,9 @@ interface Differences {
   readonly missing: ColumnDefinition[];
 }
 
+/** Tables created and checked concurrently. */
+const TABLES_AT_ONCE = 4;
+
 /**
  * Creates the missing tables, adds the missing nullable columns of existing ones and checks them all.
  * Throws TW_CONFIG_INVALID listing every difference that is refused (table, column, what is there, what
@@ -51,20 +54,33 @@ export async function ensureTables(
 ): Promise<void> {
   const problems: string[] = [];
   const additions: { table: TableDefinition; columns: ColumnDefinition[] }[] = [];
-  for (const table of tables) {
-    try {
-      await exec(endpoint, createTableSql(table), options.exec);
-    } catch (e: unknown) {
-      if (e instanceof TradewatchError && e.code === 'TW_INPUT_INVALID') {
-        problems.push(`table "${table.name}" could not be created: ${e.message}`);
-        continue;
+  // A few tables at a time (each is three round trips; one after another they were most of a
+  // `tradewatch run`'s start-up); what was found is reported in the catalogue's order.
+  const checked = new Array<Differences>(tables.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < tables.length; i = next++) {
+      const table = tables[i]!;
+      try {
+        await exec(endpoint, createTableSql(table), options.exec);
+      } catch (e: unknown) {
+        if (e instanceof TradewatchError && e.code === 'TW_INPUT_INVALID') {
+          checked[i] = {
+            problems: [`table "${table.name}" could not be created: ${e.message}`],
+            missing: [],
+          };
+          continue;
+        }
+        throw e;
       }
-      throw e;
+      checked[i] = await differences(endpoint, table, options.exec);
     }
-    const found = await differences(endpoint, table, options.exec);
+  };
+  await Promise.all(Array.from({ length: Math.min(TABLES_AT_ONCE, tables.length) }, worker));
+  checked.forEach((found, i) => {
     problems.push(...found.problems);
-    if (found.missing.length > 0) additions.push({ table, columns: found.missing });
-  }
+    if (found.missing.length > 0) additions.push({ table: tables[i]!, columns: found.missing });
+  });
   if (problems.length > 0) {
     const pending = additions.flatMap(({ table, columns }) =>
       columns.map((c) => `${table.name}.${c.name} ${c.type}`),
