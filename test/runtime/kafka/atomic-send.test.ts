@@ -8,6 +8,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { readToEnd, type OutgoingRecord } from '../../../runtime/kafka/index.ts';
 import { testAdmin, testKafka } from '../../helpers/kafka.ts';
 import { uniqueName } from '../../helpers/unique.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 describe('sendAtomically with beforeCommit', () => {
   it('commits after the hook and aborts everything when it fails', { timeout: 60_000 }, async () => {
@@ -59,11 +60,19 @@ describe('sendAtomically with beforeCommit', () => {
     });
     // The read-committed end (the last stable offset) had not moved past the open transaction's records.
     expect(seenDuringHook?.map((p) => p.high)).toEqual(before);
-    expect(await visible()).toEqual(
-      records('committed')
-        .map((r) => r.value!.toString('utf8'))
-        .sort(),
+    // (The commit's markers reach the partitions one by one after it returns: read once all are there.)
+    const committed = records('committed')
+      .map((r) => r.value!.toString('utf8'))
+      .sort();
+    const read = await waitFor(
+      'the committed records readable',
+      async () => {
+        const got = await visible();
+        return got.length >= committed.length ? got : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 100 },
     );
+    expect(read).toEqual(committed);
     expect(await admin.groupOffsets(groupId, [input])).toContainEqual(
       expect.objectContaining({ topic: input, partition: 0, offset: '7' }),
     );

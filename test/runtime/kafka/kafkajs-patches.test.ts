@@ -11,6 +11,7 @@ import { kafkajsPatches } from '../../../runtime/kafka/kafkajs-patches.ts';
 import { partitionOfKey } from '../../../topics/partition-of.ts';
 import { testAdmin, testKafka } from '../../helpers/kafka.ts';
 import { uniqueName } from '../../helpers/unique.ts';
+import { waitFor } from '../../helpers/wait-for.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -112,8 +113,16 @@ describe('the kafkajs patches', () => {
       }));
       await producer.sendAtomically(records.slice(0, 1_700));
       await producer.sendAtomically(records.slice(1_700));
-      const read: IncomingRecord[] = [];
-      await readToEnd(kafka, admin, { topic, onRecords: (rs) => void read.push(...rs) });
+      // A commit's markers reach the partitions one by one after it returns: read once all are there.
+      const read = await waitFor(
+        'every record readable',
+        async () => {
+          const got: IncomingRecord[] = [];
+          await readToEnd(kafka, admin, { topic, onRecords: (rs) => void got.push(...rs) });
+          return got.length >= records.length ? got : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 250 },
+      );
       expect(read).toHaveLength(records.length);
       const bySent = new Map(records.map((r) => [r.timestamp!, r]));
       const perPartition = new Map<number, number[]>();

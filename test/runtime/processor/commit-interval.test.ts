@@ -152,8 +152,16 @@ describe('the commit interval', { timeout: 180_000 }, () => {
     expect(second.stats().records).toBe(RECORDS);
 
     // Every record counted once: the outputs of the failed attempt were aborted and all came again.
-    const points = (await readTopic(physicalName('metrics', prefix), 'Metric')).filter(
-      (m) => m.name === 'count',
+    // (The commit's markers may reach the metrics partitions after its offsets read as committed.)
+    const points = await waitFor(
+      'every point readable',
+      async () => {
+        const read = (await readTopic(physicalName('metrics', prefix), 'Metric')).filter(
+          (m) => m.name === 'count',
+        );
+        return read.length >= RECORDS ? read : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 250 },
     );
     expect(points).toHaveLength(RECORDS);
     expect(new Set(points.map((p) => p.value)).size).toBe(RECORDS);
@@ -306,24 +314,42 @@ describe('the commit interval', { timeout: 180_000 }, () => {
     // The second instance read at least the partitions of the two dropped units.
     expect(second.runner.stats().records).toBeGreaterThanOrEqual(2 * PER_PARTITION);
     // Every record counted exactly once over the two instances: nothing of the failed unit, or of the
-    // one behind it, was committed, and all of them came again.
-    const points = (await readTopic(physicalName('metrics', prefix), 'Metric')).filter(
-      (m) => m.name === 'count' && m.labels['pad'] === undefined,
-    );
+    // one behind it, was committed, and all of them came again. (A transaction's markers reach its
+    // partitions one by one, after its offsets may already read as committed: wait until the points
+    // are all readable, then compare.)
     const expected = partitions.flatMap((p) => Array.from({ length: PER_PARTITION }, (_, i) => p * 1000 + i));
-    expect(points.map((p) => p.value).sort((a, b) => a - b)).toEqual(expected.sort((a, b) => a - b));
-    // Each key's state in the changelog counts its records once.
-    const states = new Map<string, Count>();
-    await readToEnd(kafka, admin, {
-      topic: changelog,
-      groupPrefix: uniqueName('t-cb-read'),
-      onRecords: (records) => {
-        for (const r of records) {
-          if (r.key !== null && r.value !== null)
-            states.set(r.key.toString('utf8'), decodeState(r.value) as Count);
-        }
+    const points = await waitFor(
+      'every point readable',
+      async () => {
+        const read = (await readTopic(physicalName('metrics', prefix), 'Metric')).filter(
+          (m) => m.name === 'count' && m.labels['pad'] === undefined,
+        );
+        return read.length >= expected.length ? read : undefined;
       },
-    });
+      { timeoutMs: 30_000, intervalMs: 250 },
+    );
+    expect(points.map((p) => p.value).sort((a, b) => a - b)).toEqual(expected.sort((a, b) => a - b));
+    // Each key's state in the changelog counts its records once (read once every key's latest is there).
+    const states = await waitFor(
+      'every key in the changelog',
+      async () => {
+        const read = new Map<string, Count>();
+        await readToEnd(kafka, admin, {
+          topic: changelog,
+          groupPrefix: uniqueName('t-cb-read'),
+          onRecords: (records) => {
+            for (const r of records) {
+              if (r.key !== null && r.value !== null)
+                read.set(r.key.toString('utf8'), decodeState(r.value) as Count);
+            }
+          },
+        });
+        const complete =
+          read.size >= partitions.length * 4 && [...read.values()].every((c) => c.n >= PER_PARTITION / 4);
+        return complete ? read : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 250 },
+    );
     expect(states.size).toBe(partitions.length * 4);
     for (const count of states.values()) expect(count).toEqual({ n: PER_PARTITION / 4 });
   });
