@@ -59,7 +59,15 @@ export class PartitionStores<In, State> {
         (error: unknown) => {
           // The next batch of the partition (or the next tick) tries again.
           if (this.#stores.get(id) === store) this.#stores.delete(id);
-          this.#ctx.log.warn({ err: error, topic: input.physical, partition }, 'could not restore state');
+          // Abandoned because the runner closes: nothing is lost (the next owner restores it).
+          if (this.#ctx.stopSignal.aborted) {
+            this.#ctx.log.debug(
+              { err: error, topic: input.physical, partition },
+              'restore abandoned: the runner is closing',
+            );
+          } else {
+            this.#ctx.log.warn({ err: error, topic: input.physical, partition }, 'could not restore state');
+          }
         },
       );
     }

@@ -60,6 +60,12 @@ export interface QuestDbSinkOptions {
    * Delivery is the same either way. Default `'worker'`.
    */
   encodeIn?: EncodeIn;
+  /**
+   * Whether `create()` creates and checks the tables (see ensure-tables.ts). `false` skips it: only for a
+   * sink whose tables another sink of this process (same URL, namespace and tables) has just created and
+   * checked, as the pipeline's later sinks do. Default true.
+   */
+  ensureTables?: boolean;
 }
 
 /** Where the sink encodes and sends its requests (see {@link QuestDbSinkOptions.encodeIn}). */
@@ -80,6 +86,7 @@ export interface CompiledQuestDbSinkOptions {
   readonly clock: Clock;
   readonly namespace: Namespace;
   readonly encodeIn: EncodeIn;
+  readonly ensureTables: boolean;
 }
 
 export const QUESTDB_SINK_DEFAULTS = Object.freeze({
@@ -90,6 +97,7 @@ export const QUESTDB_SINK_DEFAULTS = Object.freeze({
   closeTimeoutMs: 30_000,
   alterTimeoutMs: 30_000,
   encodeIn: 'worker',
+  ensureTables: true,
 } as const);
 
 /** Applies the defaults and checks every option; a ConfigError lists every problem. */
@@ -107,6 +115,7 @@ export function compileOptions(options: QuestDbSinkOptions): CompiledQuestDbSink
     clock: options.clock ?? systemClock,
     namespace: options.namespace ?? DEFAULT_NAMESPACE,
     encodeIn: options.encodeIn ?? QUESTDB_SINK_DEFAULTS.encodeIn,
+    ensureTables: options.ensureTables ?? QUESTDB_SINK_DEFAULTS.ensureTables,
   };
   const problems: string[] = [];
   if (typeof compiled.httpUrl !== 'string' || compiled.httpUrl === '') problems.push('httpUrl is required');
@@ -127,6 +136,9 @@ export function compileOptions(options: QuestDbSinkOptions): CompiledQuestDbSink
   }
   if (!(ENCODE_IN as readonly string[]).includes(compiled.encodeIn)) {
     problems.push(`encodeIn must be one of ${ENCODE_IN.join(', ')}, got ${String(compiled.encodeIn)}`);
+  }
+  if (typeof compiled.ensureTables !== 'boolean') {
+    problems.push(`ensureTables must be true or false, got ${String(compiled.ensureTables)}`);
   }
   if (compiled.tables.length === 0) problems.push('tables must declare at least one table');
   problems.push(...checkTables(compiled.tables));

@@ -97,11 +97,13 @@ export class QuestDbSink {
       const execOptions = { agent, timeoutMs: compiled.requestTimeoutMs };
       const protocolVersion = await ilpProtocolVersion(endpoint, execOptions);
       const physical = compiled.tables.map((t) => ({ ...t, name: compiled.namespace.table(t.name) }));
-      await ensureTables(endpoint, physical, {
-        exec: execOptions,
-        logger,
-        alterTimeoutMs: compiled.alterTimeoutMs,
-      });
+      if (compiled.ensureTables) {
+        await ensureTables(endpoint, physical, {
+          exec: execOptions,
+          logger,
+          alterTimeoutMs: compiled.alterTimeoutMs,
+        });
+      }
       const config = senderConfig(endpoint, {
         protocol_version: protocolVersion,
         // Node's http transport (not undici) so that the sink's agent is used and a refused connection

@@ -37,6 +37,17 @@ describe('the command modules', () => {
     }
   });
 
+  it('registers none for the version alone, and all of them when the help is asked with it', async () => {
+    for (const args of [['-V'], ['--version'], ['--log-level', 'warn', '--version']]) {
+      const none = new Command('tradewatch');
+      await registerCommands(none, noContext, args);
+      expect(none.commands, args.join(' ')).toEqual([]);
+    }
+    const all = new Command('tradewatch');
+    await registerCommands(all, noContext, ['--version', '--help']);
+    expect(all.commands.map((c) => c.name())).toEqual(Object.keys(COMMAND_MODULES));
+  });
+
   it('finds the command word past the global options and their values', () => {
     expect(commandWord(['run', '--processors', 'drawdown'])).toBe('run');
     expect(commandWord(['--log-level', 'debug', '--log-format', 'json', 'status', '--json'])).toBe('status');

@@ -7,7 +7,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { physicalName } from '../../topics/index.ts';
 import { runCli } from '../helpers/cli.ts';
+import { testKafka } from '../helpers/kafka.ts';
+import { E2E_NAMESPACE, pipelinePrefix } from '../helpers/pipeline.ts';
+import { waitFor } from '../helpers/wait-for.ts';
 
 const BROKEN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/rules/broken.yaml');
 const DEFAULT_RULES = 'processors/rules/default-rules.yaml';
@@ -21,6 +25,35 @@ async function file(name: string, text: string): Promise<string> {
 }
 
 describe('tradewatch run', () => {
+  it('starts its processors at once; when one cannot start, stops those that did, names the cause, exits 1', async () => {
+    const prefix = await pipelinePrefix('run-start');
+    const admin = await testKafka().admin();
+    onTestFinished(() => admin.close());
+    const metrics = physicalName('metrics', prefix);
+    await admin.deleteTopics([metrics]);
+    await waitFor(`${metrics} deleted`, async () => !(await admin.listTopics()).includes(metrics));
+    // drawdown and freshness start (their inputs exist); rules reads the missing `metrics`.
+    const result = await runCli(['run', '--processors', 'drawdown,freshness,rules', '--no-heartbeat'], {
+      env: {
+        TOPIC_PREFIX: prefix,
+        TW_NAMESPACE: E2E_NAMESPACE.name,
+        TW_LOG_LEVEL: 'info',
+        TW_LOG_FORMAT: 'json',
+      },
+    });
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toContain(`TW_TOPIC_UNKNOWN: the input topic ${metrics} of rules does not exist`);
+    expect(result.stderr).toContain('tradewatch topics apply');
+    const logs = result.stdout + result.stderr;
+    for (const processor of ['drawdown', 'freshness']) {
+      expect(logs, processor).toContain(`"msg":"${processor} started"`);
+      expect(logs, processor).toContain(`"msg":"${processor} stopped"`);
+    }
+    expect(logs).not.toContain('pipeline running');
+    // Restores cut short by the stop are no warning.
+    expect(logs).not.toContain('could not restore state');
+  });
+
   it('validates the rules file in full before starting, naming the file, each rule and each problem', async () => {
     const result = await runCli(['run', '--rules', BROKEN]);
     expect(result.code).toBe(2);

@@ -76,6 +76,27 @@ describe('QuestDbSink', () => {
     expect(ddl).toContain('DEDUP UPSERT KEYS(ts,portfolio,env)');
   });
 
+  it('create() with ensureTables false neither creates nor checks the tables; a later sink writes into them', async () => {
+    const { tables, name } = uniqueTables();
+    dropWhenFinished(tables);
+    const exists = async (sink: QuestDbSink, table: string) =>
+      (await sink.query(`SELECT table_name FROM tables() WHERE table_name = '${table}'`)).rows.length;
+    const unchecked = await QuestDbSink.create({
+      httpUrl: questdbUrl(),
+      logger: silentLogger(),
+      tables,
+      ensureTables: false,
+    });
+    onTestFinished(() => unchecked.close().catch(() => undefined));
+    for (const table of tables) expect(await exists(unchecked, table.name), table.name).toBe(0);
+    const { sink } = await testSink({ tables });
+    for (const table of tables) expect(await exists(sink, table.name), table.name).toBe(1);
+    // The unchecked sink writes into the tables the checked one created.
+    unchecked.write(marks(name('portfolio_marks'), 3));
+    await unchecked.flush();
+    expect(await sink.waitForRows(name('portfolio_marks'), undefined, 3)).toBe(3);
+  });
+
   it('create() adds the columns an existing table lacks, and still refuses other differences with the fix named', async () => {
     const { tables, name } = uniqueTables();
     dropWhenFinished(tables);
@@ -596,10 +617,17 @@ describe('QuestDbSink', () => {
       { name: 'Bad-Name', doc: '', columns: [{ name: 'ts', type: 'DOUBLE' }], keys: ['missing'] },
     ];
     const error = await rejection(
-      QuestDbSink.create({ httpUrl: 'ftp://x', logger: silentLogger(), tables, maxRows: 0 }),
+      QuestDbSink.create({
+        httpUrl: 'ftp://x',
+        logger: silentLogger(),
+        tables,
+        maxRows: 0,
+        ensureTables: 'yes' as unknown as boolean,
+      }),
     );
     expect(error.code).toBe('TW_CONFIG_INVALID');
     expect(error.message).toContain('maxRows must be a positive integer, got 0');
+    expect(error.message).toContain('ensureTables must be true or false, got yes');
     expect(error.message).toContain('table "Bad-Name": the name must be lower-case');
     expect(error.message).toContain('do not declare "ts"');
     expect(error.message).toContain('key "missing" is not one of its columns');
