@@ -1,5 +1,5 @@
 /**
- * tradewatch ships kafkajs 2.2.4 with three patches (patches/kafkajs+2.2.4.patch, applied by
+ * tradewatch ships kafkajs 2.2.4 with four patches (patches/kafkajs+2.2.4.patch, applied by
  * patch-package on `npm ci`/`npm install`; patches/README.md says what each does and what it bought).
  * kafkajs offers no extension point for its record encoding, so they change its code; this checks that
  * the installed copy carries them, so an install that skipped them (`--ignore-scripts`) is reported
@@ -15,25 +15,32 @@ const MARKER = 'tradewatch patch (patches/README.md)';
 
 /** The patched files, by what their patch does. */
 const PATCHED_FILES = {
-  'record grouping in one pass': 'kafkajs/src/producer/groupMessagesPerPartition.js',
-  'encoder buffers not zero-filled': 'kafkajs/src/protocol/encoder.js',
-  'CRC32C eight bytes at a time': 'kafkajs/src/protocol/recordBatch/crc32C/crc32C.js',
+  'record grouping in one pass': ['kafkajs/src/producer/groupMessagesPerPartition.js'],
+  'encoder: buffers not zero-filled, int32 varlongs as varints': ['kafkajs/src/protocol/encoder.js'],
+  'CRC32C eight bytes at a time': ['kafkajs/src/protocol/recordBatch/crc32C/crc32C.js'],
+  'records written straight into their batch, encoders sized to their contents': [
+    'kafkajs/src/protocol/recordBatch/record/v0/index.js',
+    'kafkajs/src/protocol/recordBatch/v0/index.js',
+    'kafkajs/src/protocol/requests/produce/v3/request.js',
+    'kafkajs/src/protocol/request.js',
+  ],
 } as const;
 
 export interface KafkajsPatch {
   readonly name: keyof typeof PATCHED_FILES;
-  readonly file: string;
+  readonly files: readonly string[];
+  /** Whether every file of the patch carries the marker. */
   readonly applied: boolean;
 }
 
 /** Each patch, and whether the installed kafkajs carries it. */
 export function kafkajsPatches(): KafkajsPatch[] {
-  return Object.entries(PATCHED_FILES).map(([name, specifier]) => {
-    const file = require.resolve(specifier);
+  return Object.entries(PATCHED_FILES).map(([name, specifiers]) => {
+    const files = specifiers.map((s) => require.resolve(s));
     return {
       name: name as keyof typeof PATCHED_FILES,
-      file,
-      applied: readFileSync(file, 'utf8').includes(MARKER),
+      files,
+      applied: files.every((f) => readFileSync(f, 'utf8').includes(MARKER)),
     };
   });
 }
