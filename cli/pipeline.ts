@@ -71,15 +71,19 @@ export async function startPipeline(ctx: CliContext, settings: PipelineSettings)
   // flushes exactly the rows of the batch it is about to commit) are then created at once, and the
   // runners started at once: one after another, they took most of a full `run`'s start-up.
   const first = sinkCount > 0 ? await sinkFor({}) : undefined;
+  const later = await settleAll(
+    Array.from({ length: Math.max(0, sinkCount - 1) }, () => sinkFor({ ensureTables: false })),
+  );
+  const sinks = first ? [first, ...later] : later;
   // The progress reports' own sink: their writes never share a flush with a batch's rows. A few rows
   // per interval: encoded on the main thread, without a worker of its own.
-  const withProgress = ctx.config.progressIntervalMs > 0 && processors.length > 0;
-  const [progressSink, ...later] = await settleAll<QuestDbSink | null>([
-    withProgress ? sinkFor({ encodeIn: 'thread', ensureTables: false }) : Promise.resolve(null),
-    ...Array.from({ length: Math.max(0, sinkCount - 1) }, () => sinkFor({ ensureTables: false })),
-  ]);
-  const sinks = [first, ...later].filter((s): s is QuestDbSink => s != null);
-  const progress = progressSink ? { sink: progressSink, intervalMs: ctx.config.progressIntervalMs } : null;
+  const progress =
+    ctx.config.progressIntervalMs > 0 && processors.length > 0
+      ? {
+          sink: await sinkFor({ encodeIn: 'thread', ensureTables: false }),
+          intervalMs: ctx.config.progressIntervalMs,
+        }
+      : null;
   const failures: Promise<never>[] = [];
   const running = await settleAll(
     processors.map(async (processor, i): Promise<RunningProcessor> => {

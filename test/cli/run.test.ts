@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { physicalName } from '../../topics/index.ts';
 import { runCli } from '../helpers/cli.ts';
-import { testAdmin } from '../helpers/kafka.ts';
+import { testKafka } from '../helpers/kafka.ts';
 import { E2E_NAMESPACE, pipelinePrefix } from '../helpers/pipeline.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
@@ -27,7 +27,8 @@ async function file(name: string, text: string): Promise<string> {
 describe('tradewatch run', () => {
   it('starts its processors at once; when one cannot start, stops those that did, names the cause, exits 1', async () => {
     const prefix = await pipelinePrefix('run-start');
-    const admin = await testAdmin();
+    const admin = await testKafka().admin();
+    onTestFinished(() => admin.close());
     const metrics = physicalName('metrics', prefix);
     await admin.deleteTopics([metrics]);
     await waitFor(`${metrics} deleted`, async () => !(await admin.listTopics()).includes(metrics));
